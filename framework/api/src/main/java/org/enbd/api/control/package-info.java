@@ -1,0 +1,11 @@
+/**
+ * ENBD's accounting and control interface, read-only views for the launcher, the console, Gogo and the CLI:
+ * every engine component (listener, export, device, connection) reports its state to the {@link
+ * org.enbd.api.control.StatusBoard}, so that a user can see what runs, what failed and why.
+ */
+@Export
+@Version("1.0.0")
+package org.enbd.api.control;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;
