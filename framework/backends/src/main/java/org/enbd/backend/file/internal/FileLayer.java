@@ -1,0 +1,219 @@
+package org.enbd.backend.file.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.enbd.api.NbdError;
+import org.enbd.api.NbdException;
+import org.enbd.api.layer.Capabilities;
+import org.enbd.api.layer.ExtentSink;
+import org.enbd.api.layer.Layer;
+import org.enbd.api.layer.RequestFlags;
+import org.enbd.api.layer.Support;
+
+/**
+ * A regular file as an export, as nbdkit's file plugin: pread/pwrite on the buffers' own memory, trim punches
+ * holes, zero uses fallocate, block status comes from SEEK_DATA/SEEK_HOLE, FUA is an fdatasync after the write.
+ * The device backend extends it and changes only size, trim, zero and extents.
+ */
+public class FileLayer implements Layer {
+    protected final PosixFile file;
+    protected final boolean readOnly;
+    private final long size;
+    /** Cleared the first time the file system refuses to punch holes, so later calls do not try again. */
+    private final AtomicBoolean canPunch = new AtomicBoolean(true);
+    private final AtomicBoolean canZeroRange = new AtomicBoolean(true);
+
+    protected FileLayer(PosixFile file, boolean readOnly, long size) {
+        this.file = file;
+        this.readOnly = readOnly;
+        this.size = size;
+    }
+
+    /** Opens a regular file; a missing or unreadable one is an NbdException naming the path. */
+    public static FileLayer open(String path, boolean readOnly) throws NbdException {
+        PosixFile file = openFile(path, readOnly);
+        try {
+            return new FileLayer(file, readOnly, file.endOffset());
+        } catch (Errno e) {
+            file.close();
+            throw e.toNbd("cannot size " + path);
+        }
+    }
+
+    protected static PosixFile openFile(String path, boolean readOnly) throws NbdException {
+        try {
+            return PosixFile.open(path, readOnly);
+        } catch (Errno e) {
+            String why = e.errno() == Errno.ENOENT ? "no such file" : e.getMessage();
+            throw new NbdException(e.toNbd(path).error(), "cannot open " + path + ": " + why, e);
+        }
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return Capabilities.builder().writable(!readOnly).flush(!readOnly).fua(readOnly ? Support.NONE : Support.NATIVE)
+                .trim(!readOnly).zero(readOnly ? Support.NONE : Support.NATIVE).fastZero(!readOnly)
+                .extents(true).cache(Support.NATIVE).multiConn(true).rotational(rotational()).build();
+    }
+
+    /** Whether the storage prefers sequential access; files do not say, so no. */
+    protected boolean rotational() {
+        return false;
+    }
+
+    @Override
+    public ByteBuf read(long offset, int length, int flags, ByteBufAllocator alloc) throws NbdException {
+        ByteBuf into = alloc.directBuffer(length, length);
+        try {
+            file.readFully(offset, into, length);
+            return into;
+        } catch (Errno e) {
+            into.release();
+            throw e.toNbd("read " + length + " bytes at " + offset + " from " + file.path());
+        } catch (RuntimeException e) {
+            into.release();
+            throw e;
+        }
+    }
+
+    @Override
+    public void write(long offset, ByteBuf data, int flags) throws NbdException {
+        refuseIfReadOnly();
+        try {
+            file.writeFully(offset, data);
+            if (RequestFlags.has(flags, RequestFlags.FUA)) {
+                file.fdatasync();
+            }
+        } catch (Errno e) {
+            throw e.toNbd("write " + data.readableBytes() + " bytes at " + offset + " to " + file.path());
+        }
+    }
+
+    @Override
+    public void flush(int flags) throws NbdException {
+        try {
+            file.fdatasync();
+        } catch (Errno e) {
+            throw e.toNbd("flush " + file.path());
+        }
+    }
+
+    @Override
+    public void trim(long offset, long length, int flags) throws NbdException {
+        refuseIfReadOnly();
+        if (canPunch.get()) {
+            try {
+                file.fallocate(PosixFile.FALLOC_FL_PUNCH_HOLE | PosixFile.FALLOC_FL_KEEP_SIZE, offset, length);
+            } catch (Errno e) {
+                if (!e.unsupported()) {
+                    throw e.toNbd("trim " + length + " bytes at " + offset + " of " + file.path());
+                }
+                canPunch.set(false); // trim is advisory: doing nothing is correct
+            }
+        }
+        syncIfFua(flags);
+    }
+
+    /**
+     * Zeroes without writing data where the file system can: punch a hole (unless NO_HOLE), else ZERO_RANGE;
+     * with FAST_ZERO, ENOTSUP when only writing zeros is left.
+     */
+    @Override
+    public void zero(long offset, long length, int flags) throws NbdException {
+        refuseIfReadOnly();
+        String what = "zero " + length + " bytes at " + offset + " of " + file.path();
+        if (!RequestFlags.has(flags, RequestFlags.NO_HOLE) && canPunch.get()
+                && tryFallocate(PosixFile.FALLOC_FL_PUNCH_HOLE | PosixFile.FALLOC_FL_KEEP_SIZE, offset, length,
+                canPunch, what)) {
+            syncIfFua(flags);
+            return;
+        }
+        if (canZeroRange.get() && tryFallocate(PosixFile.FALLOC_FL_ZERO_RANGE | PosixFile.FALLOC_FL_KEEP_SIZE,
+                offset, length, canZeroRange, what)) {
+            syncIfFua(flags);
+            return;
+        }
+        if (RequestFlags.has(flags, RequestFlags.FAST_ZERO)) {
+            throw new NbdException(NbdError.ENOTSUP, "fast zero not possible on " + file.path());
+        }
+        Layer.super.zero(offset, length, flags & ~RequestFlags.FAST_ZERO);
+    }
+
+    @Override
+    public void extents(long offset, long length, int flags, ExtentSink sink) throws NbdException {
+        long end = offset + length;
+        long at = offset;
+        try {
+            while (at < end) {
+                long data = file.seek(at, PosixFile.SEEK_DATA);
+                if (data < 0 || data >= end) {
+                    sink.add(end - at, ExtentSink.HOLE | ExtentSink.ZERO);
+                    return;
+                }
+                if (data > at) {
+                    if (!sink.add(data - at, ExtentSink.HOLE | ExtentSink.ZERO)) {
+                        return;
+                    }
+                    at = data;
+                }
+                long hole = file.seek(at, PosixFile.SEEK_HOLE);
+                long dataEnd = hole < 0 ? end : Math.min(hole, end);
+                if (!sink.add(dataEnd - at, 0)) {
+                    return;
+                }
+                at = dataEnd;
+            }
+        } catch (Errno e) {
+            if (!e.unsupported() || at != offset) {
+                throw e.toNbd("block status at " + at + " of " + file.path());
+            }
+            sink.add(length, 0); // no SEEK_DATA here: everything is data
+        }
+    }
+
+    @Override
+    public void cache(long offset, long length, int flags) throws NbdException {
+        try {
+            file.adviseWillNeed(offset, length);
+        } catch (Errno e) {
+            throw e.toNbd("cache " + length + " bytes at " + offset + " of " + file.path());
+        }
+    }
+
+    @Override
+    public void close() {
+        file.close();
+    }
+
+    protected final void refuseIfReadOnly() throws NbdException {
+        if (readOnly) {
+            throw new NbdException(NbdError.EPERM, file.path() + " is open read-only");
+        }
+    }
+
+    protected final void syncIfFua(int flags) throws NbdException {
+        if (RequestFlags.has(flags, RequestFlags.FUA)) {
+            flush(0);
+        }
+    }
+
+    private boolean tryFallocate(int mode, long offset, long length, AtomicBoolean supported, String what)
+            throws NbdException {
+        try {
+            file.fallocate(mode, offset, length);
+            return true;
+        } catch (Errno e) {
+            if (!e.unsupported()) {
+                throw e.toNbd(what);
+            }
+            supported.set(false);
+            return false;
+        }
+    }
+}

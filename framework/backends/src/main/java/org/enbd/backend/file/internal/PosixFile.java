@@ -1,0 +1,220 @@
+package org.enbd.backend.file.internal;
+
+import io.netty.buffer.ByteBuf;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+
+/**
+ * One open file descriptor and the POSIX calls the file and device backends make on it, through FFM, straight on
+ * the memory of Netty's direct buffers (no copy through the heap). Failures come back as {@link Errno}.
+ *
+ * <p>The method handles are immutable and shared; everything else is per descriptor.
+ */
+public final class PosixFile implements AutoCloseable {
+    static final int O_RDONLY = 0;
+    static final int O_RDWR = 2;
+    static final int O_CLOEXEC = 0x80000;
+    static final int SEEK_DATA = 3;
+    static final int SEEK_HOLE = 4;
+    static final int FALLOC_FL_KEEP_SIZE = 1;
+    static final int FALLOC_FL_PUNCH_HOLE = 2;
+    static final int FALLOC_FL_ZERO_RANGE = 0x10;
+    static final int POSIX_FADV_WILLNEED = 3;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CALL_STATE.varHandle(StructLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option CAPTURE = Linker.Option.captureCallState("errno");
+    private static final MethodHandle OPEN = handle("open", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle CLOSE = LINKER.downcallHandle(LINKER.defaultLookup().find("close")
+            .orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle PREAD = handle("pread64", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+    private static final MethodHandle PWRITE = handle("pwrite64", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+    private static final MethodHandle FDATASYNC = handle("fdatasync", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT));
+    private static final MethodHandle FALLOCATE = handle("fallocate64", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+    private static final MethodHandle LSEEK = handle("lseek64", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    private static final MethodHandle FADVISE = handle("posix_fadvise64", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    private static final MethodHandle IOCTL = handle("ioctl", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS), Linker.Option.firstVariadicArg(2));
+
+    private final String path;
+    private final int fd;
+
+    private PosixFile(String path, int fd) {
+        this.path = path;
+        this.fd = fd;
+    }
+
+    /** Opens {@code path} read-only or read-write. */
+    public static PosixFile open(String path, boolean readOnly) throws Errno {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path),
+                    (readOnly ? O_RDONLY : O_RDWR) | O_CLOEXEC, 0);
+            if (fd < 0) {
+                throw new Errno(errno(state), "open");
+            }
+            return new PosixFile(path, fd);
+        } catch (Errno e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    public String path() {
+        return path;
+    }
+
+    /** Reads exactly {@code length} bytes at {@code offset} into {@code into}'s writable space; zeros past EOF. */
+    public void readFully(long offset, ByteBuf into, int length) throws Errno {
+        int start = into.writerIndex();
+        into.ensureWritable(length);
+        ByteBuffer target = into.nioBuffer(start, length);
+        MemorySegment memory = MemorySegment.ofBuffer(target);
+        long done = 0;
+        while (done < length) {
+            long n = call(PREAD_OP, memory.asSlice(done), length - done, offset + done, 0);
+            if (n == 0) {
+                memory.asSlice(done).fill((byte) 0);
+                break;
+            }
+            done += n;
+        }
+        into.writerIndex(start + length);
+    }
+
+    /** Writes every readable byte of {@code from} at {@code offset}, without moving its reader index. */
+    public void writeFully(long offset, ByteBuf from) throws Errno {
+        long at = offset;
+        for (ByteBuffer part : from.nioBuffers()) {
+            MemorySegment memory = part.isDirect() ? MemorySegment.ofBuffer(part) : copyToNative(part);
+            long done = 0;
+            long length = memory.byteSize();
+            while (done < length) {
+                done += call(PWRITE_OP, memory.asSlice(done), length - done, at + done, 0);
+            }
+            at += length;
+        }
+    }
+
+    public void fdatasync() throws Errno {
+        call(FDATASYNC_OP, MemorySegment.NULL, 0, 0, 0);
+    }
+
+    public void fallocate(int mode, long offset, long length) throws Errno {
+        call(FALLOCATE_OP, MemorySegment.NULL, length, offset, mode);
+    }
+
+    /** lseek with SEEK_DATA or SEEK_HOLE; -1 when there is no more data (ENXIO). */
+    public long seek(long offset, int whence) throws Errno {
+        try {
+            return call(LSEEK_OP, MemorySegment.NULL, 0, offset, whence);
+        } catch (Errno e) {
+            if (e.errno() == Errno.ENXIO) {
+                return -1;
+            }
+            throw e;
+        }
+    }
+
+    /** The file's size (lseek SEEK_END). */
+    public long endOffset() throws Errno {
+        return call(LSEEK_OP, MemorySegment.NULL, 0, 0, 2);
+    }
+
+    public void adviseWillNeed(long offset, long length) throws Errno {
+        call(FADVISE_OP, MemorySegment.NULL, length, offset, POSIX_FADV_WILLNEED);
+    }
+
+    /** An ioctl whose argument is a pointer to {@code argument}. */
+    public void ioctl(long request, MemorySegment argument) throws Errno {
+        call(IOCTL_OP, argument, 0, request, 0);
+    }
+
+    @Override
+    public void close() {
+        try {
+            int r = (int) CLOSE.invokeExact(fd);
+            assert r == 0 || r == -1;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    private static final int PREAD_OP = 0;
+    private static final int PWRITE_OP = 1;
+    private static final int FDATASYNC_OP = 2;
+    private static final int FALLOCATE_OP = 3;
+    private static final int LSEEK_OP = 4;
+    private static final int FADVISE_OP = 5;
+    private static final int IOCTL_OP = 6;
+
+    /** One call with errno captured, retried on EINTR. Returns the call's non-negative result. */
+    private long call(int op, MemorySegment memory, long length, long offset, int mode) throws Errno {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            while (true) {
+                long r = switch (op) {
+                    case PREAD_OP -> (long) PREAD.invokeExact(state, fd, memory, length, offset);
+                    case PWRITE_OP -> (long) PWRITE.invokeExact(state, fd, memory, length, offset);
+                    case FDATASYNC_OP -> (int) FDATASYNC.invokeExact(state, fd);
+                    case FALLOCATE_OP -> (int) FALLOCATE.invokeExact(state, fd, mode, offset, length);
+                    case LSEEK_OP -> (long) LSEEK.invokeExact(state, fd, offset, mode);
+                    // posix_fadvise returns the error number instead of setting errno
+                    case FADVISE_OP -> -(int) FADVISE.invokeExact(state, fd, offset, length, mode);
+                    case IOCTL_OP -> (int) IOCTL.invokeExact(state, fd, offset, memory);
+                    default -> throw new IllegalArgumentException("op " + op);
+                };
+                if (r >= 0) {
+                    return r;
+                }
+                int errno = op == FADVISE_OP ? (int) -r : errno(state);
+                if (errno != Errno.EINTR) {
+                    throw new Errno(errno, NAMES[op]);
+                }
+            }
+        } catch (Errno e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    private static final String[] NAMES = {"pread", "pwrite", "fdatasync", "fallocate", "lseek", "posix_fadvise",
+        "ioctl"};
+
+    private static MemorySegment copyToNative(ByteBuffer heap) {
+        MemorySegment memory = Arena.ofAuto().allocate(heap.remaining());
+        memory.copyFrom(MemorySegment.ofBuffer(heap));
+        return memory;
+    }
+
+    private static int errno(MemorySegment state) {
+        return (int) ERRNO.get(state, 0L);
+    }
+
+    private static MethodHandle handle(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+        Linker.Option[] all = new Linker.Option[options.length + 1];
+        all[0] = CAPTURE;
+        System.arraycopy(options, 0, all, 1, options.length);
+        SymbolLookup libc = LINKER.defaultLookup();
+        return LINKER.downcallHandle(libc.find(name).orElseThrow(() -> new IllegalStateException("no " + name)),
+                descriptor, all);
+    }
+}

@@ -1,0 +1,239 @@
+package org.enbd.backend.memory.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.enbd.api.NbdException;
+import org.enbd.api.layer.Capabilities;
+import org.enbd.api.layer.ExtentSink;
+import org.enbd.api.layer.Layer;
+import org.enbd.api.layer.RequestFlags;
+import org.enbd.api.layer.Support;
+
+/**
+ * A sparse RAM disk: 1 MiB pages of off-heap memory, allocated on first write; a missing page reads as zeros and
+ * is reported as a hole. Trim and zero free whole pages. Nothing here blocks (the page table lock is held only to
+ * swap page references), so the server calls it on the event loop.
+ *
+ * <p>Reads hand out retained slices of the pages themselves (no copy): a page freed by a trim lives on until the
+ * reply that still refers to it has been written.
+ */
+public final class MemoryLayer implements Layer {
+    static final int PAGE_SHIFT = 20;
+    static final int PAGE = 1 << PAGE_SHIFT;
+
+    private final long size;
+    private final boolean readOnly;
+    private final AtomicReferenceArray<ByteBuf> pages;
+    /** Readers and writers of page contents share it; only freeing a page takes it exclusively. */
+    private final ReentrantReadWriteLock table = new ReentrantReadWriteLock();
+    private final ByteBuf zeroPage;
+
+    public MemoryLayer(long size, boolean readOnly) {
+        long count = (size + PAGE - 1) >>> PAGE_SHIFT;
+        if (count > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("memory export too large: " + size);
+        }
+        this.size = size;
+        this.readOnly = readOnly;
+        this.pages = new AtomicReferenceArray<>((int) count);
+        this.zeroPage = Unpooled.unreleasableBuffer(newZeroedPage().asReadOnly());
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        // flush and FUA are trivially honoured: RAM is as durable as this export gets
+        return Capabilities.builder().writable(!readOnly).flush(true).fua(Support.NATIVE).trim(true)
+                .zero(Support.NATIVE).fastZero(true).extents(true).cache(Support.NATIVE).multiConn(true).build();
+    }
+
+    @Override
+    public boolean mayBlock() {
+        return false;
+    }
+
+    @Override
+    public ByteBuf read(long offset, int length, int flags, ByteBufAllocator alloc) {
+        table.readLock().lock();
+        try {
+            if (fitsOnePage(offset, length)) {
+                return slice(offset, length);
+            }
+            CompositeByteBuf composite = alloc.compositeDirectBuffer(Math.max(2, pagesSpanned(offset, length)));
+            long at = offset;
+            long end = offset + length;
+            while (at < end) {
+                int chunk = (int) Math.min(end - at, PAGE - (at & (PAGE - 1)));
+                composite.addComponent(true, slice(at, chunk));
+                at += chunk;
+            }
+            return composite;
+        } finally {
+            table.readLock().unlock();
+        }
+    }
+
+    @Override
+    public void write(long offset, ByteBuf data, int flags) {
+        table.readLock().lock();
+        try {
+            int index = data.readerIndex();
+            int left = data.readableBytes();
+            long at = offset;
+            while (left > 0) {
+                int within = (int) (at & (PAGE - 1));
+                int chunk = Math.min(left, PAGE - within);
+                page((int) (at >>> PAGE_SHIFT)).setBytes(within, data, index, chunk);
+                index += chunk;
+                left -= chunk;
+                at += chunk;
+            }
+        } finally {
+            table.readLock().unlock();
+        }
+    }
+
+    @Override
+    public void trim(long offset, long length, int flags) {
+        clear(offset, length, true);
+    }
+
+    @Override
+    public void zero(long offset, long length, int flags) {
+        clear(offset, length, !RequestFlags.has(flags, RequestFlags.NO_HOLE));
+    }
+
+    @Override
+    public void extents(long offset, long length, int flags, ExtentSink sink) {
+        long at = offset;
+        long end = offset + length;
+        while (at < end) {
+            boolean hole = pages.get((int) (at >>> PAGE_SHIFT)) == null;
+            long runEnd = nextPageStart(at);
+            while (runEnd < end && (pages.get((int) (runEnd >>> PAGE_SHIFT)) == null) == hole) {
+                runEnd += PAGE;
+            }
+            runEnd = Math.min(runEnd, end);
+            if (!sink.add(runEnd - at, hole ? ExtentSink.HOLE | ExtentSink.ZERO : 0)) {
+                return;
+            }
+            at = runEnd;
+        }
+    }
+
+    @Override
+    public void close() {
+        table.writeLock().lock();
+        try {
+            for (int i = 0; i < pages.length(); i++) {
+                ByteBuf page = pages.getAndSet(i, null);
+                if (page != null) {
+                    page.release();
+                }
+            }
+        } finally {
+            table.writeLock().unlock();
+        }
+        zeroPage.unwrap().release();
+    }
+
+    /** Pages allocated now, for tests and status. */
+    public int allocatedPages() {
+        int n = 0;
+        for (int i = 0; i < pages.length(); i++) {
+            n += pages.get(i) == null ? 0 : 1;
+        }
+        return n;
+    }
+
+    /** Zeroes a range: whole pages are freed when {@code punch}, partial pages (and all with NO_HOLE) memset. */
+    private void clear(long offset, long length, boolean punch) {
+        long at = offset;
+        long end = offset + length;
+        while (at < end) {
+            int index = (int) (at >>> PAGE_SHIFT);
+            int within = (int) (at & (PAGE - 1));
+            int chunk = (int) Math.min(end - at, PAGE - within);
+            boolean wholePage = within == 0 && (chunk == PAGE || at + chunk == size);
+            if (punch && wholePage) {
+                free(index);
+            } else {
+                table.readLock().lock();
+                try {
+                    ByteBuf page = punch ? pages.get(index) : page(index);
+                    if (page != null) {
+                        page.setZero(within, chunk);
+                    }
+                } finally {
+                    table.readLock().unlock();
+                }
+            }
+            at += chunk;
+        }
+    }
+
+    private void free(int index) {
+        if (pages.get(index) == null) {
+            return;
+        }
+        table.writeLock().lock();
+        ByteBuf page;
+        try {
+            page = pages.getAndSet(index, null);
+        } finally {
+            table.writeLock().unlock();
+        }
+        if (page != null) {
+            page.release();
+        }
+    }
+
+    /** The page, allocated zeroed if missing. Caller holds the read lock. */
+    private ByteBuf page(int index) {
+        ByteBuf page = pages.get(index);
+        if (page == null) {
+            ByteBuf fresh = newZeroedPage();
+            if (pages.compareAndSet(index, null, fresh)) {
+                page = fresh;
+            } else {
+                fresh.release();
+                page = pages.get(index);
+            }
+        }
+        return page;
+    }
+
+    private ByteBuf slice(long offset, int length) {
+        ByteBuf page = pages.get((int) (offset >>> PAGE_SHIFT));
+        int within = (int) (offset & (PAGE - 1));
+        return page == null ? zeroPage.slice(within, length) : page.retainedSlice(within, length);
+    }
+
+    private static ByteBuf newZeroedPage() {
+        ByteBuf page = UnpooledByteBufAllocator.DEFAULT.directBuffer(PAGE, PAGE);
+        page.setZero(0, PAGE);
+        page.writerIndex(PAGE);
+        return page;
+    }
+
+    private static boolean fitsOnePage(long offset, int length) {
+        return (offset >>> PAGE_SHIFT) == ((offset + length - 1) >>> PAGE_SHIFT);
+    }
+
+    private static int pagesSpanned(long offset, int length) {
+        return (int) (((offset + length - 1) >>> PAGE_SHIFT) - (offset >>> PAGE_SHIFT) + 1);
+    }
+
+    private static long nextPageStart(long at) {
+        return (at | (PAGE - 1)) + 1;
+    }
+}

@@ -1,0 +1,146 @@
+package org.enbd.backend.file.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.enbd.api.NbdError;
+import org.enbd.api.NbdException;
+import org.enbd.api.layer.ExportContext;
+import org.enbd.api.layer.ExtentSink;
+import org.enbd.api.layer.Layer;
+import org.enbd.api.layer.RequestFlags;
+import org.enbd.backend.device.internal.DeviceBackendFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileLayerTest {
+    private static final int MIB = 1 << 20;
+
+    @TempDir
+    Path dir;
+
+    private Path sparse(long size) throws Exception {
+        Path path = Files.createTempFile(dir, "disk", ".img");
+        try (RandomAccessFile f = new RandomAccessFile(path.toFile(), "rw")) {
+            f.setLength(size);
+        }
+        return path;
+    }
+
+    @Test
+    void writeReadAndFuaRoundTrip() throws Exception {
+        Path path = sparse(8 * MIB);
+        try (Layer layer = new FileBackendFactory().open(path.toString(), new ExportContext("", false, Map.of()))) {
+            assertEquals(8 * MIB, layer.size());
+            byte[] data = bytes(3 * 4096 + 17, 5);
+            layer.write(MIB - 100, Unpooled.wrappedBuffer(data), RequestFlags.FUA);
+            ByteBuf back = layer.read(MIB - 100, data.length, 0, PooledByteBufAllocator.DEFAULT);
+            assertArrayEquals(data, ByteBufUtil.getBytes(back));
+            back.release();
+            layer.flush(0);
+        }
+        byte[] onDisk = Files.readAllBytes(path);
+        assertEquals(5 & 0xff, onDisk[MIB - 100] & 0xff);
+    }
+
+    @Test
+    void aCompositeWriteLandsInOrder() throws Exception {
+        Path path = sparse(MIB);
+        try (Layer layer = FileLayer.open(path.toString(), false)) {
+            CompositeByteBuf parts = Unpooled.compositeBuffer();
+            parts.addComponent(true, Unpooled.directBuffer(3).writeBytes(new byte[] {1, 2, 3}));
+            parts.addComponent(true, Unpooled.wrappedBuffer(new byte[] {4, 5}));
+            layer.write(10, parts, 0);
+            parts.release();
+            ByteBuf back = layer.read(10, 5, 0, PooledByteBufAllocator.DEFAULT);
+            assertArrayEquals(new byte[] {1, 2, 3, 4, 5}, ByteBufUtil.getBytes(back));
+            back.release();
+        }
+    }
+
+    @Test
+    void sparseFileHolesShowInExtentsAndTrimPunchesThem() throws Exception {
+        Path path = sparse(8 * MIB);
+        try (Layer layer = FileLayer.open(path.toString(), false)) {
+            layer.write(2 * MIB, Unpooled.wrappedBuffer(bytes(2 * MIB, 1)), 0);
+            List<long[]> extents = extents(layer, 0, 8 * MIB);
+            assertEquals(3, extents.size(), "hole, data, hole");
+            assertEquals(2 * MIB, extents.get(0)[0]);
+            assertEquals(ExtentSink.HOLE | ExtentSink.ZERO, extents.get(0)[1]);
+            assertEquals(0, extents.get(1)[1]);
+            layer.trim(2 * MIB, MIB, 0);
+            List<long[]> after = extents(layer, 0, 8 * MIB);
+            assertEquals(3 * MIB, after.get(0)[0], "the trimmed MiB joins the leading hole");
+            ByteBuf zeros = layer.read(2 * MIB, 4096, 0, PooledByteBufAllocator.DEFAULT);
+            assertEquals(-1, zeros.forEachByte(b -> b == 0));
+            zeros.release();
+        }
+    }
+
+    @Test
+    void zeroWithFastZeroAndNoHole() throws Exception {
+        Path path = sparse(4 * MIB);
+        try (Layer layer = FileLayer.open(path.toString(), false)) {
+            layer.write(0, Unpooled.wrappedBuffer(bytes(4 * MIB, 2)), 0);
+            layer.zero(0, MIB, RequestFlags.FAST_ZERO);
+            layer.zero(MIB, MIB, RequestFlags.NO_HOLE);
+            ByteBuf back = layer.read(0, 2 * MIB, 0, PooledByteBufAllocator.DEFAULT);
+            assertEquals(-1, back.forEachByte(b -> b == 0));
+            back.release();
+            assertEquals(ExtentSink.HOLE | ExtentSink.ZERO, extents(layer, 0, MIB).get(0)[1]);
+            assertEquals(0, extents(layer, MIB, MIB).get(0)[1], "NO_HOLE keeps the range allocated");
+        }
+    }
+
+    @Test
+    void readOnlyRefusesWritesAndAdvertisesSo() throws Exception {
+        Path path = sparse(MIB);
+        try (Layer layer = FileLayer.open(path.toString(), true)) {
+            assertTrue(!layer.capabilities().writable());
+            NbdException e = assertThrows(NbdException.class, () -> layer.write(0, Unpooled.wrappedBuffer(new byte[1]), 0));
+            assertEquals(NbdError.EPERM, e.error());
+        }
+    }
+
+    @Test
+    void missingFileNamesThePath() {
+        String missing = dir.resolve("nope.img").toString();
+        NbdException e = assertThrows(NbdException.class, () -> FileLayer.open(missing, false));
+        assertTrue(e.getMessage().contains(missing) && e.getMessage().contains("no such file"), e.getMessage());
+    }
+
+    @Test
+    void aRegularFileIsNotADevice() throws Exception {
+        Path path = sparse(MIB);
+        NbdException e = assertThrows(NbdException.class,
+                () -> new DeviceBackendFactory().open(path.toString(), new ExportContext("", true, Map.of())));
+        assertTrue(e.getMessage().contains("not a block device"), e.getMessage());
+    }
+
+    private static List<long[]> extents(Layer layer, long offset, long length) throws NbdException {
+        List<long[]> seen = new ArrayList<>();
+        layer.extents(offset, length, 0, (l, f) -> seen.add(new long[] {l, f}));
+        return seen;
+    }
+
+    private static byte[] bytes(int length, int seed) {
+        byte[] b = new byte[length];
+        for (int i = 0; i < length; i++) {
+            b[i] = (byte) (i * 13 + seed | 1);
+        }
+        return b;
+    }
+}
