@@ -1,0 +1,25 @@
+package org.enbd.kernel;
+
+import java.util.Objects;
+
+/**
+ * How to attach a device.
+ *
+ * @param device           the device node, {@code /dev/nbdN}
+ * @param connections      relay sockets (the kernel spreads requests over them, one queue each)
+ * @param timeoutS         the kernel's per-request timeout; 0 = none (the engine behind the relay decides when a
+ *                         request fails, so the kernel waits)
+ * @param deadConnTimeoutS how long the kernel waits for a reconfigure when every relay socket died (a relay
+ *                         socket only dies with this process)
+ * @param server           the server URI, for the backend identifier, the state file and status
+ */
+public record DeviceOptions(String device, int connections, long timeoutS, long deadConnTimeoutS, String server) {
+    public DeviceOptions {
+        Objects.requireNonNull(device, "device");
+        Objects.requireNonNull(server, "server");
+        KernelDevice.indexOf(device); // fails early on a bad name
+        if (connections < 1 || timeoutS < 0 || deadConnTimeoutS < 0) {
+            throw new IllegalArgumentException("connections must be >= 1 and timeouts >= 0");
+        }
+    }
+}

@@ -1,0 +1,205 @@
+package org.enbd.kernel;
+
+import java.io.IOException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.enbd.api.NbdException;
+import org.enbd.api.layer.Capabilities;
+import org.enbd.api.layer.Layer;
+import org.enbd.api.stream.EventLoops;
+import org.enbd.kernel.ioctl.NbdIoctl;
+import org.enbd.kernel.netlink.FamilyMissingException;
+import org.enbd.kernel.netlink.NbdConnect;
+import org.enbd.kernel.netlink.NbdNetlink;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link Layer} attached to /dev/nbdN: the relay sockets handed to the kernel by netlink NBD_CMD_CONNECT, or by
+ * the ioctls when the kernel has no nbd netlink family. Plain Java; the DS component wraps it. Closing it
+ * disconnects, waits for the kernel to let go of the sockets and removes the state file; the layer is the
+ * caller's to close.
+ */
+public final class KernelDevice implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(KernelDevice.class);
+    private static final long LET_GO_TIMEOUT_S = 15;
+
+    private final DeviceOptions options;
+    private final int index;
+    private final long sizeBytes;
+    private final int blockSize;
+    private final KernelRelay relay;
+    private final NbdIoctl ioctl; // null when attached through netlink
+    private final DeviceStateFile states;
+
+    private KernelDevice(DeviceOptions options, int index, long sizeBytes, int blockSize, KernelRelay relay,
+                         NbdIoctl ioctl, DeviceStateFile states) {
+        this.options = options;
+        this.index = index;
+        this.sizeBytes = sizeBytes;
+        this.blockSize = blockSize;
+        this.relay = relay;
+        this.ioctl = ioctl;
+        this.states = states;
+    }
+
+    /** Attaches with the real sysfs and /run/enbd. */
+    public static KernelDevice attach(DeviceOptions options, Layer layer, EventLoops loops,
+                                      TransmissionInstaller installer) throws IOException {
+        return attach(options, layer, loops, installer, new DeviceTable(),
+                new DeviceStateFile(DeviceStateFile.DEFAULT_DIRECTORY));
+    }
+
+    static KernelDevice attach(DeviceOptions options, Layer layer, EventLoops loops, TransmissionInstaller installer,
+                               DeviceTable table, DeviceStateFile states) throws IOException {
+        int index = indexOf(options.device());
+        long size;
+        Capabilities caps;
+        try {
+            size = layer.size();
+            caps = layer.capabilities();
+        } catch (NbdException e) {
+            throw new IOException(options.device() + ": cannot read the export's size and capabilities: "
+                    + e.getMessage(), e);
+        }
+        int flags = KernelFlags.of(caps);
+        int blockSize = KernelFlags.blockSize(size, caps);
+        DeviceOwner me = DeviceOwner.current(options.server());
+        NbdNetlink netlink = openNetlink();
+        try {
+            new StaleDevice(table, options.device(), index).takeOver(netlink);
+            KernelRelay relay = KernelRelay.open(loops, layer, flags, options.connections(), installer);
+            NbdIoctl ioctl = null;
+            try {
+                if (netlink != null) {
+                    netlink.connect(new NbdConnect(index, size, blockSize, flags, options.timeoutS(),
+                            options.deadConnTimeoutS(), me.backend(), relay.kernelSockets()));
+                } else {
+                    ioctl = NbdIoctl.open(options.device());
+                    ioctl.start(size, blockSize, flags, options.timeoutS(), relay.kernelSockets());
+                }
+                relay.releaseKernelSockets();
+            } catch (IOException | RuntimeException e) {
+                relay.close();
+                if (ioctl != null) {
+                    ioctl.close();
+                }
+                throw e;
+            }
+            String method = netlink != null ? "netlink" : "ioctl";
+            KernelDevice device = new KernelDevice(options, index, size, blockSize, relay, ioctl, states);
+            device.recordState(me, method);
+            LOG.info("{} attached through {}: {} bytes, block size {}, {} connection(s), flags 0x{}, serving {}",
+                    options.device(), method, size, blockSize, relay.connections(), Integer.toHexString(flags),
+                    options.server());
+            return device;
+        } finally {
+            if (netlink != null) {
+                netlink.close();
+            }
+        }
+    }
+
+    /** Netlink when the kernel has the nbd family; null means use the ioctls. */
+    private static NbdNetlink openNetlink() throws IOException {
+        try {
+            return NbdNetlink.open();
+        } catch (FamilyMissingException e) {
+            LOG.info("{}; using the NBD ioctls", e.getMessage());
+            return null;
+        }
+    }
+
+    private void recordState(DeviceOwner me, String method) {
+        try {
+            states.write(index, new DeviceStateFile.State(options.device(), me.pid(), options.server(),
+                    relay.connections(), method));
+        } catch (IOException e) {
+            LOG.warn("{}: cannot write the state file ({}); enbd list will not name the server", options.device(),
+                    e.getMessage());
+        }
+    }
+
+    public String device() {
+        return options.device();
+    }
+
+    public int index() {
+        return index;
+    }
+
+    public long sizeBytes() {
+        return sizeBytes;
+    }
+
+    public int blockSize() {
+        return blockSize;
+    }
+
+    /** "netlink" or "ioctl". */
+    public String method() {
+        return ioctl == null ? "netlink" : "ioctl";
+    }
+
+    /** Relay connections the kernel still holds. */
+    public long openConnections() {
+        return relay.openChannels();
+    }
+
+    /** Completes when the kernel has let go of every relay socket (disconnected, by us or by another tool). */
+    public java.util.concurrent.CompletableFuture<Void> released() {
+        return relay.allClosed();
+    }
+
+    /** Tells the kernel the export's new size. */
+    public void resize(long newSize) throws IOException {
+        if (ioctl != null) {
+            ioctl.resize(newSize, blockSize);
+            return;
+        }
+        try (NbdNetlink netlink = NbdNetlink.open()) {
+            netlink.resize(index, newSize);
+        }
+    }
+
+    /** Disconnects, waits for the kernel to let go, closes the relay and removes the state file. */
+    @Override
+    public void close() {
+        try {
+            if (ioctl != null) {
+                ioctl.close();
+            } else if (!relay.allClosed().isDone()) {
+                try (NbdNetlink netlink = NbdNetlink.open()) {
+                    netlink.disconnect(index);
+                }
+            }
+            relay.allClosed().get(LET_GO_TIMEOUT_S, TimeUnit.SECONDS);
+        } catch (IOException | ExecutionException e) {
+            LOG.warn("{}: disconnect failed: {}", options.device(), e.getMessage());
+        } catch (TimeoutException e) {
+            LOG.warn("{}: the kernel still holds the relay sockets {} s after disconnect", options.device(),
+                    LET_GO_TIMEOUT_S);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            relay.close();
+            try {
+                states.delete(index);
+            } catch (IOException e) {
+                LOG.warn("{}: cannot remove the state file: {}", options.device(), e.getMessage());
+            }
+        }
+        LOG.info("{} detached", options.device());
+    }
+
+    /** N of /dev/nbdN. */
+    static int indexOf(String device) {
+        String name = device.substring(device.lastIndexOf('/') + 1);
+        int index = DeviceTable.indexOf(name);
+        if (index < 0) {
+            throw new IllegalArgumentException("not an NBD device node (expected /dev/nbdN): " + device);
+        }
+        return index;
+    }
+}
