@@ -7,8 +7,10 @@ import static org.enbd.protocol.CodecFixture.encode;
 import java.util.List;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Every reply through {@link ReplyEncoder} in every {@link ReplyFormat} and back through {@link ReplyDecoder}. */
+@ExtendWith(LeakCheck.class)
 class ReplyCodecTest {
 
     private static void roundTrip(ReplyFormat format, Supplier<List<Reply>> sent, Supplier<List<Reply>> received) {

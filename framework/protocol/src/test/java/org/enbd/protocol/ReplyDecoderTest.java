@@ -12,8 +12,10 @@ import io.netty.channel.ChannelHandler;
 import java.util.List;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Decoding server replies, including every malformed chunk the spec asks a client to disconnect on. */
+@ExtendWith(LeakCheck.class)
 class ReplyDecoderTest {
     /** Cookies 100..199 are READs of (cookie - 100) bytes. */
     private static final Supplier<ChannelHandler> DECODER =

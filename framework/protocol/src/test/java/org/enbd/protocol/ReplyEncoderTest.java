@@ -17,8 +17,10 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.EncoderException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Byte-exact layouts of the server's replies; round trips through the client's decoder are in ReplyCodecTest. */
+@ExtendWith(LeakCheck.class)
 class ReplyEncoderTest {
 
     private static ByteBuf structured(int flags, ReplyType type, long cookie, int length) {

@@ -18,8 +18,10 @@ import java.util.List;
 import java.util.function.Supplier;
 import org.enbd.api.layer.RequestFlags;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@link RequestEncoder}: byte layout, zero copy, and round trips through {@link RequestDecoder}. */
+@ExtendWith(LeakCheck.class)
 class RequestCodecTest {
 
     private static List<Request> requests() {

@@ -13,7 +13,9 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.List;
 import org.enbd.api.layer.RequestFlags;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(LeakCheck.class)
 class RequestDecoderTest {
     private static final int MAX = 64;
 

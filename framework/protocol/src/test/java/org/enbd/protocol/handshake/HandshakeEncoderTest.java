@@ -15,7 +15,10 @@ import org.enbd.protocol.handshake.HandshakeMessage.ExportNameReply;
 import org.enbd.protocol.handshake.HandshakeMessage.OptionReply;
 import org.enbd.protocol.handshake.HandshakeMessage.ServerGreeting;
 import org.junit.jupiter.api.Test;
+import org.enbd.protocol.LeakCheck;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(LeakCheck.class)
 class HandshakeEncoderTest {
 
     @Test

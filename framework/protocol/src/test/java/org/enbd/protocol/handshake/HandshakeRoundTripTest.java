@@ -15,15 +15,23 @@ import org.enbd.protocol.handshake.HandshakeMessage.OptionReply;
 import org.enbd.protocol.handshake.HandshakeMessage.OptionRequest;
 import org.enbd.protocol.handshake.HandshakeMessage.ServerGreeting;
 import org.junit.jupiter.api.Test;
+import org.enbd.protocol.LeakCheck;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Every handshake message through {@link HandshakeEncoder} and back through the other side's decoder. */
+@ExtendWith(LeakCheck.class)
 class HandshakeRoundTripTest {
     private static final ByteBufAllocator ALLOC = ByteBufAllocator.DEFAULT;
 
     private static void roundTrip(Supplier<io.netty.channel.ChannelHandler> decoder,
             Supplier<List<HandshakeMessage>> messages) {
         byte[] wire = encode(new HandshakeEncoder(), messages.get().toArray());
-        assertDecodes(decoder, wire, messages.get());
+        List<HandshakeMessage> expected = messages.get();
+        try {
+            assertDecodes(decoder, wire, expected);
+        } finally {
+            expected.forEach(HandshakeMessage::release);
+        }
     }
 
     @Test

@@ -14,8 +14,11 @@ import org.enbd.protocol.OptionReplyType;
 import org.enbd.protocol.OptionType;
 import org.enbd.protocol.handshake.HandshakeMessage.OptionReply;
 import org.junit.jupiter.api.Test;
+import org.enbd.protocol.LeakCheck;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The typed option payloads: every layout round-trips, every malformed length is refused clearly. */
+@ExtendWith(LeakCheck.class)
 class OptionPayloadTest {
     private static final ByteBufAllocator ALLOC = ByteBufAllocator.DEFAULT;
 

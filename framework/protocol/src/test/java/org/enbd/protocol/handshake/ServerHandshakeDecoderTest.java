@@ -19,7 +19,10 @@ import org.enbd.protocol.OptionType;
 import org.enbd.protocol.handshake.HandshakeMessage.ClientFlags;
 import org.enbd.protocol.handshake.HandshakeMessage.OptionRequest;
 import org.junit.jupiter.api.Test;
+import org.enbd.protocol.LeakCheck;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(LeakCheck.class)
 class ServerHandshakeDecoderTest {
 
     private static byte[] option(long magic, int option, byte[] data) {
