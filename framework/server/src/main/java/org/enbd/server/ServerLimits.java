@@ -1,0 +1,35 @@
+package org.enbd.server;
+
+/**
+ * What one connection may ask of the server.
+ *
+ * @param maxPayload      the largest READ or WRITE payload, in bytes (advertised in NBD_INFO_BLOCK_SIZE); the spec
+ *                        asks servers to accept 32 MiB
+ * @param maxInFlight     requests one connection may have outstanding; above it the server stops reading from
+ *                        that connection until replies have gone out
+ * @param maxOptionLength the largest handshake option data read; longer options get NBD_REP_ERR_TOO_BIG
+ */
+public record ServerLimits(int maxPayload, int maxInFlight, int maxOptionLength) {
+    /** 32 MiB payloads, 128 requests in flight, 64 KiB options. */
+    public static final ServerLimits DEFAULT = new ServerLimits(32 << 20, 128, 64 << 10);
+
+    public ServerLimits {
+        if (maxPayload < 512) {
+            throw new IllegalArgumentException("maxPayload must be at least 512 bytes: " + maxPayload);
+        }
+        if (maxInFlight < 1) {
+            throw new IllegalArgumentException("maxInFlight must be at least 1: " + maxInFlight);
+        }
+        if (maxOptionLength < 4096 + 8) {
+            throw new IllegalArgumentException("maxOptionLength must hold a 4096-byte name: " + maxOptionLength);
+        }
+    }
+
+    public ServerLimits withMaxPayload(int value) {
+        return new ServerLimits(value, maxInFlight, maxOptionLength);
+    }
+
+    public ServerLimits withMaxInFlight(int value) {
+        return new ServerLimits(maxPayload, value, maxOptionLength);
+    }
+}

@@ -1,0 +1,326 @@
+package org.enbd.server.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.enbd.api.NbdException;
+import org.enbd.api.layer.Capabilities;
+import org.enbd.api.layer.Export;
+import org.enbd.api.layer.Feature;
+import org.enbd.api.layer.Layer;
+import org.enbd.api.layer.SessionContext;
+import org.enbd.api.stream.StreamSecurity;
+import org.enbd.protocol.HandshakeFlags;
+import org.enbd.protocol.InfoType;
+import org.enbd.protocol.OptionReplyType;
+import org.enbd.protocol.OptionType;
+import org.enbd.protocol.ReplyFormat;
+import org.enbd.protocol.handshake.ExportListEntry;
+import org.enbd.protocol.handshake.ExportRequest;
+import org.enbd.protocol.handshake.HandshakeMessage.ClientFlags;
+import org.enbd.protocol.handshake.HandshakeMessage.ExportNameReply;
+import org.enbd.protocol.handshake.HandshakeMessage.OptionReply;
+import org.enbd.protocol.handshake.HandshakeMessage.OptionRequest;
+import org.enbd.protocol.handshake.HandshakeMessage.ServerGreeting;
+import org.enbd.protocol.handshake.InfoReply;
+import org.enbd.protocol.handshake.MalformedOptionException;
+import org.enbd.protocol.handshake.MetaContextReply;
+import org.enbd.protocol.handshake.MetaContextRequest;
+import org.enbd.server.TlsPolicy;
+import org.enbd.server.TransmissionPhase;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server's side of the fixed newstyle handshake (proto.md, "Fixed newstyle negotiation"): greets with
+ * FIXED_NEWSTYLE and NO_ZEROES, answers options until NBD_OPT_GO or NBD_OPT_EXPORT_NAME chooses an export, then
+ * removes itself and its codec and installs the {@link TransmissionPhase}. Features' option hooks see every
+ * option first. A client that breaks the protocol loses its own connection only, with one line in the log.
+ */
+public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
+    public static final String DECODER = "nbd-handshake-decoder";
+    public static final String ENCODER = "nbd-handshake-encoder";
+    public static final String HANDLER = "nbd-handshake";
+    private static final Logger LOG = LoggerFactory.getLogger(HandshakeHandler.class);
+    private static final int KNOWN_CLIENT_FLAGS = HandshakeFlags.FIXED_NEWSTYLE | HandshakeFlags.NO_ZEROES;
+
+    private final HandshakeSettings settings;
+    private final Map<String, Object> attributes = new HashMap<>();
+    private String peer = "?";
+    private boolean noZeroes;
+    private boolean tlsUp;
+    private ReplyFormat format = ReplyFormat.SIMPLE;
+    /** The export named in the last SET_META_CONTEXT, and whether base:allocation was selected for it. */
+    private String metaExport;
+    private boolean allocationSelected;
+
+    public HandshakeHandler(HandshakeSettings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        peer = String.valueOf(ctx.channel().remoteAddress());
+        ctx.writeAndFlush(new ServerGreeting(HandshakeFlags.FIXED_NEWSTYLE | HandshakeFlags.NO_ZEROES));
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        switch (msg) {
+            case ClientFlags flags -> clientFlags(ctx, flags.flags());
+            case OptionRequest option -> {
+                try {
+                    option(ctx, option);
+                } finally {
+                    option.release();
+                }
+            }
+            default -> ctx.fireChannelRead(msg);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        String why = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause().getMessage()
+                : cause instanceof IOException ? cause.getMessage() : String.valueOf(cause);
+        hangUp(ctx, "handshake failed: " + why);
+    }
+
+    private void clientFlags(ChannelHandlerContext ctx, int flags) {
+        if ((flags & ~KNOWN_CLIENT_FLAGS) != 0) {
+            // the spec: the server MUST close the connection on client flags it does not know
+            hangUp(ctx, "unknown client flags 0x" + Integer.toHexString(flags));
+            return;
+        }
+        noZeroes = (flags & HandshakeFlags.NO_ZEROES) != 0;
+    }
+
+    private void option(ChannelHandlerContext ctx, OptionRequest request) {
+        int option = request.option();
+        OptionType type = OptionType.fromValue(option);
+        if (request.tooBig()) {
+            if (type == OptionType.EXPORT_NAME) {
+                hangUp(ctx, "export name longer than " + settings.limits().maxOptionLength() + " bytes");
+            } else {
+                error(ctx, option, OptionReplyType.ERR_TOO_BIG, "option data too long");
+            }
+            return;
+        }
+        if (settings.shuttingDown().getAsBoolean() && type != OptionType.ABORT) {
+            if (type == OptionType.EXPORT_NAME) {
+                hangUp(ctx, "server shutting down");
+            } else {
+                error(ctx, option, OptionReplyType.ERR_SHUTDOWN, "server is shutting down");
+            }
+            return;
+        }
+        for (Feature hook : settings.exports().optionHooks()) {
+            if (hook.option(new HookExchange(ctx, option, request.data(), peer, attributes))) {
+                return;
+            }
+        }
+        if (settings.tls() == TlsPolicy.REQUIRED && !tlsUp && type != OptionType.STARTTLS
+                && type != OptionType.ABORT) {
+            if (type == OptionType.EXPORT_NAME) {
+                hangUp(ctx, "NBD_OPT_EXPORT_NAME before STARTTLS on a TLS-only server");
+            } else {
+                error(ctx, option, OptionReplyType.ERR_TLS_REQD, "TLS is required: send NBD_OPT_STARTTLS first");
+            }
+            return;
+        }
+        try {
+            switch (type == null ? OptionType.PEEK_EXPORT : type) {
+                case EXPORT_NAME -> exportName(ctx, request.data());
+                case ABORT -> ctx.writeAndFlush(new OptionReply(option, OptionReplyType.ACK.value(), null))
+                        .addListener(ChannelFutureListener.CLOSE);
+                case LIST -> list(ctx, request.data());
+                case INFO, GO -> infoOrGo(ctx, type, ExportRequest.parse(request.data()));
+                case STRUCTURED_REPLY -> negotiateFormat(ctx, option, request.data(), ReplyFormat.STRUCTURED);
+                case EXTENDED_HEADERS -> negotiateFormat(ctx, option, request.data(), ReplyFormat.EXTENDED);
+                case LIST_META_CONTEXT, SET_META_CONTEXT -> metaContext(ctx, type,
+                        MetaContextRequest.parse(request.data()));
+                case STARTTLS -> startTls(ctx, request.data());
+                case PEEK_EXPORT -> error(ctx, option, OptionReplyType.ERR_UNSUP, "option " + option
+                        + " is not supported");
+            }
+        } catch (MalformedOptionException e) {
+            error(ctx, option, OptionReplyType.ERR_INVALID, e.getMessage());
+        }
+    }
+
+    private void exportName(ChannelHandlerContext ctx, ByteBuf data) {
+        String name = data.toString(StandardCharsets.UTF_8);
+        Optional<Export> export = settings.exports().find(name);
+        if (export.isEmpty()) {
+            hangUp(ctx, "NBD_OPT_EXPORT_NAME for unknown export '" + name + "'");
+            return;
+        }
+        Opened opened;
+        try {
+            opened = open(export.get());
+        } catch (NbdException | RuntimeException e) {
+            hangUp(ctx, "cannot open export '" + name + "': " + e.getMessage());
+            return;
+        }
+        int flags = TransmissionPhase.transmissionFlags(opened.capabilities(), format);
+        ctx.writeAndFlush(new ExportNameReply(opened.size(), flags, !noZeroes));
+        startTransmission(ctx, name, opened);
+    }
+
+    private void list(ChannelHandlerContext ctx, ByteBuf data) {
+        int option = OptionType.LIST.value();
+        if (data.isReadable()) {
+            error(ctx, option, OptionReplyType.ERR_INVALID, "NBD_OPT_LIST carries no data");
+            return;
+        }
+        for (Export export : settings.exports().list()) {
+            ctx.write(new ExportListEntry(export.context().exportName(), export.description()).reply(ctx.alloc()));
+        }
+        ctx.writeAndFlush(new OptionReply(option, OptionReplyType.ACK.value(), null));
+    }
+
+    private void infoOrGo(ChannelHandlerContext ctx, OptionType type, ExportRequest request) {
+        int option = type.value();
+        Optional<Export> export = settings.exports().find(request.name());
+        if (export.isEmpty()) {
+            error(ctx, option, OptionReplyType.ERR_UNKNOWN, "no export named '" + request.name() + "'");
+            return;
+        }
+        Opened opened;
+        try {
+            opened = open(export.get());
+        } catch (NbdException | RuntimeException e) {
+            LOG.warn("{}: cannot open export '{}': {}", peer, request.name(), e.getMessage());
+            error(ctx, option, OptionReplyType.ERR_UNKNOWN, "export '" + request.name() + "' is not available: "
+                    + e.getMessage());
+            return;
+        }
+        Capabilities caps = opened.capabilities();
+        ctx.write(new InfoReply.Export(opened.size(), TransmissionPhase.transmissionFlags(caps, format))
+                .reply(option, ctx.alloc()));
+        if (request.requests(InfoType.NAME)) {
+            ctx.write(new InfoReply.Name(request.name()).reply(option, ctx.alloc()));
+        }
+        if (request.requests(InfoType.DESCRIPTION) && !export.get().description().isEmpty()) {
+            ctx.write(new InfoReply.Description(export.get().description()).reply(option, ctx.alloc()));
+        }
+        if (request.requests(InfoType.BLOCK_SIZE)) {
+            int maximum = Math.min(caps.blockSizes().maximum(), settings.limits().maxPayload());
+            ctx.write(new InfoReply.BlockSize(caps.blockSizes().minimum(), caps.blockSizes().preferred(),
+                    Math.max(maximum, caps.blockSizes().preferred())).reply(option, ctx.alloc()));
+        }
+        ctx.writeAndFlush(new OptionReply(option, OptionReplyType.ACK.value(), null));
+        if (type == OptionType.GO) {
+            startTransmission(ctx, request.name(), opened);
+        } else {
+            opened.layer().close();
+        }
+    }
+
+    private void negotiateFormat(ChannelHandlerContext ctx, int option, ByteBuf data, ReplyFormat asked) {
+        if (data.isReadable()) {
+            error(ctx, option, OptionReplyType.ERR_INVALID, "this option carries no data");
+            return;
+        }
+        if (format != ReplyFormat.EXTENDED) {
+            format = asked;
+        }
+        ctx.writeAndFlush(new OptionReply(option, OptionReplyType.ACK.value(), null));
+    }
+
+    private void metaContext(ChannelHandlerContext ctx, OptionType type, MetaContextRequest request) {
+        int option = type.value();
+        if (format == ReplyFormat.SIMPLE) {
+            error(ctx, option, OptionReplyType.ERR_INVALID, "negotiate structured replies first");
+            return;
+        }
+        if (settings.exports().find(request.exportName()).isEmpty()) {
+            error(ctx, option, OptionReplyType.ERR_UNKNOWN, "no export named '" + request.exportName() + "'");
+            return;
+        }
+        if (type == OptionType.SET_META_CONTEXT) {
+            metaExport = request.exportName();
+            allocationSelected = MetaContexts.selectsAllocation(request.queries());
+            if (allocationSelected) {
+                ctx.write(new MetaContextReply(MetaContexts.ALLOCATION_ID, MetaContexts.BASE_ALLOCATION)
+                        .reply(option, ctx.alloc()));
+            }
+        } else {
+            for (String name : MetaContexts.list(request.queries())) {
+                ctx.write(new MetaContextReply(0, name).reply(option, ctx.alloc()));
+            }
+        }
+        ctx.writeAndFlush(new OptionReply(option, OptionReplyType.ACK.value(), null));
+    }
+
+    private void startTls(ChannelHandlerContext ctx, ByteBuf data) {
+        int option = OptionType.STARTTLS.value();
+        StreamSecurity security = settings.security();
+        if (data.isReadable() || tlsUp) {
+            error(ctx, option, OptionReplyType.ERR_INVALID, tlsUp ? "TLS is already up" : "STARTTLS carries no data");
+        } else if (settings.tls() == TlsPolicy.OFF) {
+            error(ctx, option, OptionReplyType.ERR_POLICY, "TLS is turned off on this listener");
+        } else if (security == null) {
+            error(ctx, option, OptionReplyType.ERR_UNSUP, "no TLS provider is installed");
+        } else {
+            try {
+                // the TLS handler goes in before the ACK is written (SslHandler's startTls lets the ACK pass clear)
+                ctx.pipeline().addFirst("nbd-tls", security.newHandler(ctx.channel(), StreamSecurity.Role.SERVER,
+                        null));
+            } catch (IOException e) {
+                LOG.warn("{}: cannot start TLS: {}", peer, e.getMessage());
+                error(ctx, option, OptionReplyType.ERR_PLATFORM, "TLS is not available: " + e.getMessage());
+                return;
+            }
+            tlsUp = true;
+            ctx.writeAndFlush(new OptionReply(option, OptionReplyType.ACK.value(), null));
+        }
+    }
+
+    private Opened open(Export export) throws NbdException {
+        SessionContext session = new SessionContext(export.context(), peer, tlsUp, attributes);
+        Layer layer = export.open(session);
+        try {
+            return new Opened(layer, layer.size(), layer.capabilities());
+        } catch (NbdException | RuntimeException e) {
+            layer.close();
+            throw e;
+        }
+    }
+
+    /** Leaves the handshake: the transmission codec replaces this handler and its codec. */
+    private void startTransmission(ChannelHandlerContext ctx, String name, Opened opened) {
+        int allocationId = allocationSelected && name.equals(metaExport) && format != ReplyFormat.SIMPLE
+                ? MetaContexts.ALLOCATION_ID : 0;
+        var pipeline = ctx.pipeline();
+        pipeline.remove(ENCODER);
+        pipeline.remove(this);
+        TransmissionPhase phase = TransmissionPhase.install(ctx.channel(), opened.layer(), opened.capabilities(),
+                opened.size(), format, allocationId, settings.limits());
+        // removing the decoder last hands bytes it already holds (pipelined requests) on to the request decoder
+        pipeline.remove(DECODER);
+        settings.started().accept(phase);
+    }
+
+    private void error(ChannelHandlerContext ctx, int option, OptionReplyType type, String message) {
+        ctx.writeAndFlush(new OptionReply(option, type.value(), Unpooled.copiedBuffer(message,
+                StandardCharsets.UTF_8)));
+    }
+
+    private void hangUp(ChannelHandlerContext ctx, String why) {
+        LOG.info("{}: closing: {}", peer, why);
+        ctx.close();
+    }
+
+    private record Opened(Layer layer, long size, Capabilities capabilities) {
+    }
+}

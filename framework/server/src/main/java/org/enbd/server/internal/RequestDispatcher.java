@@ -1,0 +1,284 @@
+package org.enbd.server.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.enbd.api.NbdError;
+import org.enbd.api.NbdException;
+import org.enbd.api.layer.Layer;
+import org.enbd.api.layer.RequestFlags;
+import org.enbd.api.layer.Support;
+import org.enbd.protocol.Command;
+import org.enbd.protocol.Reply;
+import org.enbd.protocol.Request;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves one connection's requests: checks each once, runs it on the stack, and writes its reply when it is
+ * done, in whatever order requests finish. Layers that may block run on virtual threads (one per request, so a
+ * slow request never holds up the others); layers that never block ({@link Layer#mayBlock()} false) run inline on
+ * the event loop. Replies are flushed once per batch by the FlushConsolidationHandler before this handler.
+ *
+ * <p>All state here is touched on the channel's event loop only; a request finishing elsewhere hands its reply
+ * back to the loop. Above {@code maxInFlight} outstanding requests, or while the socket is not writable, the
+ * connection stops reading (autoRead off), so a fast client cannot queue unbounded work or replies.
+ *
+ * <p>The dispatcher owns the layer: it closes it once the channel has closed and the last request has finished.
+ */
+public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(RequestDispatcher.class);
+    /** Most descriptors in one BLOCK_STATUS reply (the spec asks for at most 2^20). */
+    private static final int MAX_EXTENTS = 1 << 16;
+
+    private final Layer layer;
+    private final Negotiated negotiated;
+    private final RequestCheck check;
+    private final Replies replies;
+    private final int maxInFlight;
+    private final boolean inline;
+    private final Executor blocking;
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private ChannelHandlerContext ctx;
+    private String peer = "?";
+    private int inFlight;
+    /** NBD_CMD_DISC received, or the server drains: no new work, close when the last request is answered. */
+    private boolean closing;
+    private boolean draining;
+    private boolean inactive;
+    private boolean layerClosed;
+
+    public RequestDispatcher(Layer layer, Negotiated negotiated, int maxPayload, int maxInFlight, Executor blocking) {
+        this.layer = layer;
+        this.negotiated = negotiated;
+        this.check = new RequestCheck(negotiated, maxPayload);
+        this.replies = new Replies(negotiated.format());
+        this.maxInFlight = maxInFlight;
+        this.inline = !layer.mayBlock();
+        this.blocking = blocking;
+    }
+
+    /** Completes when the connection has closed and its layer is closed. */
+    public CompletableFuture<Void> closed() {
+        return closed;
+    }
+
+    /** Server shutdown: later requests get ESHUTDOWN, requests in flight finish, then the connection closes. */
+    public void drain() {
+        if (ctx == null) {
+            return;
+        }
+        ctx.executor().execute(() -> {
+            draining = true;
+            closeIfIdle();
+        });
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.peer = String.valueOf(ctx.channel().remoteAddress());
+        if (!ctx.channel().isActive() && ctx.channel().isRegistered()) {
+            // installed on a channel that already went away
+            inactive = true;
+            closeLayerIfDone();
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof Request request)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        if (closing) {
+            request.release(); // nothing may follow NBD_CMD_DISC
+            return;
+        }
+        Command command;
+        try {
+            command = check.check(request);
+        } catch (NbdException e) {
+            request.release();
+            write(replies.error(request, e.error().value(), e.getMessage()));
+            return;
+        }
+        if (command == Command.DISC) {
+            request.release();
+            closing = true;
+            ctx.channel().config().setAutoRead(false);
+            closeIfIdle();
+            return;
+        }
+        if (draining) {
+            request.release();
+            write(replies.error(request, NbdError.ESHUTDOWN.value(), "server is shutting down"));
+            return;
+        }
+        inFlight++;
+        updateReading();
+        if (inline) {
+            finish(request, execute(command, request));
+        } else {
+            blocking.execute(() -> {
+                Reply reply = execute(command, request);
+                ctx.executor().execute(() -> finish(request, reply));
+            });
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        updateReading();
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        inactive = true;
+        closeLayerIfDone();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        String why = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause().getMessage()
+                : String.valueOf(cause.getMessage());
+        LOG.warn("{}: closing the connection: {}", peer, why);
+        ctx.close();
+    }
+
+    /** Runs a checked request on the stack and returns its reply; never throws. */
+    private Reply execute(Command command, Request request) {
+        try {
+            return switch (command) {
+                case READ -> replies.data(request, request.length() == 0 ? io.netty.buffer.Unpooled.EMPTY_BUFFER
+                        : layer.read(request.offset(), (int) request.length(), request.flags(), ctx.alloc()));
+                case WRITE -> {
+                    ByteBuf data = request.payload();
+                    if (data.isReadable()) {
+                        withFua(request, () -> layer.write(request.offset(), data, flagsForLayer(request)));
+                    }
+                    yield replies.ok(request);
+                }
+                case FLUSH -> {
+                    layer.flush(0);
+                    yield replies.ok(request);
+                }
+                case TRIM -> {
+                    if (request.length() > 0) {
+                        withFua(request, () -> layer.trim(request.offset(), request.length(), flagsForLayer(request)));
+                    }
+                    yield replies.ok(request);
+                }
+                case WRITE_ZEROES -> {
+                    if (request.length() > 0) {
+                        withFua(request, () -> layer.zero(request.offset(), request.length(), flagsForLayer(request)));
+                    }
+                    yield replies.ok(request);
+                }
+                case CACHE -> {
+                    cache(request);
+                    yield replies.ok(request);
+                }
+                case BLOCK_STATUS -> blockStatus(request);
+                case DISC, RESIZE -> throw new IllegalStateException(command + " reached execute");
+            };
+        } catch (Throwable failure) {
+            RequestFailure f = RequestFailure.of(failure, request, peer);
+            return replies.error(request, f.error().value(), f.message());
+        } finally {
+            request.release();
+        }
+    }
+
+    private Reply blockStatus(Request request) throws NbdException {
+        ExtentCollector collector = new ExtentCollector(request.length(),
+                RequestFlags.has(request.flags(), RequestFlags.REQ_ONE), MAX_EXTENTS);
+        if (negotiated.capabilities().extents()) {
+            layer.extents(request.offset(), request.length(), request.flags(), collector);
+        }
+        return replies.blockStatus(request, negotiated.allocationContextId(), collector.extents());
+    }
+
+    private void cache(Request request) throws NbdException {
+        if (negotiated.capabilities().cache() == Support.EMULATE) {
+            long at = request.offset();
+            long end = at + request.length();
+            while (at < end) {
+                int chunk = (int) Math.min(end - at, 1 << 20);
+                layer.read(at, chunk, 0, ctx.alloc()).release();
+                at += chunk;
+            }
+        } else {
+            layer.cache(request.offset(), request.length(), 0);
+        }
+    }
+
+    /** FUA goes to the layer when it honours it natively, else it becomes a flush after the operation. */
+    private int flagsForLayer(Request request) {
+        return emulatedFua(request) ? request.flags() & ~RequestFlags.FUA : request.flags();
+    }
+
+    private boolean emulatedFua(Request request) {
+        return RequestFlags.has(request.flags(), RequestFlags.FUA)
+                && negotiated.capabilities().fua() == Support.EMULATE;
+    }
+
+    private void withFua(Request request, LayerCall call) throws NbdException {
+        call.run();
+        if (emulatedFua(request)) {
+            layer.flush(0);
+        }
+    }
+
+    /** On the event loop: the reply goes out and the request leaves the in-flight count. */
+    private void finish(Request request, Reply reply) {
+        inFlight--;
+        if (inactive) {
+            reply.release();
+            closeLayerIfDone();
+            return;
+        }
+        write(reply);
+        updateReading();
+        closeIfIdle();
+    }
+
+    private void write(Reply reply) {
+        ctx.writeAndFlush(reply, ctx.voidPromise());
+    }
+
+    private void updateReading() {
+        boolean read = !closing && inFlight < maxInFlight && ctx.channel().isWritable();
+        if (ctx.channel().config().isAutoRead() != read) {
+            ctx.channel().config().setAutoRead(read);
+        }
+    }
+
+    private void closeIfIdle() {
+        if ((closing || draining) && inFlight == 0 && !inactive) {
+            ctx.channel().close();
+        }
+    }
+
+    private void closeLayerIfDone() {
+        if (inactive && inFlight == 0 && !layerClosed) {
+            layerClosed = true;
+            try {
+                layer.close();
+            } catch (RuntimeException e) {
+                LOG.warn("{}: closing the export's layers failed", peer, e);
+            }
+            closed.complete(null);
+        }
+    }
+
+    @FunctionalInterface
+    private interface LayerCall {
+        void run() throws NbdException;
+    }
+}

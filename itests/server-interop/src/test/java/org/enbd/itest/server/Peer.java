@@ -1,0 +1,98 @@
+package org.enbd.itest.server;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs real NBD peers (nbdinfo, nbdsh, qemu-img, nbdcopy, python3) as processes with a timeout, as nbdkit's test
+ * helpers do: a test that needs a missing tool is skipped with a message naming it, and a process that overruns
+ * is killed (with its children) and fails the test.
+ */
+final class Peer {
+    static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    private Peer() {
+    }
+
+    /** What a finished process left. */
+    record Result(List<String> command, int exit, String stdout, String stderr) {
+        Result ok() {
+            if (exit != 0) {
+                throw new AssertionError(String.join(" ", command) + " exited " + exit + "\nstdout: " + stdout
+                        + "\nstderr: " + stderr);
+            }
+            return this;
+        }
+    }
+
+    /** Skips the calling test unless {@code tool} is on the PATH. */
+    static void require(String tool) {
+        boolean found = Arrays.stream(System.getenv().getOrDefault("PATH", "/usr/bin").split(":"))
+                .anyMatch(dir -> Files.isExecutable(Path.of(dir, tool)));
+        assumeTrue(found, tool + " is not installed (apt-get install the package that provides it)");
+    }
+
+    /** Skips unless python3 can import the libnbd bindings. */
+    static void requirePythonNbd() {
+        require("python3");
+        Result r = run(List.of("python3", "-c", "import nbd"), null, Duration.ofSeconds(20));
+        assumeTrue(r.exit() == 0, "python3-libnbd is not installed: " + r.stderr());
+    }
+
+    static Result run(String... command) {
+        return run(List.of(command), null, TIMEOUT);
+    }
+
+    /** Runs {@code command}, feeding {@code stdin} if not null, and waits up to {@code timeout}. */
+    static Result run(List<String> command, String stdin, Duration timeout) {
+        require(command.get(0));
+        ProcessBuilder builder = new ProcessBuilder(new ArrayList<>(command));
+        Map<String, String> env = builder.environment();
+        env.put("LIBNBD_DEBUG", "0");
+        try {
+            Path out = Files.createTempFile("peer", ".out");
+            Path err = Files.createTempFile("peer", ".err");
+            builder.redirectOutput(out.toFile()).redirectError(err.toFile());
+            Process process = builder.start();
+            try {
+                if (stdin != null) {
+                    process.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+                }
+                process.getOutputStream().close();
+                if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    process.descendants().forEach(ProcessHandle::destroyForcibly);
+                    process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                    throw new AssertionError(String.join(" ", command) + " did not finish within " + timeout
+                            + "\nstderr: " + Files.readString(err));
+                }
+                return new Result(command, process.exitValue(), Files.readString(out), Files.readString(err));
+            } finally {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+                Files.deleteIfExists(out);
+                Files.deleteIfExists(err);
+            }
+        } catch (IOException e) {
+            throw new AssertionError("cannot run " + command + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted running " + command);
+        }
+    }
+
+    /** Runs a python3 script with the libnbd bindings; the script prints what the test asserts. */
+    static Result python(String script) {
+        requirePythonNbd();
+        return run(List.of("python3", "-c", script), null, TIMEOUT);
+    }
+}
