@@ -1,0 +1,121 @@
+# How each server under test is started. Sourced by bench/run and bench/profile.
+#
+# bench_server_start NAME sets:
+#   SERVER_URI      what the load generators connect to
+#   SERVER_MAIN     the pid whose peak RSS is the figure (the server, or the client engine for client@...)
+#   SERVER_PIDS     every pid to stop afterwards
+# Inputs (set by the caller): BENCH_TMP, BENCH_SHM (work dirs), BENCH_SIZE (export size, e.g. 1G),
+# BENCH_SRC (random source image of that size), SERVER_CPUS and ENGINE_CPUS (taskset lists), ENBD (path to ./enbd),
+# ENBD_JAVA_OPTS (extra JVM flags, e.g. JFR), BENCH_EXPORT (export name).
+
+BENCH_SERVERS_ALL="enbd-memory enbd-file nbdkit-memory nbdkit-file qemu-nbd-file qemu-nbd-shm nbd-server-file client@enbd-memory client@nbdkit-memory"
+# TLS slot (next wave): "enbd-memory-tls nbdkit-memory-tls" go here once the ssl bundle lands; see bench/README.md.
+
+bench_server_kind() {  # enbd | peer | client
+  case $1 in enbd-*) echo enbd ;; client@*) echo client ;; *) echo peer ;; esac
+}
+
+# Whether a server can run at all here (tool present, ENBD-J built); prints the reason when not.
+bench_server_available() {
+  case $1 in
+    enbd-*|client@*) [[ -x "$ENBD" ]] || { echo "ENBD-J launcher $ENBD not built"; return 1; } ;;
+  esac
+  case $1 in
+    nbdkit-*|client@nbdkit-*) command -v nbdkit >/dev/null || { echo "nbdkit missing"; return 1; } ;;
+    qemu-nbd-*) command -v qemu-nbd >/dev/null || { echo "qemu-nbd missing"; return 1; } ;;
+    nbd-server-*) command -v nbd-server >/dev/null || { echo "nbd-server missing"; return 1; } ;;
+  esac
+  return 0
+}
+
+# A private copy of the random source, so file servers read real data, not holes. Removed at stop.
+BENCH_IMAGES=()
+bench_image() {
+  local path=$1
+  cp --sparse=never "$BENCH_SRC" "$path" || return 1
+  BENCH_IMAGES+=("$path")
+}
+
+bench_server_start() {
+  local name=$1 port log
+  port=$(bench_free_port)
+  log="$BENCH_TMP/$name.log"
+  SERVER_PIDS=()
+  SERVER_URI="nbd://127.0.0.1:$port/$BENCH_EXPORT"
+  case $name in
+    enbd-memory) bench_enbd_server "$port" "memory:$BENCH_SIZE" "$log" ;;
+    enbd-file) bench_image "$BENCH_TMP/enbd.img" && bench_enbd_server "$port" "$BENCH_TMP/enbd.img" "$log" ;;
+    nbdkit-memory)
+      taskset -c "$SERVER_CPUS" nbdkit -f -i 127.0.0.1 -p "$port" -e "$BENCH_EXPORT" memory "$BENCH_SIZE" >"$log" 2>&1 &
+      SERVER_MAIN=$! ;;
+    nbdkit-file)
+      bench_image "$BENCH_TMP/nbdkit.img"
+      taskset -c "$SERVER_CPUS" nbdkit -f -i 127.0.0.1 -p "$port" -e "$BENCH_EXPORT" \
+        file "$BENCH_TMP/nbdkit.img" >"$log" 2>&1 &
+      SERVER_MAIN=$! ;;
+    qemu-nbd-file|qemu-nbd-shm)
+      local dir=$BENCH_TMP; [[ $name == qemu-nbd-shm ]] && dir=$BENCH_SHM
+      bench_image "$dir/$name.img"
+      # -t: stay up after the last client; -e 32: up to 32 clients (default 1)
+      taskset -c "$SERVER_CPUS" qemu-nbd -f raw -x "$BENCH_EXPORT" -b 127.0.0.1 -p "$port" -t -e 32 \
+        "$dir/$name.img" >"$log" 2>&1 &
+      SERVER_MAIN=$! ;;
+    nbd-server-file) bench_nbd_server "$port" "$log" ;;
+    client@*) bench_client "${name#client@}" "$log" ;;
+    *) bench_die "unknown server $name" ;;
+  esac
+  SERVER_PIDS+=("$SERVER_MAIN")
+  local pid; for pid in "${SERVER_PIDS[@]}"; do bench_track "$pid"; done
+  if ! bench_wait_nbd "$SERVER_URI" 60 "$SERVER_MAIN"; then
+    bench_log "$name did not answer on $SERVER_URI; last log lines:"; tail -5 "$log" >&2
+    bench_server_stop; return 1
+  fi
+}
+
+bench_server_stop() {
+  local pid
+  for pid in "${SERVER_PIDS[@]}"; do bench_stop "$pid"; done
+  SERVER_PIDS=()
+  ((${#BENCH_IMAGES[@]})) && rm -f "${BENCH_IMAGES[@]}"
+  BENCH_IMAGES=()
+}
+
+bench_enbd_server() {
+  local port=$1 spec=$2 log=$3
+  JAVA_OPTS="${ENBD_JAVA_OPTS:-}" ENBD_JAVA_OPTS="${ENBD_JAVA_OPTS:-}" taskset -c "$SERVER_CPUS" \
+    "$ENBD" server --listen "127.0.0.1:$port" --export "$BENCH_EXPORT=$spec" --console off >"$log" 2>&1 &
+  SERVER_MAIN=$!
+}
+
+# nbd-server daemonises; its pid comes from the pid file. One child per client inherits the affinity.
+bench_nbd_server() {
+  local port=$1 log=$2 conf="$BENCH_TMP/nbd-server.conf" pidfile="$BENCH_TMP/nbd-server.pid" i
+  bench_image "$BENCH_TMP/nbd-server.img"
+  cat >"$conf" <<CONF
+[generic]
+    allowlist = true
+    listenaddr = 127.0.0.1
+    port = $port
+[$BENCH_EXPORT]
+    exportname = $BENCH_TMP/nbd-server.img
+CONF
+  rm -f "$pidfile"
+  taskset -c "$SERVER_CPUS" nbd-server -C "$conf" -p "$pidfile" >"$log" 2>&1
+  for ((i = 0; i < 50; i++)); do [[ -s $pidfile ]] && break; sleep 0.1; done
+  SERVER_MAIN=$(cat "$pidfile")
+}
+
+# The ENBD-J client engine's local endpoint in front of an upstream server. The upstream keeps the server
+# core; the engine is left unpinned (see bench/README.md: three busy processes on two cores).
+bench_client() {
+  local upstream=$1 log=$2 upstream_uri socket="$BENCH_TMP/client.sock"
+  bench_server_start "$upstream" || return 1
+  local upstream_pids=("${SERVER_PIDS[@]}")
+  upstream_uri=$SERVER_URI
+  rm -f "$socket"
+  JAVA_OPTS="${ENBD_JAVA_OPTS:-}" ENBD_JAVA_OPTS="${ENBD_JAVA_OPTS:-}" taskset -c "$ENGINE_CPUS" \
+    "$ENBD" client "$upstream_uri" --serve "unix:$socket" >"$log" 2>&1 &
+  SERVER_MAIN=$!
+  SERVER_PIDS=("${upstream_pids[@]}")
+  SERVER_URI="nbd+unix:///$BENCH_EXPORT?socket=$socket"
+}
