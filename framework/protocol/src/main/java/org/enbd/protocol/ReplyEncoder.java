@@ -87,10 +87,13 @@ public final class ReplyEncoder extends MessageToMessageEncoder<Reply> {
             case ReplyChunk.None n -> header(ctx, n, ReplyType.NONE.value(), 0, 0, out);
             case ReplyChunk.Data d -> {
                 int length = d.data().readableBytes();
-                header(ctx, d, ReplyType.OFFSET_DATA.value(), 8 + (long) length, 8, out).writeLong(d.offset());
-                if (length > 0) {
-                    out.add(d.data().retain());
+                if (length == 0) {
+                    // the spec wants at least one byte, and clients disconnect on less: answer a 0-byte READ with NONE
+                    throw new EncoderException("OFFSET_DATA chunk without data (cookie 0x"
+                            + Long.toHexString(d.cookie()) + ")");
                 }
+                header(ctx, d, ReplyType.OFFSET_DATA.value(), 8 + (long) length, 8, out).writeLong(d.offset());
+                out.add(d.data().retain());
             }
             case ReplyChunk.Hole h -> header(ctx, h, ReplyType.OFFSET_HOLE.value(), 12, 12, out)
                     .writeLong(h.offset()).writeInt(h.length());

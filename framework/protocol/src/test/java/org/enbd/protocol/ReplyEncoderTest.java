@@ -145,6 +145,16 @@ class ReplyEncoderTest {
     }
 
     @Test
+    void dataChunkWithoutDataIsRefused() {
+        EmbeddedChannel ch = new EmbeddedChannel(new ReplyEncoder(ReplyFormat.STRUCTURED));
+        EncoderException e = assertThrows(EncoderException.class,
+                () -> ch.writeOutbound(new ReplyChunk.Data(1, 0, true, 0, Unpooled.EMPTY_BUFFER)));
+        assertTrue(e.getMessage().contains("without data"), e.getMessage());
+        assertNull(ch.readOutbound());
+        assertFalse(ch.finishAndReleaseAll());
+    }
+
+    @Test
     void errorMessageIsCutToTheStringLimit() {
         String longMessage = "é".repeat(3000);
         byte[] cut = ReplyEncoder.truncated(longMessage);
