@@ -1,0 +1,243 @@
+package org.enbd.client.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.DecoderException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.enbd.api.NbdError;
+import org.enbd.api.layer.BlockSizes;
+import org.enbd.protocol.HandshakeFlags;
+import org.enbd.protocol.InfoType;
+import org.enbd.protocol.OptionReplyType;
+import org.enbd.protocol.OptionType;
+import org.enbd.protocol.handshake.ClientHandshakeDecoder;
+import org.enbd.protocol.handshake.ExportRequest;
+import org.enbd.protocol.handshake.HandshakeMessage;
+import org.enbd.protocol.handshake.HandshakeMessage.ClientFlags;
+import org.enbd.protocol.handshake.HandshakeMessage.ExportNameReply;
+import org.enbd.protocol.handshake.HandshakeMessage.OptionReply;
+import org.enbd.protocol.handshake.HandshakeMessage.OptionRequest;
+import org.enbd.protocol.handshake.HandshakeMessage.ServerGreeting;
+import org.enbd.protocol.handshake.InfoReply;
+import org.enbd.protocol.handshake.MetaContextReply;
+import org.enbd.protocol.handshake.MetaContextRequest;
+
+/**
+ * The client's side of the fixed newstyle handshake: NBD_OPT_STRUCTURED_REPLY, NBD_OPT_SET_META_CONTEXT
+ * {@code base:allocation}, then NBD_OPT_GO asking for NBD_INFO_BLOCK_SIZE; NBD_OPT_EXPORT_NAME when the server
+ * is not fixed newstyle or does not know NBD_OPT_GO. Completes {@code result} with the {@link Session}, after
+ * which the caller swaps the handshake codec for the transmission codec; or with a {@link HandshakeFailure}.
+ */
+final class ClientHandshake extends SimpleChannelInboundHandler<HandshakeMessage> {
+    static final String ALLOCATION = "base:allocation";
+
+    private enum Step { GREETING, STRUCTURED, META, GO, EXPORT_NAME }
+
+    private final String exportName;
+    private final boolean tlsRequired;
+    private final ClientHandshakeDecoder decoder;
+    private final CompletableFuture<Session> result;
+    private Step step = Step.GREETING;
+    private boolean noZeroes;
+    private boolean structured;
+    private int allocationContext = -1;
+    private long size = -1;
+    private int flags;
+    private BlockSizes blockSizes = BlockSizes.DEFAULT;
+    private String canonicalName;
+    private String description = "";
+
+    ClientHandshake(String exportName, boolean tlsRequired, ClientHandshakeDecoder decoder,
+                    CompletableFuture<Session> result) {
+        super(HandshakeMessage.class, false);
+        this.exportName = exportName;
+        this.tlsRequired = tlsRequired;
+        this.decoder = decoder;
+        this.result = result;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, HandshakeMessage msg) {
+        try {
+            switch (msg) {
+                case ServerGreeting g -> greeting(ctx, g);
+                case OptionReply r -> optionReply(ctx, r);
+                case ExportNameReply e -> {
+                    size = e.size();
+                    flags = e.transmissionFlags();
+                    done();
+                }
+                default -> throw new HandshakeFailure(true, NbdError.EIO, "unexpected handshake message " + msg);
+            }
+        } catch (HandshakeFailure f) {
+            fail(ctx, f);
+        } catch (RuntimeException e) {
+            fail(ctx, new HandshakeFailure(true, NbdError.EIO, "malformed handshake reply: " + e.getMessage()));
+        } finally {
+            msg.release();
+        }
+    }
+
+    private void greeting(ChannelHandlerContext ctx, ServerGreeting g) throws HandshakeFailure {
+        if (tlsRequired) {
+            throw new HandshakeFailure(true, NbdError.EPERM,
+                    "the URI asks for TLS (nbds), which this client does not provide yet");
+        }
+        boolean fixed = (g.flags() & HandshakeFlags.FIXED_NEWSTYLE) != 0;
+        noZeroes = (g.flags() & HandshakeFlags.NO_ZEROES) != 0;
+        ctx.write(new ClientFlags((fixed ? HandshakeFlags.FIXED_NEWSTYLE : 0)
+                | (noZeroes ? HandshakeFlags.NO_ZEROES : 0)));
+        if (!fixed) {
+            exportNameOption(ctx);
+            return;
+        }
+        step = Step.STRUCTURED;
+        ctx.writeAndFlush(new OptionRequest(OptionType.STRUCTURED_REPLY.value(), null, false));
+    }
+
+    private void optionReply(ChannelHandlerContext ctx, OptionReply r) throws HandshakeFailure {
+        OptionReplyType type = OptionReplyType.fromValue(r.replyType());
+        boolean error = r.replyType() < 0;
+        switch (step) {
+            case STRUCTURED -> {
+                if (error) {
+                    refuseIfFatal(r, type, "NBD_OPT_STRUCTURED_REPLY");
+                    go(ctx);
+                } else if (type == OptionReplyType.ACK) {
+                    structured = true;
+                    step = Step.META;
+                    ctx.writeAndFlush(new MetaContextRequest(exportName, List.of(ALLOCATION))
+                            .request(OptionType.SET_META_CONTEXT, ctx.alloc()));
+                }
+            }
+            case META -> {
+                if (type == OptionReplyType.META_CONTEXT && r.data() != null) {
+                    MetaContextReply m = MetaContextReply.parse(r.data());
+                    if (ALLOCATION.equals(m.name())) {
+                        allocationContext = m.id();
+                    }
+                } else if (error || type == OptionReplyType.ACK) {
+                    if (error) {
+                        refuseIfFatal(r, type, "NBD_OPT_SET_META_CONTEXT");
+                        allocationContext = -1;
+                    }
+                    go(ctx);
+                }
+            }
+            case GO -> {
+                if (type == OptionReplyType.INFO && r.data() != null) {
+                    info(InfoReply.parse(r.data()));
+                } else if (type == OptionReplyType.ACK) {
+                    if (size < 0) {
+                        throw new HandshakeFailure(true, NbdError.EIO, "server accepted NBD_OPT_GO without "
+                                + "NBD_INFO_EXPORT");
+                    }
+                    done();
+                } else if (type == OptionReplyType.ERR_UNSUP) {
+                    exportNameOption(ctx);
+                } else if (error) {
+                    refuseIfFatal(r, type, "NBD_OPT_GO");
+                    throw new HandshakeFailure(false, NbdError.EIO, "server answered NBD_OPT_GO with "
+                            + name(type, r) + message(r));
+                }
+            }
+            default -> throw new HandshakeFailure(true, NbdError.EIO, "option reply in step " + step);
+        }
+    }
+
+    private void info(InfoReply info) {
+        switch (info) {
+            case InfoReply.Export e -> {
+                size = e.size();
+                flags = e.transmissionFlags();
+            }
+            case InfoReply.BlockSize b -> {
+                try {
+                    int max = Math.max(b.maximumPayload(), b.preferred());
+                    max = max < 0 ? Integer.MAX_VALUE & ~(b.minimum() - 1) : max - max % Math.max(1, b.minimum());
+                    blockSizes = new BlockSizes(Math.max(1, b.minimum()), Math.max(b.preferred(), b.minimum()), max);
+                } catch (IllegalArgumentException ignored) {
+                    blockSizes = BlockSizes.DEFAULT;
+                }
+            }
+            case InfoReply.Name n -> canonicalName = n.name();
+            case InfoReply.Description d -> description = d.description();
+            case InfoReply.Unknown u -> { }
+        }
+    }
+
+    /** Authentication and authorisation failures, and a missing export, end the device at once. */
+    private void refuseIfFatal(OptionReply r, OptionReplyType type, String option) throws HandshakeFailure {
+        if (type == null) {
+            return;
+        }
+        String why = switch (type) {
+            case ERR_POLICY -> "refused by the server's policy (NBD_REP_ERR_POLICY) for " + option;
+            case ERR_TLS_REQD -> "the server requires TLS (NBD_REP_ERR_TLS_REQD), which this client does not "
+                    + "provide yet";
+            case ERR_UNKNOWN -> "the server has no export named '" + exportName + "' (NBD_REP_ERR_UNKNOWN)";
+            case ERR_PLATFORM -> "the server cannot do " + option + " on its platform (NBD_REP_ERR_PLATFORM)";
+            default -> null;
+        };
+        if (why != null) {
+            throw new HandshakeFailure(true, type == OptionReplyType.ERR_UNKNOWN ? NbdError.EINVAL : NbdError.EPERM,
+                    why + message(r));
+        }
+    }
+
+    private void go(ChannelHandlerContext ctx) {
+        step = Step.GO;
+        ctx.writeAndFlush(ExportRequest.of(exportName, InfoType.BLOCK_SIZE, InfoType.NAME, InfoType.DESCRIPTION)
+                .request(OptionType.GO, ctx.alloc()));
+    }
+
+    private void exportNameOption(ChannelHandlerContext ctx) {
+        step = Step.EXPORT_NAME;
+        decoder.expectExportNameReply(!noZeroes);
+        ByteBuf name = Unpooled.copiedBuffer(exportName, StandardCharsets.UTF_8);
+        ctx.writeAndFlush(new OptionRequest(OptionType.EXPORT_NAME.value(), name, false));
+    }
+
+    private void done() {
+        result.complete(new Session(canonicalName != null ? canonicalName : exportName, size, flags, blockSizes,
+                structured, structured ? allocationContext : -1, description));
+    }
+
+    private void fail(ChannelHandlerContext ctx, HandshakeFailure f) {
+        if (result.completeExceptionally(f)) {
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        boolean corrupt = cause instanceof CorruptedFrameException
+                || cause instanceof DecoderException && cause.getCause() instanceof CorruptedFrameException;
+        fail(ctx, new HandshakeFailure(corrupt, NbdError.EIO, corrupt ? cause.getMessage()
+                : "handshake failed: " + cause));
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        fail(ctx, new HandshakeFailure(false, NbdError.EIO, step == Step.EXPORT_NAME
+                ? "server closed the connection after NBD_OPT_EXPORT_NAME (unknown export '" + exportName + "'?)"
+                : "server closed the connection during the handshake"));
+        ctx.fireChannelInactive();
+    }
+
+    private static String name(OptionReplyType type, OptionReply r) {
+        return type != null ? "NBD_REP_" + type : "reply type 0x" + Integer.toHexString(r.replyType());
+    }
+
+    private static String message(OptionReply r) {
+        if (r.data() == null || !r.data().isReadable()) {
+            return "";
+        }
+        return ": " + r.data().toString(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,78 @@
+package org.enbd.client.internal;
+
+import java.util.concurrent.ConcurrentHashMap;
+import org.enbd.client.internal.OverlapTable.RangeLock;
+import org.enbd.protocol.Command;
+
+/**
+ * One connection as the dispatcher sees it: its requests on the wire by cookie, and whether it still takes new
+ * ones. A stalled connection is RETIRED: nothing new goes to it, its requests were resubmitted elsewhere, and it
+ * stays open only to learn when the copies it still holds are dead. Guarded by the dispatcher's lock, except
+ * {@link #readLength}, which the reply decoder calls from the event loop.
+ */
+final class Conn {
+    enum State { LIVE, RETIRED, CLOSED }
+
+    /** One request on this connection's wire. */
+    static final class Attempt {
+        final long cookie;
+        final Command command;
+        final long offset;
+        final long length;
+        final long sentNanos;
+        /** The request this answers; null once retracted (a ghost) or abandoned. */
+        ClientRequest request;
+        /** For a retracted write: the range it still holds until it is known dead. */
+        RangeLock ghost;
+        ReplyAssembly assembly;
+
+        Attempt(long cookie, Command command, long offset, long length, long sentNanos, ClientRequest request) {
+            this.cookie = cookie;
+            this.command = command;
+            this.offset = offset;
+            this.length = length;
+            this.sentNanos = sentNanos;
+            this.request = request;
+        }
+    }
+
+    final int id;
+    final Link link;
+    final Session session;
+    final ConcurrentHashMap<Long, Attempt> wire = new ConcurrentHashMap<>();
+    State state = State.LIVE;
+    long nextCookie = 1;
+    /** Attempts on the wire that still carry a request: the load for "least outstanding". */
+    int active;
+    long lastProgressNanos;
+    long retiredNanos;
+
+    Conn(int id, Link link, Session session, long now) {
+        this.id = id;
+        this.link = link;
+        this.session = session;
+        this.lastProgressNanos = now;
+    }
+
+    /** Bytes of data a simple reply to {@code cookie} carries (the decoder cannot know it otherwise). */
+    int readLength(long cookie) {
+        Attempt a = wire.get(cookie);
+        return a != null && a.command == Command.READ ? (int) a.length : 0;
+    }
+
+    /** The oldest send time of the attempts still carrying a request, or -1. */
+    long oldestActiveSent() {
+        long oldest = -1;
+        for (Attempt a : wire.values()) {
+            if (a.request != null && (oldest < 0 || a.sentNanos - oldest < 0)) {
+                oldest = a.sentNanos;
+            }
+        }
+        return oldest;
+    }
+
+    @Override
+    public String toString() {
+        return link.describe();
+    }
+}

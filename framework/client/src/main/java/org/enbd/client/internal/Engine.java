@@ -1,0 +1,123 @@
+package org.enbd.client.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.enbd.api.NbdError;
+import org.enbd.api.NbdException;
+import org.enbd.api.control.Status;
+import org.enbd.api.control.StatusBoard;
+import org.enbd.api.stream.EventLoops;
+import org.enbd.client.ClientOptions;
+import org.enbd.client.TransportResolver;
+import org.enbd.protocol.Command;
+
+/**
+ * The client engine behind {@code RemoteDevice}: a dispatcher and its supervisor. Public only for the exported
+ * package; not an API.
+ */
+public final class Engine {
+    private final Dispatcher dispatcher;
+    private final Supervisor supervisor;
+    private final Session first;
+
+    private Engine(Dispatcher dispatcher, Supervisor supervisor, Session first) {
+        this.dispatcher = dispatcher;
+        this.supervisor = supervisor;
+        this.first = first;
+    }
+
+    /** Connects the first connection (blocking), then keeps the others in the background. */
+    public static Engine open(ClientOptions options, TransportResolver transports, EventLoops loops,
+                              StatusBoard board, String statusId) throws NbdException {
+        Supervisor supervisor = new Supervisor(options, transports, loops, board, statusId);
+        Dispatcher dispatcher = new Dispatcher(new Dispatcher.Settings(options.uri().toString(),
+                options.stallTimeout().toNanos(), options.deadTime().toNanos(), options.maxInFlight(),
+                options.replayLimit()), System::nanoTime, supervisor);
+        supervisor.bind(dispatcher);
+        if (board != null) {
+            board.report(Status.of(statusId, "client", Status.State.STARTING, "connecting to " + options.uri()));
+        }
+        CompletableFuture<Conn> firstConn = supervisor.connect();
+        Conn conn;
+        try {
+            conn = firstConn.get(Math.max(2 * options.stallTimeout().toMillis(), 5000) + 5000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            NbdException failure = cause instanceof HandshakeFailure f
+                    ? new NbdException(f.error(), options.uri() + ": " + f.getMessage())
+                    : new NbdException(NbdError.EIO, options.uri() + ": " + cause, cause);
+            reportFailed(board, statusId, failure.getMessage());
+            dispatcher.recovery.close();
+            supervisor.stop();
+            throw failure;
+        } catch (TimeoutException | InterruptedException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            reportFailed(board, statusId, "no answer from " + options.uri());
+            dispatcher.recovery.close();
+            supervisor.stop();
+            throw new NbdException(NbdError.EIO, "no answer from " + options.uri(), e);
+        }
+        supervisor.start(conn.session);
+        return new Engine(dispatcher, supervisor, conn.session);
+    }
+
+    private static void reportFailed(StatusBoard board, String id, String why) {
+        if (board != null) {
+            board.report(Status.of(id, "client", Status.State.FAILED, why));
+        }
+    }
+
+    /** See {@link Dispatcher#submit}. */
+    public CompletableFuture<Object> submit(Command command, long offset, long length, int flags, ByteBuf data,
+                                            boolean ownsData, ByteBufAllocator alloc) {
+        return dispatcher.submit(command, offset, length, flags, data, ownsData, alloc);
+    }
+
+    public long size() {
+        return first.size();
+    }
+
+    public int transmissionFlags() {
+        return first.transmissionFlags();
+    }
+
+    public String exportName() {
+        return first.exportName();
+    }
+
+    public String description() {
+        return first.description();
+    }
+
+    public org.enbd.api.layer.BlockSizes blockSizes() {
+        return first.blockSizes();
+    }
+
+    /** Whether block status queries reach the server ({@code base:allocation} was negotiated). */
+    public boolean extents() {
+        return first.allocationContext() >= 0;
+    }
+
+    public int targetConnections() {
+        return supervisor.target();
+    }
+
+    public Status status() {
+        return supervisor.status();
+    }
+
+    /** Fails what waits, closes every connection (soft disconnect), stops reconnecting. */
+    public void close() {
+        supervisor.stop();
+        for (Conn c : dispatcher.recovery.close()) {
+            c.link.disconnect();
+        }
+        supervisor.changed();
+    }
+}

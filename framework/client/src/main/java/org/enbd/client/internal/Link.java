@@ -1,0 +1,18 @@
+package org.enbd.client.internal;
+
+import org.enbd.protocol.Request;
+
+/** One connection's wire, as the dispatcher drives it. Implementations never block. */
+interface Link {
+    /** Writes a request; the link takes over the request's payload reference. */
+    void send(Request request);
+
+    /** Soft disconnect: NBD_CMD_DISC, then close. */
+    void disconnect();
+
+    /** Hard close with RST, so bytes still queued in the local socket die with it. */
+    void abort();
+
+    /** For logs: the peer and connection number. */
+    String describe();
+}

@@ -1,0 +1,123 @@
+package org.enbd.client.internal;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.DecoderException;
+import java.io.IOException;
+import org.enbd.protocol.Command;
+import org.enbd.protocol.Reply;
+import org.enbd.protocol.ReplyDecoder;
+import org.enbd.protocol.Request;
+import org.enbd.protocol.RequestEncoder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One connection in the transmission phase: the {@link Link} the dispatcher writes requests to, and the last
+ * handler of the pipeline, passing decoded replies to the dispatcher and telling it when the channel closes.
+ */
+final class NbdConnection extends SimpleChannelInboundHandler<Reply> implements Link {
+    private static final Logger LOG = LoggerFactory.getLogger(NbdConnection.class);
+
+    private final Channel channel;
+    private final Dispatcher dispatcher;
+    private final String name;
+    private volatile Conn conn;
+    private volatile boolean closedHere;
+
+    NbdConnection(Channel channel, Dispatcher dispatcher, String name) {
+        super(Reply.class, false);
+        this.channel = channel;
+        this.dispatcher = dispatcher;
+        this.name = name;
+    }
+
+    /** Replaces the handshake handlers with the transmission codec and this handler. */
+    void install(int maxReplyPayload) {
+        var p = channel.pipeline();
+        p.addLast("requests", new RequestEncoder(false));
+        p.addLast("replies", new ReplyDecoder(cookie -> {
+            Conn c = conn;
+            return c == null ? 0 : c.readLength(cookie);
+        }, maxReplyPayload));
+        p.addLast("connection", this);
+        p.remove("handshake-encoder");
+        p.remove("handshake");
+        p.remove("handshake-decoder");
+    }
+
+    /** The dispatcher took the connection in; a close that came first is reported now. */
+    void attached(Conn c) {
+        conn = c;
+        if (!channel.isActive()) {
+            dispatcher.recovery.closed(c, !closedHere);
+        }
+    }
+
+    @Override
+    public void send(Request request) {
+        channel.writeAndFlush(request).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess() && channel.isActive()) {
+                LOG.warn("{}: write failed: {}", name, f.cause().toString());
+                channel.close();
+            }
+        });
+    }
+
+    @Override
+    public void disconnect() {
+        closedHere = true;
+        if (channel.isActive()) {
+            channel.writeAndFlush(Request.of(Command.DISC, 0, 0, 0, 0)).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void abort() {
+        closedHere = true;
+        try {
+            // RST rather than FIN: whatever still waits in our socket's send queue is dropped, never delivered
+            channel.config().setOption(ChannelOption.SO_LINGER, 0);
+        } catch (RuntimeException ignored) {
+            // Unix sockets have no linger; their queued bytes die with the socket anyway
+        }
+        channel.close();
+    }
+
+    @Override
+    public String describe() {
+        return name;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, Reply reply) {
+        Conn c = conn;
+        if (c == null) {
+            reply.release();
+            return;
+        }
+        dispatcher.onReply(c, reply);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        Conn c = conn;
+        if (c != null) {
+            dispatcher.recovery.closed(c, !closedHere);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof DecoderException) {
+            LOG.warn("{}: bad reply from server: {}; closing the connection", name, cause.getMessage());
+            closedHere = true;
+        } else if (!(cause instanceof IOException)) {
+            LOG.warn("{}: {}", name, cause.toString());
+        }
+        ctx.close();
+    }
+}

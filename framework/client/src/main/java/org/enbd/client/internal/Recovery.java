@@ -1,0 +1,314 @@
+package org.enbd.client.internal;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.enbd.api.NbdError;
+import org.enbd.api.NbdException;
+import org.enbd.client.internal.Conn.Attempt;
+import org.enbd.client.internal.OverlapTable.Kind;
+import org.enbd.client.internal.OverlapTable.RangeLock;
+import org.enbd.protocol.Command;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The dispatcher's failure paths: connections that come and go, stall detection and retraction, ghosts of
+ * retracted writes, replay after a possible server restart, the dead-time limit. Every method runs under the
+ * dispatcher's lock (the public entry points take it).
+ */
+final class Recovery {
+    private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
+
+    private record GhostRelease(RangeLock lock, long atNanos) {
+    }
+
+    private final Dispatcher d;
+    private int connIds;
+    private final List<GhostRelease> graceReleases = new ArrayList<>();
+    long retracted;
+    long resubmitted;
+    long connectionsLost;
+
+    Recovery(Dispatcher d) {
+        this.d = d;
+    }
+
+    /** A connection finished its handshake: it takes requests from now on. */
+    Conn attach(Link link, Session session) {
+        d.lock.lock();
+        try {
+            Conn c = new Conn(++connIds, link, session, d.now());
+            if (d.first == null) {
+                d.first = session;
+            } else if (session.size() != d.first.size()) {
+                LOG.warn("{}: export size changed from {} to {} on reconnect", d.settings.target(), d.first.size(),
+                        session.size());
+            }
+            d.live.add(c);
+            d.dead = false;
+            d.downSinceNanos = -1;
+            d.dispatch();
+            d.defer(d.listener::changed);
+            return c;
+        } finally {
+            d.unlock();
+        }
+    }
+
+    /** The connection's channel closed. {@code byPeer}: the peer or the network ended it, not this client. */
+    void closed(Conn c, boolean byPeer) {
+        d.lock.lock();
+        try {
+            closedLocked(c, byPeer);
+            d.dispatch();
+        } finally {
+            d.unlock();
+        }
+    }
+
+    private void closedLocked(Conn c, boolean byPeer) {
+        if (c.state == Conn.State.CLOSED) {
+            return;
+        }
+        boolean wasLive = c.state == Conn.State.LIVE;
+        c.state = Conn.State.CLOSED;
+        d.live.remove(c);
+        d.retired.remove(c);
+        long now = d.now();
+        for (Attempt a : c.wire.values()) {
+            if (a.assembly != null) {
+                a.assembly.discard();
+            }
+            ClientRequest r = a.request;
+            if (r != null) {
+                a.request = null;
+                c.active--;
+                if (r.command == Command.FLUSH) {
+                    abandonParts(r);
+                } else if (r.writeKind() && !byPeer) {
+                    graceReleases.add(new GhostRelease(d.ghost(r), now + d.settings.stallNanos()));
+                }
+                d.requeue(r);
+            } else if (a.ghost != null) {
+                if (byPeer) {
+                    d.locks.release(a.ghost);
+                } else {
+                    graceReleases.add(new GhostRelease(a.ghost, now + d.settings.stallNanos()));
+                }
+            }
+        }
+        c.wire.clear();
+        if (wasLive) {
+            connectionsLost++;
+            lostLive(c);
+        }
+        d.defer(() -> d.listener.connectionLost(c));
+        d.defer(d.listener::changed);
+    }
+
+    /**
+     * Stall: no reply on {@code c} for the stall timeout while requests wait. Retract them: they go back to the
+     * queue for another connection; each write leaves a ghost holding its range until the copy on {@code c} is
+     * known dead. {@code c} takes nothing new and stays open only to see its ghosts answered.
+     */
+    void retire(Conn c, String reason) {
+        if (c.state != Conn.State.LIVE) {
+            return;
+        }
+        c.state = Conn.State.RETIRED;
+        c.retiredNanos = d.now();
+        d.live.remove(c);
+        d.retired.add(c);
+        int n = 0;
+        for (Attempt a : c.wire.values()) {
+            ClientRequest r = a.request;
+            if (r == null) {
+                continue;
+            }
+            a.request = null;
+            c.active--;
+            n++;
+            if (r.command == Command.FLUSH) {
+                abandonParts(r);
+            } else if (r.writeKind()) {
+                a.ghost = d.ghost(r);
+            }
+            d.requeue(r);
+        }
+        retracted += n;
+        LOG.warn("{}: {} retired ({}); {} requests retracted and resubmitted", d.settings.target(), c, reason, n);
+        lostLive(c);
+        ghostResolved(c);
+        d.defer(() -> d.listener.connectionLost(c));
+        d.defer(d.listener::changed);
+    }
+
+    /** What losing a live connection means for acknowledged writes it may be the only holder of. */
+    private void lostLive(Conn c) {
+        if (d.live.isEmpty()) {
+            // every connection is gone: the server may be restarting and may lose what it had not flushed
+            d.downSinceNanos = d.now();
+            replay(null);
+        } else if (d.first != null && !d.first.multiConn()) {
+            // without a shared cache, writes acknowledged on c may be visible only through c
+            replay(c);
+        }
+    }
+
+    /** Queues the acknowledged unflushed writes held by {@code on} (null: all) to be sent again, in order. */
+    private void replay(Conn on) {
+        if (!d.logging()) {
+            return;
+        }
+        for (ReplayLog.Entry e : d.log.toReplay(on)) {
+            e.replayLock = d.locks.add(e.seq, e.offset, e.length, Kind.REPLAY);
+            ClientRequest r = new ClientRequest(e.seq, e.command, e.offset, e.length, e.flags,
+                    e.data == null ? null : e.data.retain(), false, io.netty.buffer.ByteBufAllocator.DEFAULT, null,
+                    d.now());
+            r.replayOf = e;
+            d.queue.put(r.seq, r);
+        }
+    }
+
+    /** A retired connection with no ghosts left has nothing more to tell: say goodbye. */
+    void ghostResolved(Conn c) {
+        if (c.state == Conn.State.RETIRED && c.wire.isEmpty()) {
+            c.state = Conn.State.CLOSED;
+            d.retired.remove(c);
+            d.defer(c.link::disconnect);
+            d.defer(d.listener::changed);
+        }
+    }
+
+    /** The server broke the protocol on {@code c}: hard disconnect, and carry on elsewhere. */
+    void violation(Conn c, String what) {
+        LOG.warn("{}: protocol violation on {}: {}; closing it", d.settings.target(), c, what);
+        d.defer(c.link::abort);
+        closedLocked(c, false);
+        d.dispatch();
+    }
+
+    /** A FLUSH sent to several connections will be planned again: its other parts no longer count. */
+    void abandonParts(ClientRequest r) {
+        if (r.flushTargets == null) {
+            return;
+        }
+        for (Conn t : r.flushTargets) {
+            for (Attempt a : t.wire.values()) {
+                if (a.request == r) {
+                    a.request = null;
+                    t.active--;
+                }
+            }
+        }
+    }
+
+    /** Periodic: stalls, retired connections past hope, ghost grace, dead time. */
+    void tick() {
+        d.lock.lock();
+        try {
+            long now = d.now();
+            long stall = d.settings.stallNanos();
+            for (Conn c : List.copyOf(d.live)) {
+                long oldest = c.oldestActiveSent();
+                if (oldest >= 0 && now - oldest > stall && now - c.lastProgressNanos > stall) {
+                    retire(c, "no reply for " + stall / 1_000_000 + " ms");
+                }
+            }
+            for (Conn c : List.copyOf(d.retired)) {
+                if (now - c.retiredNanos > d.settings.deadNanos()) {
+                    LOG.warn("{}: {} still silent after {} ms; resetting it", d.settings.target(), c,
+                            d.settings.deadNanos() / 1_000_000);
+                    d.defer(c.link::abort);
+                    closedLocked(c, false);
+                }
+            }
+            Iterator<GhostRelease> it = graceReleases.iterator();
+            while (it.hasNext()) {
+                GhostRelease g = it.next();
+                if (now - g.atNanos() >= 0) {
+                    d.locks.release(g.lock());
+                    it.remove();
+                }
+            }
+            if (d.live.isEmpty() && !d.dead && d.downSinceNanos >= 0 && now - d.downSinceNanos > d.settings.deadNanos()) {
+                d.dead = true;
+                failQueued("no connection to " + d.settings.target() + " for " + d.settings.deadNanos() / 1_000_000
+                        + " ms");
+                d.defer(d.listener::changed);
+            }
+            d.dispatch();
+        } finally {
+            d.unlock();
+        }
+    }
+
+    /** Fails every queued caller request with EIO (replays stay: they wait for the server to return). */
+    void failQueued(String reason) {
+        Iterator<ClientRequest> it = d.queue.values().iterator();
+        while (it.hasNext()) {
+            ClientRequest r = it.next();
+            if (r.replayOf != null) {
+                continue;
+            }
+            it.remove();
+            if (r.command == Command.FLUSH) {
+                d.queuedFlushes--;
+            }
+            d.finish(r, null, new NbdException(NbdError.EIO, reason));
+        }
+    }
+
+    /** Authentication, authorisation or a missing export: nothing will get better by retrying. */
+    void fatal(String reason) {
+        d.lock.lock();
+        try {
+            if (d.fatal == null) {
+                d.fatal = reason;
+                failQueued(reason);
+                d.defer(d.listener::changed);
+            }
+        } finally {
+            d.unlock();
+        }
+    }
+
+    /** Closing the device: fail what waits, let the connections go, drop the replay log. */
+    List<Conn> close() {
+        d.lock.lock();
+        try {
+            d.closed = true;
+            failQueued("device closed");
+            List<Conn> all = new ArrayList<>(d.live);
+            all.addAll(d.retired);
+            for (Conn c : all) {
+                for (Attempt a : c.wire.values()) {
+                    ClientRequest r = a.request;
+                    if (r != null) {
+                        a.request = null;
+                        d.finish(r, null, new NbdException(NbdError.EIO, "device closed"));
+                    }
+                    if (a.assembly != null) {
+                        a.assembly.discard();
+                    }
+                }
+                c.state = Conn.State.CLOSED;
+                c.wire.clear();
+            }
+            d.live.clear();
+            d.retired.clear();
+            for (ClientRequest r : d.queue.values()) {
+                if (r.data != null) {
+                    r.data.release();
+                    r.data = null;
+                }
+            }
+            d.queue.clear();
+            d.log.clear();
+            return all;
+        } finally {
+            d.unlock();
+        }
+    }
+}

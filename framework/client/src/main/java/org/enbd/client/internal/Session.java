@@ -1,0 +1,35 @@
+package org.enbd.client.internal;
+
+import org.enbd.api.layer.BlockSizes;
+import org.enbd.protocol.TransmissionFlags;
+
+/**
+ * What one connection's handshake agreed.
+ *
+ * @param exportName        the export's name as the server calls it
+ * @param size              export size in bytes
+ * @param transmissionFlags the 16 flags of NBD_INFO_EXPORT (or of the NBD_OPT_EXPORT_NAME reply)
+ * @param blockSizes        the server's constraints (defaults when it sent none)
+ * @param structured        structured replies were negotiated
+ * @param allocationContext the id of {@code base:allocation}, or -1 when not negotiated
+ * @param description       NBD_INFO_DESCRIPTION, or ""
+ */
+record Session(String exportName, long size, int transmissionFlags, BlockSizes blockSizes, boolean structured,
+               int allocationContext, String description) {
+
+    boolean has(int flag) {
+        return TransmissionFlags.has(transmissionFlags, flag);
+    }
+
+    boolean multiConn() {
+        return has(TransmissionFlags.CAN_MULTI_CONN);
+    }
+
+    boolean flush() {
+        return has(TransmissionFlags.SEND_FLUSH);
+    }
+
+    boolean fua() {
+        return has(TransmissionFlags.SEND_FUA);
+    }
+}

@@ -1,0 +1,259 @@
+package org.enbd.client.internal;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.random.RandomGenerator;
+import org.enbd.api.NbdError;
+import org.enbd.api.control.Status;
+import org.enbd.api.control.StatusBoard;
+import org.enbd.api.stream.EventLoops;
+import org.enbd.api.stream.Transport;
+import org.enbd.client.ClientOptions;
+import org.enbd.client.TransportResolver;
+import org.enbd.protocol.handshake.ClientHandshakeDecoder;
+import org.enbd.protocol.handshake.HandshakeEncoder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * ENBD's master daemon: keeps the wanted number of connections open. Opens them through the transport that
+ * serves the URI's scheme, runs each handshake, hands finished connections to the dispatcher, and when one dies
+ * opens another after an exponential backoff with jitter. While no connection is up it probes with one attempt at
+ * a time; once one succeeds the rest open together. Reports the device's state to the status board.
+ */
+final class Supervisor implements Dispatcher.Listener {
+    private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
+
+    private final ClientOptions options;
+    private final TransportResolver transports;
+    private final EventLoops loops;
+    private final StatusBoard board;
+    private final String statusId;
+    private final Backoff backoff;
+    private final AtomicInteger connectionNames = new AtomicInteger();
+    private Dispatcher dispatcher;
+    private int target;
+    private int connecting;
+    private boolean retryScheduled;
+    private boolean stopped;
+    private long reconnects;
+    private String lastFailure = "";
+    private ScheduledFuture<?> ticker;
+
+    Supervisor(ClientOptions options, TransportResolver transports, EventLoops loops, StatusBoard board,
+               String statusId) {
+        this.options = options;
+        this.transports = transports;
+        this.loops = loops;
+        this.board = board;
+        this.statusId = statusId;
+        this.backoff = new Backoff(options.reconnectMin(), options.reconnectMax(), RandomGenerator.getDefault());
+    }
+
+    void bind(Dispatcher d) {
+        this.dispatcher = d;
+    }
+
+    /** Opens one connection through to transmission; completes with its connection or the failure. */
+    CompletableFuture<Conn> connect() {
+        CompletableFuture<Conn> out = new CompletableFuture<>();
+        Optional<Transport> transport = transports.forScheme(options.uri().scheme());
+        if (transport.isEmpty()) {
+            out.completeExceptionally(new HandshakeFailure(false, NbdError.EIO, "no transport serves "
+                    + options.uri().scheme() + "://"));
+            return out;
+        }
+        String name = options.uri().endpoint() + "#" + connectionNames.incrementAndGet();
+        CompletableFuture<Session> session = new CompletableFuture<>();
+        ChannelHandler init = new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ClientHandshakeDecoder decoder = new ClientHandshakeDecoder();
+                ch.pipeline().addLast("handshake-encoder", new HandshakeEncoder());
+                ch.pipeline().addLast("handshake-decoder", decoder);
+                ch.pipeline().addLast("handshake", new ClientHandshake(options.uri().exportName(),
+                        options.uri().tlsRequired(), decoder, session));
+                NbdConnection link = new NbdConnection(ch, dispatcher, name);
+                session.whenComplete((s, err) -> {
+                    if (err != null) {
+                        out.completeExceptionally(err);
+                        ch.close();
+                        return;
+                    }
+                    link.install(Math.max(options.maxPayload() + 4160, (8 << 20) + 64));
+                    Conn c = dispatcher.recovery.attach(link, s);
+                    link.attached(c);
+                    out.complete(c);
+                });
+            }
+        };
+        transport.get().connect(options.uri(), init).whenComplete((ch, err) -> {
+            if (err != null) {
+                session.completeExceptionally(new HandshakeFailure(false, NbdError.EIO, "cannot connect to "
+                        + options.uri() + ": " + err.getMessage()));
+                return;
+            }
+            long timeout = Math.max(2 * options.stallTimeout().toMillis(), 5000);
+            ch.eventLoop().schedule(() -> {
+                if (session.completeExceptionally(new HandshakeFailure(false, NbdError.EIO, "no handshake from "
+                        + options.uri() + " within " + timeout + " ms"))) {
+                    ch.close();
+                }
+            }, timeout, TimeUnit.MILLISECONDS);
+        });
+        return out;
+    }
+
+    /** After the first connection: decide how many to keep, start the ticker and open the rest. */
+    synchronized void start(Session first) {
+        target = options.connections() > 0 ? options.connections() : first.multiConn() ? 4 : 1;
+        if (target > 1 && !first.multiConn()) {
+            LOG.warn("{}: server does not advertise CAN_MULTI_CONN; using {} connections as asked, flushing each",
+                    options.uri(), target);
+        }
+        long period = Math.clamp(options.stallTimeout().toMillis() / 4, 10, 500);
+        ticker = loops.group().next().scheduleAtFixedRate(dispatcher.recovery::tick, period, period,
+                TimeUnit.MILLISECONDS);
+        pump();
+        changed();
+    }
+
+    int target() {
+        return target;
+    }
+
+    /** Opens what is missing: one probe at a time while nothing is up, all at once otherwise. */
+    private synchronized void pump() {
+        if (stopped || retryScheduled || dispatcher.fatal != null) {
+            return;
+        }
+        int live = liveCount();
+        int missing = target - live - connecting;
+        if (live == 0) {
+            missing = connecting == 0 ? Math.min(1, missing) : 0;
+        }
+        for (int i = 0; i < missing; i++) {
+            connecting++;
+            reconnects++;
+            connect().whenComplete((c, err) -> attemptDone(err));
+        }
+    }
+
+    private void attemptDone(Throwable err) {
+        Throwable cause = err instanceof java.util.concurrent.CompletionException ? err.getCause() : err;
+        synchronized (this) {
+            connecting--;
+            if (cause == null) {
+                backoff.reset();
+            } else if (cause instanceof HandshakeFailure f && f.fatal()) {
+                LOG.error("{}: {}; giving up", options.uri(), f.getMessage());
+                lastFailure = f.getMessage();
+                dispatcher.recovery.fatal(f.getMessage());
+                return;
+            } else {
+                lastFailure = cause == null ? "" : cause.getMessage();
+                long delay = backoff.nextDelayNanos();
+                LOG.debug("{}: reconnect failed ({}); next try in {} ms", options.uri(), lastFailure, delay / 1_000_000);
+                retryScheduled = true;
+                loops.group().next().schedule(() -> {
+                    synchronized (this) {
+                        retryScheduled = false;
+                    }
+                    pump();
+                }, delay, TimeUnit.NANOSECONDS);
+            }
+        }
+        pump();
+        changed();
+    }
+
+    private int liveCount() {
+        dispatcher.lock.lock();
+        try {
+            return dispatcher.live.size();
+        } finally {
+            dispatcher.lock.unlock();
+        }
+    }
+
+    @Override
+    public void connectionLost(Conn conn) {
+        if (!stopped) {
+            loops.group().next().execute(this::pump);
+        }
+    }
+
+    @Override
+    public void changed() {
+        if (board == null) {
+            return;
+        }
+        board.report(status());
+    }
+
+    Status status() {
+        Dispatcher d = dispatcher;
+        Map<String, Object> a = new HashMap<>();
+        int live;
+        Status.State state;
+        String detail;
+        d.lock.lock();
+        try {
+            live = d.live.size();
+            a.put("uri", options.uri().toString());
+            a.put("connections", live);
+            a.put("targetConnections", target);
+            a.put("retiredConnections", d.retired.size());
+            a.put("queued", d.queue.size());
+            a.put("retracted", d.recovery.retracted);
+            a.put("resubmitted", d.recovery.resubmitted);
+            a.put("connectionsLost", d.recovery.connectionsLost);
+            a.put("replayed", d.log.replayed());
+            a.put("unflushedBytes", d.log.bytes());
+            if (d.first != null) {
+                a.put("export", d.first.exportName());
+                a.put("size", d.first.size());
+            }
+            synchronized (this) {
+                a.put("reconnects", reconnects);
+            }
+            if (d.closed) {
+                state = Status.State.STOPPED;
+                detail = "closed";
+            } else if (d.fatal != null) {
+                state = Status.State.FAILED;
+                detail = d.fatal;
+            } else if (live == 0) {
+                state = Status.State.DOWN;
+                detail = "no connection to " + options.uri() + (lastFailure.isEmpty() ? "" : ": " + lastFailure)
+                        + (d.dead ? " (requests fail with EIO)" : "; requests wait");
+            } else if (live < target) {
+                state = Status.State.DEGRADED;
+                detail = live + " of " + target + " connections to " + options.uri();
+            } else {
+                state = Status.State.UP;
+                detail = live + " connection" + (live == 1 ? "" : "s") + " to " + options.uri();
+            }
+        } finally {
+            d.lock.unlock();
+        }
+        return new Status(statusId, "client", state, detail, a, null);
+    }
+
+    void stop() {
+        synchronized (this) {
+            stopped = true;
+            if (ticker != null) {
+                ticker.cancel(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+/**
+ * ENBD's client: a remote NBD export as a {@link org.enbd.client.RemoteDevice} (a
+ * {@link org.enbd.api.layer.Layer}), reached over several connections that keep working when the network and the
+ * server do not. Opened with {@link org.enbd.client.RemoteDevice#open} from {@link org.enbd.client.ClientOptions}.
+ *
+ * <h2>Speed</h2>
+ * Each connection carries up to {@code maxInFlight} requests at once; replies are matched to requests by cookie
+ * and accepted in any order; a new request goes to the live connection with the fewest outstanding. WRITE data
+ * goes to the socket as the caller's buffer (the header is a separate small buffer); READ data is returned as the
+ * slice of the received bytes when the server sends it in one chunk.
+ *
+ * <h2>Resilience: one design</h2>
+ * <ol>
+ * <li><b>Supervisor.</b> The device keeps {@code connections} open (auto: 4 with CAN_MULTI_CONN, else 1). A
+ *     connection that closes or breaks the protocol is replaced after an exponential backoff
+ *     ({@code reconnectMin} doubling to {@code reconnectMax}, half of each delay random). While no connection is
+ *     up one probe at a time tries; once one succeeds the rest open together.</li>
+ * <li><b>Retraction.</b> A connection with requests outstanding and no reply for {@code stallTimeout} is
+ *     <i>retired</i>: nothing new goes to it, every request on it goes back to the queue (in its original order)
+ *     and is resubmitted on another live connection, and a replacement opens. Requests on a connection that dies
+ *     are resubmitted the same way; writes included.</li>
+ * <li><b>Waiting, not failing.</b> While no connection is up, requests wait in a queue bounded by
+ *     {@code queueLimit} (callers beyond it wait for room). Only after {@code deadTime} without any connection do
+ *     waiting requests fail with EIO (and new ones fail at once until a connection is back).</li>
+ * <li><b>Stale writes never land after newer ones.</b> Every write-type request (WRITE, WRITE_ZEROES, TRIM) locks
+ *     its range from submission until acknowledged; a later write overlapping it waits. Overlapping writes so
+ *     reach the server one at a time, in submission order. When a write is retracted, the copy left on the
+ *     retired connection becomes a <i>ghost</i> that keeps the range locked against later writes until it is
+ *     known dead: its reply arrives on the retired connection (it landed, before anything newer was sent), or
+ *     the peer closes that connection (a server reads nothing from a closed socket, and a killed one runs
+ *     nothing). The resubmitted copy carries the same bytes, so reads need not wait for ghosts. A retired
+ *     connection that stays silent for {@code deadTime} is reset (RST, so bytes still in our send queue are
+ *     dropped, never delivered) and its ghosts are released {@code stallTimeout} later. Thus a write held up
+ *     anywhere (our socket, the network, a proxy, the server's queue) lands before any newer overlapping write
+ *     is even sent, unless it stays held for longer than {@code deadTime + stallTimeout} and the path still
+ *     delivers it after the reset: that residue no NBD client can close, as NBD has no request cancellation.
+ *     This is the failure of ydb-platform/nbs issue 7070, where a retried write was let through while the stalled
+ *     original was still alive.</li>
+ * <li><b>FLUSH keeps its meaning.</b> Acknowledged writes not yet covered by a successful FLUSH are kept in a
+ *     replay log (WRITE data included, bounded by {@code replayLimit}: past it the device flushes on its own,
+ *     past twice that new writes wait for the flush). When every connection is down the server may be restarting
+ *     and may have lost them, so after the reconnect they are sent again, in order, before any read or write
+ *     issued after them (those wait on the replay's range lock). A FLUSH covers every write acknowledged before
+ *     it: it waits for those writes' replays, goes to every live connection holding them (one suffices with
+ *     CAN_MULTI_CONN), and on success drops them from the log. A FLUSH cut off by a failure is planned again.</li>
+ * <li><b>Fatal is fatal.</b> NBD_REP_ERR_POLICY, ERR_TLS_REQD, ERR_UNKNOWN (no such export), ERR_PLATFORM, a
+ *     peer that is not an NBD server, or nbds:// (no TLS yet) fail {@link org.enbd.client.RemoteDevice#open} at
+ *     once with the reason; after open they stop the device (state FAILED). Network failures are retried.</li>
+ * <li><b>Status.</b> The device reports UP (all connections), DEGRADED (some), DOWN (none, retrying), FAILED or
+ *     STOPPED, with live connections, reconnects, retracted and resubmitted requests, replayed writes and
+ *     unflushed bytes as attributes.</li>
+ * </ol>
+ */
+@Export
+@Version("1.0.0")
+package org.enbd.client;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

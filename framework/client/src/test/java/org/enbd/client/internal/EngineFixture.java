@@ -1,0 +1,99 @@
+package org.enbd.client.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import org.enbd.api.layer.BlockSizes;
+import org.enbd.protocol.Command;
+import org.enbd.protocol.Request;
+import org.enbd.protocol.SimpleReply;
+import org.enbd.protocol.TransmissionFlags;
+
+/** A dispatcher with a hand-driven clock and fake connections. */
+final class EngineFixture implements Dispatcher.Listener {
+    static final long MS = 1_000_000;
+    final AtomicLong clock = new AtomicLong(1_000 * MS);
+    final Dispatcher d;
+    final List<FakeLink> links = new ArrayList<>();
+    int lost;
+
+    EngineFixture(int maxInFlight) {
+        d = new Dispatcher(new Dispatcher.Settings("nbd://test/", 100 * MS, 1_000 * MS, maxInFlight, 1 << 20),
+                clock::get, this);
+    }
+
+    static Session session(boolean multiConn) {
+        int flags = TransmissionFlags.HAS_FLAGS | TransmissionFlags.SEND_FLUSH | TransmissionFlags.SEND_TRIM
+                | TransmissionFlags.SEND_WRITE_ZEROES | (multiConn ? TransmissionFlags.CAN_MULTI_CONN : 0);
+        return new Session("", 1 << 20, flags, BlockSizes.DEFAULT, false, -1, "");
+    }
+
+    Conn connect(boolean multiConn) {
+        FakeLink link = new FakeLink("conn" + (links.size() + 1));
+        links.add(link);
+        return d.recovery.attach(link, session(multiConn));
+    }
+
+    FakeLink link(Conn c) {
+        return (FakeLink) c.link;
+    }
+
+    CompletableFuture<Object> write(long offset, int length, int fill) {
+        ByteBuf data = Unpooled.buffer(length);
+        for (int i = 0; i < length; i++) {
+            data.writeByte(fill);
+        }
+        return d.submit(Command.WRITE, offset, length, 0, data, true, ByteBufAllocator.DEFAULT);
+    }
+
+    CompletableFuture<Object> read(long offset, int length) {
+        return d.submit(Command.READ, offset, length, 0, null, false, ByteBufAllocator.DEFAULT);
+    }
+
+    CompletableFuture<Object> flush() {
+        return d.submit(Command.FLUSH, 0, 0, 0, null, false, ByteBufAllocator.DEFAULT);
+    }
+
+    /** Answers {@code r} on {@code c} with success (READ data filled with {@code fill}). */
+    void ok(Conn c, Request r, int fill) {
+        ByteBuf data = null;
+        if (r.command() == Command.READ) {
+            data = Unpooled.buffer((int) r.length());
+            for (int i = 0; i < r.length(); i++) {
+                data.writeByte(fill);
+            }
+        }
+        d.onReply(c, new SimpleReply(r.cookie(), 0, data));
+    }
+
+    void ok(Conn c, Request r) {
+        ok(c, r, 0);
+    }
+
+    void error(Conn c, Request r, int error) {
+        d.onReply(c, new SimpleReply(r.cookie(), error, null));
+    }
+
+    void advance(long ms) {
+        clock.addAndGet(ms * MS);
+        d.recovery.tick();
+    }
+
+    void releaseAll() {
+        links.forEach(FakeLink::releaseAll);
+        d.recovery.close();
+    }
+
+    @Override
+    public void changed() {
+    }
+
+    @Override
+    public void connectionLost(Conn conn) {
+        lost++;
+    }
+}
