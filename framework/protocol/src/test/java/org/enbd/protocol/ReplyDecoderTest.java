@@ -4,11 +4,13 @@ import static org.enbd.protocol.CodecFixture.assertDecodeFails;
 import static org.enbd.protocol.CodecFixture.assertDecodes;
 import static org.enbd.protocol.CodecFixture.buf;
 import static org.enbd.protocol.CodecFixture.concat;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.List;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -168,9 +170,9 @@ class ReplyDecoderTest {
     void truncatedReplyYieldsNothing() {
         byte[] full = chunk(0, ReplyType.OFFSET_DATA.value(), 1, payload().writeLong(0).writeInt(7));
         for (int cut = 0; cut < full.length; cut++) {
-            io.netty.channel.embedded.EmbeddedChannel ch = new io.netty.channel.embedded.EmbeddedChannel(DECODER.get());
+            EmbeddedChannel ch = new EmbeddedChannel(DECODER.get());
             ch.writeInbound(Unpooled.wrappedBuffer(full, 0, cut));
-            org.junit.jupiter.api.Assertions.assertNull(ch.readInbound(), "nothing from " + cut + " bytes");
+            assertNull(ch.readInbound(), "nothing from " + cut + " bytes");
             CodecFixture.releaseAndCheck(ch, List.of());
         }
     }

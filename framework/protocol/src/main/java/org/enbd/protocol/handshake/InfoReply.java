@@ -62,8 +62,8 @@ public sealed interface InfoReply {
 
     private static void expectLength(InfoType type, ByteBuf data, int length) {
         if (data.readableBytes() != length) {
-            throw new MalformedOptionException("NBD_INFO_" + type + " of length " + data.readableBytes() + ", the spec says "
-                    + length);
+            throw new MalformedOptionException("NBD_INFO_" + type + " of length " + data.readableBytes()
+                    + ", the spec says " + length);
         }
     }
 
