@@ -1,0 +1,18 @@
+package org.enbd.launcher;
+
+import java.nio.file.Path;
+
+/**
+ * What the commands do once the command line is understood. The real implementation boots Felix; tests record
+ * the plans instead, so the whole command line is tested without a framework.
+ */
+public interface Actions {
+    /** Boots the framework with the plan's configurations and runs until stopped; returns the exit code. */
+    int launch(LaunchPlan plan) throws Exception;
+
+    /** Lists the plug-ins (transports, backends, features) and the kernel devices in use. */
+    int list(LaunchPlan plan) throws Exception;
+
+    /** Disconnects a kernel NBD device (NBD_DISCONNECT), whoever connected it. */
+    int disconnect(Path device) throws Exception;
+}

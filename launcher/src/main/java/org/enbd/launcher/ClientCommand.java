@@ -1,0 +1,197 @@
+package org.enbd.launcher;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code enbd client}: the resilient client engine, served again locally ({@code --serve}) or attached to a
+ * kernel NBD device ({@code --device}); or {@code --disconnect} of a kernel device.
+ */
+@Command(name = "client", mixinStandardHelpOptions = true, showDefaultValues = true, usageHelpAutoWidth = true,
+        customSynopsis = {"enbd client URI [OPTIONS] (--serve unix:PATH|HOST:PORT | --device /dev/nbdN)",
+                "enbd client --disconnect /dev/nbdN"},
+        description = {"Connect to an NBD server with several connections; a connection that fails is retracted "
+                + "and its requests are sent again on the others while it reconnects (ENBD's resilience).",
+                "Serve the remote export locally to any NBD client, or attach it to a kernel /dev/nbdN."})
+final class ClientCommand implements Callable<Integer> {
+    private static final Pattern NBD_DEVICE = Pattern.compile("/dev/nbd[0-9]+");
+
+    private final Actions actions;
+
+    @ParentCommand
+    EnbdCommand parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(arity = "0..1", paramLabel = "URI",
+            description = "The remote export: nbd://HOST[:PORT]/EXPORT or nbd+unix:///EXPORT?socket=PATH.")
+    String uri;
+
+    @Option(names = "--serve", paramLabel = "unix:PATH|HOST:PORT", converter = Converters.Listen.class,
+            description = "Serve the remote export here (as the default export and under its own name).")
+    ListenAddress serve;
+
+    @Option(names = "--device", paramLabel = "/dev/nbdN", description = "Attach the remote export to this "
+            + "kernel NBD device (needs root and the nbd module).")
+    String device;
+
+    @Option(names = "--disconnect", paramLabel = "/dev/nbdN", description = "Disconnect a kernel NBD device "
+            + "and exit.")
+    String disconnect;
+
+    @Option(names = "--connections", paramLabel = "N", defaultValue = "0",
+            description = "Connections to the server; 0 = 4 if the server allows multi-conn, else 1.")
+    int connections;
+
+    @Option(names = "--stall-timeout", paramLabel = "MS", defaultValue = "10000",
+            description = "A connection with requests outstanding and no reply for this long is retracted.")
+    long stallTimeoutMs;
+
+    @Option(names = "--dead-time", paramLabel = "MS", defaultValue = "60000",
+            description = "Queued requests fail with EIO after this long with no connection at all.")
+    long deadTimeMs;
+
+    @Option(names = "--reconnect-max", paramLabel = "MS", defaultValue = "5000",
+            description = "Longest wait between reconnect attempts (the back-off grows up to this).")
+    long reconnectMaxMs;
+
+    @Option(names = "--queue-limit", paramLabel = "N", defaultValue = "1024",
+            description = "Requests queued while no connection is up before new ones are refused.")
+    int queueLimit;
+
+    @Option(names = "--dead-conn-timeout", paramLabel = "S",
+            description = "Kernel device only: the kernel's dead-connection timeout in seconds.")
+    Integer deadConnTimeoutS;
+
+    @Option(names = "--memlock", description = "Kernel device only: lock the process in memory (mlockall), as "
+            + "ENBD's -s, so paging cannot deadlock on the device itself.")
+    boolean memlock;
+
+    @Option(names = "--console", paramLabel = "HOST:PORT|off", defaultValue = "off",
+            description = "Where the Web Console listens, or off.")
+    String console;
+
+    @Option(names = "--console-user", paramLabel = "USER", defaultValue = ConsoleSettings.DEFAULT_USER,
+            description = "The Web Console account.")
+    String consoleUser;
+
+    @Option(names = "--console-password", paramLabel = "PASSWORD",
+            description = "The Web Console password (default: admin, allowed on a loopback console only).")
+    String consolePassword;
+
+    ClientCommand(Actions actions) {
+        this.actions = actions;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (disconnect != null) {
+            if (uri != null || serve != null || device != null) {
+                throw usage("--disconnect takes only the device: enbd client --disconnect /dev/nbdN");
+            }
+            return actions.disconnect(Path.of(checkDevice("--disconnect", disconnect)));
+        }
+        return actions.launch(plan());
+    }
+
+    /** The configuration this command line asks for; a usage error for anything inconsistent. */
+    LaunchPlan plan() {
+        if (uri == null) {
+            throw usage("missing the server's URI, e.g. nbd://127.0.0.1:10809/export");
+        }
+        checkUri(uri);
+        if ((serve == null) == (device == null)) {
+            throw usage("give exactly one of --serve unix:PATH|HOST:PORT and --device /dev/nbdN");
+        }
+        if (connections < 0 || connections > 64) {
+            throw usage("--connections must be between 0 (auto) and 64");
+        }
+        if (stallTimeoutMs < 1 || deadTimeMs < 0 || reconnectMaxMs < 1) {
+            throw usage("--stall-timeout and --reconnect-max must be positive, --dead-time not negative");
+        }
+        if (queueLimit < 1) {
+            throw usage("--queue-limit must be at least 1");
+        }
+        if (serve != null && (memlock || deadConnTimeoutS != null)) {
+            throw usage("--memlock and --dead-conn-timeout apply to --device only");
+        }
+        if (deadConnTimeoutS != null && deadConnTimeoutS < 0) {
+            throw usage("--dead-conn-timeout must not be negative");
+        }
+        Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put("uri", uri);
+        properties.put("connections", connections);
+        properties.put("stallTimeoutMs", stallTimeoutMs);
+        properties.put("deadTimeMs", deadTimeMs);
+        properties.put("reconnectMaxMs", reconnectMaxMs);
+        properties.put("queueLimit", queueLimit);
+        FactoryConfiguration configuration;
+        if (serve != null) {
+            properties.put("serve", serve.uri());
+            configuration = new FactoryConfiguration(FactoryConfiguration.CLIENT_ENDPOINT,
+                    serve.configName(),
+                    "client " + uri + " served on " + serve.text(), properties);
+        } else {
+            String path = checkDevice("--device", device);
+            properties.put("device", path);
+            properties.put("memlock", memlock);
+            if (deadConnTimeoutS != null) {
+                properties.put("deadConnTimeoutS", deadConnTimeoutS);
+            }
+            configuration = new FactoryConfiguration(FactoryConfiguration.KERNEL_DEVICE,
+                    path.substring("/dev/".length()), "device " + path + " for " + uri, properties);
+        }
+        ConsoleSettings consoleSettings;
+        try {
+            consoleSettings = ConsoleSettings.of(console, consoleUser, consolePassword);
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        return new LaunchPlan("client", List.of(configuration), List.of(), consoleSettings, parent.shell,
+                parent.verbose, parent.startTimeout());
+    }
+
+    private void checkUri(String text) {
+        String problem = null;
+        try {
+            URI parsed = new URI(text);
+            if (parsed.getScheme() == null || !parsed.getScheme().startsWith("nbd")) {
+                problem = "is not an NBD URI";
+            } else if (parsed.getScheme().contains("unix") ? parsed.getQuery() == null
+                    || !parsed.getQuery().contains("socket=") : parsed.getHost() == null) {
+                problem = parsed.getScheme().contains("unix") ? "names no socket (?socket=PATH)" : "names no host";
+            }
+        } catch (URISyntaxException e) {
+            problem = "is not a URI (" + e.getReason() + ")";
+        }
+        if (problem != null) {
+            throw usage("'" + text + "' " + problem
+                    + ": expected nbd://HOST[:PORT]/EXPORT or nbd+unix:///EXPORT?socket=PATH");
+        }
+    }
+
+    private String checkDevice(String option, String path) {
+        if (!NBD_DEVICE.matcher(path).matches()) {
+            throw usage(option + " '" + path + "': expected a kernel NBD device, /dev/nbdN");
+        }
+        return path;
+    }
+
+    private ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+}

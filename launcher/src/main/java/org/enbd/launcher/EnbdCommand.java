@@ -1,0 +1,64 @@
+package org.enbd.launcher;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/** The {@code enbd} command: options every subcommand shares, and the subcommands. */
+@Command(name = "enbd", mixinStandardHelpOptions = true, versionProvider = EnbdCommand.Version.class,
+        showDefaultValues = true, usageHelpAutoWidth = true,
+        description = {"ENBD-J: an NBD server, a resilient multi-connection NBD client and kernel device attach, "
+                + "as plug-ins of an OSGi framework (Apache Felix)."},
+        footer = {"", "Examples:",
+                "  enbd server             (a 1 GiB memory disk as the default export)",
+                "  enbd server --export disk=file:/srv/disk.img --listen 0.0.0.0:10809 \\",
+                "              --console 127.0.0.1:8080",
+                "  enbd client nbd://server/disk --serve 127.0.0.1:10810",
+                "  enbd client nbd://server/disk --device /dev/nbd0 --connections 4",
+                "  enbd client --disconnect /dev/nbd0",
+                "  enbd list",
+                "", "Exit status: 0 when stopped by SIGTERM/SIGINT, 1 on a failure, 2 on a usage error."})
+public final class EnbdCommand implements Callable<Integer> {
+    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
+            description = "Log debug messages (framework, components, connections).")
+    boolean verbose;
+
+    @Option(names = "--shell", scope = ScopeType.INHERIT,
+            description = "Run the Gogo shell of the framework on this terminal.")
+    boolean shell;
+
+    @Option(names = "--start-timeout", scope = ScopeType.INHERIT, paramLabel = "S", defaultValue = "60",
+            description = "Seconds to wait for the configured components to come up.")
+    int startTimeoutSeconds;
+
+    @Spec
+    CommandSpec spec;
+
+    /** The start timeout, checked: the subcommands build their plans with it. */
+    java.time.Duration startTimeout() {
+        if (startTimeoutSeconds < 1) {
+            throw new ParameterException(spec.commandLine(), "--start-timeout must be at least 1 second");
+        }
+        return java.time.Duration.ofSeconds(startTimeoutSeconds);
+    }
+
+    @Override
+    public Integer call() {
+        throw new ParameterException(spec.commandLine(), "missing command: server, client or list");
+    }
+
+    /** The version from the jar's manifest, with the framework and JVM it runs on. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = EnbdCommand.class.getPackage().getImplementationVersion();
+            return new String[] {"enbd " + (version == null ? "(development build)" : version),
+                    "Apache Felix 7.0.5, Java " + Runtime.version()};
+        }
+    }
+}

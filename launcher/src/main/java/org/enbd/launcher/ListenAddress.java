@@ -1,0 +1,75 @@
+package org.enbd.launcher;
+
+import java.nio.file.Path;
+
+/**
+ * Where a listener binds, as the user writes it on the command line ({@code HOST:PORT}, {@code [V6]:PORT} or
+ * {@code unix:PATH}) and as the listener's configuration names it: an NBD URI.
+ *
+ * @param text the address for messages, as given
+ * @param uri  {@code nbd://HOST:PORT} or {@code nbd+unix:///?socket=PATH}
+ */
+public record ListenAddress(String text, String uri) {
+    static final String FORMS = "HOST:PORT or unix:PATH";
+
+    /** Parses a listen address; the path of a Unix socket becomes absolute. */
+    public static ListenAddress parse(String text) {
+        if (text.startsWith("unix:")) {
+            String path = text.substring("unix:".length());
+            if (path.isEmpty()) {
+                throw new IllegalArgumentException("'" + text + "': the socket path is missing");
+            }
+            return new ListenAddress(text, "nbd+unix:///?socket=" + Path.of(path).toAbsolutePath().normalize());
+        }
+        HostPort hp = HostPort.parse(text);
+        return new ListenAddress(text, "nbd://" + hp.uriHost() + ":" + hp.port());
+    }
+
+    /** A name for the listener's configuration, readable in a PID: {@code tcp-127.0.0.1-10809}, {@code unix-_tmp_s}. */
+    public String configName() {
+        if (text.startsWith("unix:")) {
+            return "unix-" + FactoryConfiguration.safeName(text.substring("unix:".length()));
+        }
+        HostPort at = HostPort.parse(text);
+        return FactoryConfiguration.safeName("tcp-" + at.host().replace(':', '.') + "-" + at.port());
+    }
+
+    /** A host and a TCP port, parsed from {@code HOST:PORT} or {@code [V6]:PORT}. */
+    public record HostPort(String host, int port) {
+        public static HostPort parse(String text) {
+            int colon = text.lastIndexOf(':');
+            if (colon < 0) {
+                throw new IllegalArgumentException("'" + text + "': expected " + FORMS);
+            }
+            String host = text.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            } else if (host.contains(":")) {
+                throw new IllegalArgumentException("'" + text + "': write an IPv6 address in brackets, [::1]:PORT");
+            }
+            if (host.isEmpty()) {
+                throw new IllegalArgumentException("'" + text + "': the host is missing");
+            }
+            int port;
+            try {
+                port = Integer.parseInt(text.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("'" + text + "': the port is not a number");
+            }
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("'" + text + "': the port must be 0-65535");
+            }
+            return new HostPort(host, port);
+        }
+
+        /** The host as a URI writes it (IPv6 literals in brackets). */
+        public String uriHost() {
+            return host.contains(":") ? "[" + host + "]" : host;
+        }
+
+        @Override
+        public String toString() {
+            return uriHost() + ":" + port;
+        }
+    }
+}

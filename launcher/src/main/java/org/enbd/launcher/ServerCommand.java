@@ -1,0 +1,146 @@
+package org.enbd.launcher;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code enbd server}: exports and listeners as ConfigAdmin configurations of the server bundle. */
+@Command(name = "server", mixinStandardHelpOptions = true, showDefaultValues = true, usageHelpAutoWidth = true,
+        description = {"Serve exports over NBD (fixed newstyle) until SIGTERM or SIGINT.",
+                "Without --export, serves the embedded default: one export named \"\" (NBD's default export, "
+                        + "what nbd://HOST:PORT opens) on a 1 GiB memory backend. It is not also listed as "
+                        + "\"default\": name exports explicitly to have several."},
+        footer = {"", "Backend SPECs: memory:SIZE (e.g. 1G), file:PATH, device:PATH, or a bare PATH (a device "
+                + "when it is a block device, else a file). Append ,ro for read-only.",
+                "The Web Console (Apache Felix) is at http://CONSOLE/system/console; the default account "
+                        + "admin/admin is allowed on a loopback address only."})
+final class ServerCommand implements Callable<Integer> {
+    /** The TLS policy of a listener (STARTTLS). */
+    enum Tls { off, optional, required }
+
+    static final String DEFAULT_LISTEN = "127.0.0.1:10809";
+    static final String DEFAULT_CONSOLE = "127.0.0.1:8080";
+
+    private final Actions actions;
+
+    @ParentCommand
+    EnbdCommand parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT|unix:PATH", converter = Converters.Listen.class,
+            defaultValue = DEFAULT_LISTEN, description = "Where to accept NBD clients; repeat for several.")
+    List<ListenAddress> listen = new ArrayList<>();
+
+    @Option(names = "--export", paramLabel = "NAME=SPEC[,ro]", converter = Converters.Export.class,
+            showDefaultValue = picocli.CommandLine.Help.Visibility.NEVER,
+            description = "An export; repeat for several. An empty NAME is the default export "
+                    + "(default: \"\"=memory:1G when none is given).")
+    List<ExportSpec> exports = new ArrayList<>();
+
+    @Option(names = "--tls", paramLabel = "POLICY", defaultValue = "off",
+            description = "STARTTLS policy of the listeners: ${COMPLETION-CANDIDATES}.")
+    Tls tls;
+
+    @Option(names = "--max-payload", paramLabel = "BYTES", defaultValue = "33554432",
+            description = "Largest read or write request accepted.")
+    long maxPayload;
+
+    @Option(names = "--max-in-flight", paramLabel = "N", defaultValue = "128",
+            description = "Requests in flight per connection before the server stops reading.")
+    int maxInFlight;
+
+    @Option(names = "--console", paramLabel = "HOST:PORT|off", defaultValue = DEFAULT_CONSOLE,
+            description = "Where the Web Console listens, or off.")
+    String console;
+
+    @Option(names = "--console-user", paramLabel = "USER", defaultValue = ConsoleSettings.DEFAULT_USER,
+            description = "The Web Console account.")
+    String consoleUser;
+
+    @Option(names = "--console-password", paramLabel = "PASSWORD",
+            description = "The Web Console password (default: admin, allowed on a loopback console only).")
+    String consolePassword;
+
+    ServerCommand(Actions actions) {
+        this.actions = actions;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        return actions.launch(plan());
+    }
+
+    /** The configurations this command line asks for; a usage error for anything inconsistent. */
+    LaunchPlan plan() {
+        if (maxPayload < 512 || maxPayload > Integer.MAX_VALUE) {
+            throw usage("--max-payload must be between 512 and " + Integer.MAX_VALUE + " bytes");
+        }
+        if (maxInFlight < 1) {
+            throw usage("--max-in-flight must be at least 1");
+        }
+        List<ExportSpec> served = exports.isEmpty() ? List.of(ExportSpec.DEFAULT) : List.copyOf(exports);
+        List<FactoryConfiguration> configurations = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        Set<String> pidNames = new HashSet<>();
+        for (ExportSpec export : served) {
+            if (!names.add(export.name())) {
+                throw usage("export \"" + export.name() + "\" is given twice");
+            }
+            Map<String, Object> properties = new LinkedHashMap<>();
+            properties.put("name", export.name());
+            properties.put("backend", export.backend());
+            properties.put("readOnly", export.readOnly());
+            String pidName = unique(pidNames, export.name().isEmpty() ? "default"
+                    : FactoryConfiguration.safeName(export.name()));
+            configurations.add(new FactoryConfiguration(FactoryConfiguration.EXPORT, pidName,
+                    "export " + export.summary(), properties));
+        }
+        Set<String> addresses = new HashSet<>();
+        for (ListenAddress at : listen) {
+            if (!addresses.add(at.uri())) {
+                throw usage("--listen " + at.text() + " is given twice");
+            }
+            Map<String, Object> properties = new LinkedHashMap<>();
+            properties.put("address", at.uri());
+            properties.put("maxPayload", maxPayload);
+            properties.put("maxInFlight", maxInFlight);
+            properties.put("tls", tls.name());
+            String pidName = unique(pidNames, at.configName());
+            configurations.add(new FactoryConfiguration(FactoryConfiguration.LISTENER, pidName,
+                    "listener " + at.text(), properties));
+        }
+        ConsoleSettings consoleSettings;
+        try {
+            consoleSettings = ConsoleSettings.of(console, consoleUser, consolePassword);
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        return new LaunchPlan("server", configurations, served, consoleSettings, parent.shell, parent.verbose,
+                parent.startTimeout());
+    }
+
+    private ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+
+    /** A PID name not used yet: exports "" and "default" must not share one configuration. */
+    static String unique(Set<String> used, String base) {
+        String name = base;
+        for (int n = 2; !used.add(name); n++) {
+            name = base + "-" + n;
+        }
+        return name;
+    }
+}

@@ -1,0 +1,126 @@
+package org.enbd.launcher.host;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.enbd.launcher.Actions;
+import org.enbd.launcher.ExportSpec;
+import org.enbd.launcher.FactoryConfiguration;
+import org.enbd.launcher.LaunchPlan;
+import org.enbd.launcher.ListenAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The real {@link Actions}: boot Felix, configure, wait for the components, run until a signal. */
+public final class FelixActions implements Actions {
+    private static final Duration CONFIG_ADMIN_TIMEOUT = Duration.ofSeconds(30);
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    public FelixActions() {
+        this(System.out, System.err);
+    }
+
+    FelixActions(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    @Override
+    public int launch(LaunchPlan plan) throws Exception {
+        Logging.configure(plan.verbose());
+        Logger log = LoggerFactory.getLogger("enbd");
+        Optional<String> consoleBusy = plan.console().address().flatMap(FelixActions::unbindable);
+        if (consoleBusy.isPresent()) {
+            err.println("enbd: console " + consoleBusy.get() + " (choose another with --console HOST:PORT, or "
+                    + "--console off)");
+            return 1;
+        }
+        try (FelixHost host = FelixHost.boot(Distribution.locate(), plan)) {
+            Signals.onTermination(host::stop);
+            plan.console().address().ifPresent(at -> log.info("Web Console at http://{}/system/console", at));
+            Configurations.write(host.context(), plan.configurations(), CONFIG_ADMIN_TIMEOUT);
+            try (StatusWatch watch = new StatusWatch(host.context())) {
+                Startup startup = new Startup(host, watch, plan);
+                switch (startup.await()) {
+                    case Startup.Outcome.Failed failed -> {
+                        err.println("enbd: " + failed.reason());
+                        return 1;
+                    }
+                    case Startup.Outcome.Stopped stopped -> {
+                        return 0;
+                    }
+                    case Startup.Outcome.Ready ready -> readyLines(plan, ready).forEach(out::println);
+                }
+                out.flush();
+                startup.follow();
+            }
+            log.debug("framework stopped");
+            return 0;
+        }
+    }
+
+    /** What the user sees once up: one line per listener (server) or per configured component (client). */
+    static List<String> readyLines(LaunchPlan plan, Startup.Outcome.Ready ready) {
+        if (plan.command().equals("server")) {
+            String exports = plan.exports().stream().map(ExportSpec::summary).collect(Collectors.joining(", "));
+            return plan.of(FactoryConfiguration.LISTENER).stream()
+                    .map(listener -> "enbd: " + detail(ready, listener, "listening on " + listener.properties()
+                            .get("address")) + ", exports: " + exports)
+                    .toList();
+        }
+        return plan.configurations().stream()
+                .map(c -> "enbd: " + detail(ready, c, c.label() + " is up"))
+                .toList();
+    }
+
+    private static String detail(Startup.Outcome.Ready ready, FactoryConfiguration configuration, String otherwise) {
+        StatusWatch.Seen seen = ready.reports().get(configuration.pid());
+        return seen == null || seen.detail().isBlank() ? otherwise : seen.detail();
+    }
+
+    /** Why the console's address cannot be bound (in use, no permission), checked before the framework starts. */
+    private static Optional<String> unbindable(ListenAddress.HostPort at) {
+        if (at.port() == 0) {
+            return Optional.empty();
+        }
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(at.host(), at.port()));
+            return Optional.empty();
+        } catch (IOException e) {
+            return Optional.of(at + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public int list(LaunchPlan plan) throws Exception {
+        Logging.configure(plan.verbose());
+        try (FelixHost host = FelixHost.boot(Distribution.locate(), plan)) {
+            Signals.onTermination(host::stop);
+            new PluginList(host.context()).settle(Duration.ofSeconds(5)).print(out);
+            KernelDevices.print(out);
+            out.flush();
+            return 0;
+        }
+    }
+
+    @Override
+    public int disconnect(Path device) throws Exception {
+        Logging.configure(false);
+        try {
+            return KernelDevices.disconnect(device, out, err);
+        } catch (Exception | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package org.enbd.launcher.host;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.stream.Stream;
+import org.enbd.launcher.ConsoleSettings;
+import org.enbd.launcher.LaunchPlan;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.launch.Framework;
+import org.osgi.framework.launch.FrameworkFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Apache Felix instance in this process: a fresh storage directory, the distribution's bundles installed and
+ * started in {@link StartOrder}, stopped and its storage deleted on {@link #close}. Felix threads are not
+ * daemons, so every path out of the launcher goes through {@link #close}.
+ */
+final class FelixHost implements AutoCloseable {
+    /** Packages the system bundle exports from the launcher's class path; their bundles import them back. */
+    private static final String SYSTEM_PACKAGES_EXTRA = "org.osgi.service.cm;version=\"1.6.1\","
+            + "org.osgi.service.log;version=\"1.5.0\"";
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+
+    private final Logger log = LoggerFactory.getLogger(FelixHost.class);
+    private final Path storage;
+    private final Framework framework;
+    private final Map<String, String> startFailures = new LinkedHashMap<>();
+    private final OsgiLogBridge logBridge;
+
+    private FelixHost(Path storage, Framework framework, boolean verbose) {
+        this.storage = storage;
+        this.framework = framework;
+        this.logBridge = new OsgiLogBridge(framework.getBundleContext(), verbose);
+        logBridge.open();
+    }
+
+    /** Starts a framework with the plan's console and shell settings and every bundle of the distribution. */
+    static FelixHost boot(Distribution distribution, LaunchPlan plan) throws Exception {
+        Logger log = LoggerFactory.getLogger(FelixHost.class);
+        List<Path> skipped = new ArrayList<>();
+        List<Distribution.BundleJar> bundles = distribution.bundles(skipped);
+        skipped.forEach(jar -> log.debug("skipping {}: not an OSGi bundle (yet)", jar.getFileName()));
+        Path storage = Files.createTempDirectory("enbd-felix-");
+        FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no OSGi framework on the class path (lib/)"));
+        // Felix threads inherit this thread's context class loader: the platform loader keeps the launcher's own
+        // class path (its slf4j-simple) out of ServiceLoader look-ups made inside bundles
+        Thread.currentThread().setContextClassLoader(ClassLoader.getPlatformClassLoader());
+        Framework framework = factory.newFramework(properties(storage, plan));
+        FelixHost host;
+        try {
+            framework.init();
+            host = new FelixHost(storage, framework, plan.verbose());
+        } catch (Exception | Error e) {
+            deleteStorage(storage);
+            throw e;
+        }
+        try {
+            host.installAndStart(bundles, plan);
+        } catch (Exception | Error e) {
+            host.close();
+            throw e;
+        }
+        return host;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Map<String, String> properties(Path storage, LaunchPlan plan) {
+        Map<String, Object> properties = new HashMap<>();
+        properties.put("org.osgi.framework.storage", storage.toString());
+        properties.put("org.osgi.framework.storage.clean", "onFirstInit");
+        properties.put("org.osgi.framework.system.packages.extra", SYSTEM_PACKAGES_EXTRA);
+        // no guessing: a JDK class (ServiceLoader) loading through a bundle must not reach the launcher's class
+        // path, where a second slf4j-simple lives ("SimpleServiceProvider not a subtype")
+        properties.put("felix.bootdelegation.implicit", "false");
+        properties.put("felix.log.logger", new FelixLogger()); // Felix reads this one as an object
+        properties.put("felix.log.level", plan.verbose() ? "4" : "2");
+        properties.put("ds.loglevel", plan.verbose() ? "debug" : "warn");
+        ConsoleSettings console = plan.console();
+        console.address().ifPresent(at -> {
+            properties.put("org.osgi.service.http.port", Integer.toString(at.port()));
+            properties.put("org.apache.felix.http.host", at.host());
+            properties.put("felix.webconsole.username", console.user());
+            properties.put("felix.webconsole.password", console.password());
+        });
+        return (Map) properties;
+    }
+
+    private void installAndStart(List<Distribution.BundleJar> jars, LaunchPlan plan) throws BundleException {
+        BundleContext context = framework.getBundleContext();
+        List<Bundle> installed = new ArrayList<>();
+        for (Distribution.BundleJar jar : jars) {
+            if (StartOrder.isConsole(jar.symbolicName()) && plan.console().address().isEmpty()
+                    || StartOrder.isShell(jar.symbolicName()) && !plan.shell()) {
+                continue;
+            }
+            Bundle bundle = context.installBundle(jar.path().toUri().toString());
+            log.debug("installed {} {} [{}]", bundle.getSymbolicName(), bundle.getVersion(), bundle.getBundleId());
+            if (!jar.fragment()) {
+                installed.add(bundle);
+            }
+        }
+        framework.start();
+        for (Bundle bundle : installed) {
+            try {
+                bundle.start();
+            } catch (BundleException e) {
+                // a bundle that does not resolve yet (work in progress) must not take the others down with it
+                startFailures.put(bundle.getSymbolicName(), e.getMessage());
+                log.warn("bundle {} did not start: {}", bundle.getSymbolicName(), e.getMessage());
+            }
+        }
+        log.debug("framework started with {} bundles", context.getBundles().length);
+    }
+
+    BundleContext context() {
+        return framework.getBundleContext();
+    }
+
+    /** Bundles that failed to start, by symbolic name, with the framework's reason. */
+    Map<String, String> startFailures() {
+        return Map.copyOf(startFailures);
+    }
+
+    /** The state of a bundle by symbolic name, for messages ("ACTIVE", "INSTALLED", "absent"). */
+    String bundleState(String symbolicName) {
+        for (Bundle bundle : context().getBundles()) {
+            if (symbolicName.equals(bundle.getSymbolicName())) {
+                return switch (bundle.getState()) {
+                    case Bundle.ACTIVE -> "ACTIVE";
+                    case Bundle.RESOLVED -> "RESOLVED";
+                    case Bundle.STARTING -> "STARTING";
+                    case Bundle.STOPPING -> "STOPPING";
+                    default -> "INSTALLED";
+                };
+            }
+        }
+        return "absent";
+    }
+
+    /** Asks the framework to stop; components deactivate (and drain) on the framework's own thread. */
+    void stop() {
+        try {
+            framework.stop();
+        } catch (BundleException e) {
+            log.warn("cannot stop the framework: {}", e.getMessage());
+        }
+    }
+
+    /** Waits up to {@code timeout} for the framework to stop; true once it has. */
+    boolean awaitStop(Duration timeout) throws InterruptedException {
+        FrameworkEvent event = framework.waitForStop(Math.max(1, timeout.toMillis()));
+        return event.getType() != FrameworkEvent.WAIT_TIMEDOUT;
+    }
+
+    boolean stopped() {
+        return (framework.getState() & (Bundle.RESOLVED | Bundle.INSTALLED | Bundle.UNINSTALLED)) != 0;
+    }
+
+    /** Stops the framework (if running), waits for it, and deletes its storage. */
+    @Override
+    public void close() {
+        try {
+            logBridge.close();
+        } catch (IllegalStateException e) {
+            // the framework already stopped and invalidated the context
+        }
+        try {
+            if (!stopped()) {
+                stop();
+                if (!awaitStop(STOP_TIMEOUT)) {
+                    log.error("the framework did not stop within {} s", STOP_TIMEOUT.toSeconds());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        deleteStorage(storage);
+    }
+
+    private static void deleteStorage(Path storage) {
+        try (Stream<Path> files = Files.walk(storage)) {
+            for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            LoggerFactory.getLogger(FelixHost.class).debug("cannot delete {}: {}", storage, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package org.enbd.launcher.host;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.enbd.launcher.FactoryConfiguration;
+import org.enbd.launcher.LaunchPlan;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Waits until every configured component reports UP (or DEGRADED) on the StatusBoard, and afterwards logs each
+ * change of their states. A FAILED report, a bundle that did not start, or the timeout ends the wait with the
+ * reason a user needs.
+ */
+final class Startup {
+    /** How the wait ended. */
+    sealed interface Outcome {
+        /** Every component is up; their last reports by PID. */
+        record Ready(Map<String, StatusWatch.Seen> reports) implements Outcome {
+        }
+
+        /** Something will not come up: the one-line reason. */
+        record Failed(String reason) implements Outcome {
+        }
+
+        /** The framework stopped while waiting (a signal). */
+        record Stopped() implements Outcome {
+        }
+    }
+
+    private static final Duration POLL = Duration.ofMillis(100);
+
+    private final Logger log = LoggerFactory.getLogger("enbd");
+    private final FelixHost host;
+    private final StatusWatch watch;
+    private final LaunchPlan plan;
+    private final Map<String, StatusWatch.Seen> last = new HashMap<>();
+
+    Startup(FelixHost host, StatusWatch watch, LaunchPlan plan) {
+        this.host = host;
+        this.watch = watch;
+        this.plan = plan;
+    }
+
+    /** The bundle whose components serve a factory PID: named when nothing reports. */
+    static String owner(String factoryPid) {
+        return switch (factoryPid) {
+            case FactoryConfiguration.EXPORT, FactoryConfiguration.LISTENER -> "org.enbd.server";
+            case FactoryConfiguration.CLIENT_ENDPOINT -> "org.enbd.client";
+            case FactoryConfiguration.KERNEL_DEVICE -> "org.enbd.kernel";
+            default -> "org.enbd." + factoryPid.substring(factoryPid.lastIndexOf('.') + 1);
+        };
+    }
+
+    Outcome await() throws InterruptedException {
+        for (FactoryConfiguration configuration : plan.configurations()) {
+            for (String bundle : List.of("org.enbd.runtime", owner(configuration.factoryPid()))) {
+                String state = host.bundleState(bundle);
+                if (!state.equals("ACTIVE")) {
+                    String why = host.startFailures().get(bundle);
+                    return new Outcome.Failed(configuration.label() + ": bundle " + bundle + " is " + state
+                            + (why != null ? ": " + why : state.equals("absent")
+                            ? " (not in bundles/: is its module built as an OSGi bundle?)" : ""));
+                }
+            }
+        }
+        long deadline = System.nanoTime() + plan.startTimeout().toNanos();
+        List<FactoryConfiguration> pending = new ArrayList<>(plan.configurations());
+        Map<String, StatusWatch.Seen> ready = new LinkedHashMap<>();
+        while (!pending.isEmpty()) {
+            if (host.stopped()) {
+                return new Outcome.Stopped();
+            }
+            for (FactoryConfiguration configuration : List.copyOf(pending)) {
+                Optional<StatusWatch.Seen> seen = watch.get(configuration.pid());
+                if (seen.isEmpty()) {
+                    continue;
+                }
+                StatusWatch.Seen status = seen.get();
+                logChange(configuration, status);
+                if (status.failed()) {
+                    return new Outcome.Failed(configuration.label() + " " + status.state() + ": " + status.detail());
+                }
+                if (status.ready()) {
+                    ready.put(configuration.pid(), status);
+                    pending.remove(configuration);
+                }
+            }
+            if (!pending.isEmpty() && System.nanoTime() > deadline) {
+                return new Outcome.Failed(notUp(pending.getFirst()));
+            }
+            host.awaitStop(POLL);
+        }
+        return new Outcome.Ready(ready);
+    }
+
+    /** Logs every change of state of the configured components until the framework stops. */
+    void follow() throws InterruptedException {
+        while (!host.stopped()) {
+            for (FactoryConfiguration configuration : plan.configurations()) {
+                watch.get(configuration.pid()).ifPresent(status -> logChange(configuration, status));
+            }
+            host.awaitStop(Duration.ofSeconds(1));
+        }
+    }
+
+    private void logChange(FactoryConfiguration configuration, StatusWatch.Seen status) {
+        StatusWatch.Seen before = last.put(configuration.pid(), status);
+        if (before != null && before.state().equals(status.state())) {
+            return;
+        }
+        String line = configuration.label() + ": " + status.state() + (status.detail().isEmpty() ? ""
+                : " (" + status.detail() + ")");
+        switch (status.state()) {
+            case "FAILED", "DOWN" -> log.warn(line);
+            case "DEGRADED" -> log.info(line);
+            default -> log.debug(line);
+        }
+    }
+
+    private String notUp(FactoryConfiguration configuration) {
+        String timeout = " within " + plan.startTimeout().toSeconds() + " s";
+        if (!watch.boardPresent()) {
+            return "no StatusBoard service" + timeout + " (bundle org.enbd.runtime is "
+                    + host.bundleState("org.enbd.runtime") + ")";
+        }
+        Optional<StatusWatch.Seen> seen = watch.get(configuration.pid());
+        if (seen.isEmpty()) {
+            return configuration.label() + ": no status reported" + timeout + " for " + configuration.pid()
+                    + " (bundle " + owner(configuration.factoryPid()) + " is "
+                    + host.bundleState(owner(configuration.factoryPid())) + ")";
+        }
+        return configuration.label() + " is still " + seen.get().state() + " after " + plan.startTimeout()
+                .toSeconds() + " s" + (seen.get().detail().isEmpty() ? "" : ": " + seen.get().detail());
+    }
+}

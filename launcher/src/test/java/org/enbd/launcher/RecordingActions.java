@@ -1,0 +1,30 @@
+package org.enbd.launcher;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Records what the commands ask for instead of booting a framework. */
+final class RecordingActions implements Actions {
+    final List<LaunchPlan> launched = new ArrayList<>();
+    final List<LaunchPlan> listed = new ArrayList<>();
+    final List<Path> disconnected = new ArrayList<>();
+
+    @Override
+    public int launch(LaunchPlan plan) {
+        launched.add(plan);
+        return 0;
+    }
+
+    @Override
+    public int list(LaunchPlan plan) {
+        listed.add(plan);
+        return 0;
+    }
+
+    @Override
+    public int disconnect(Path device) {
+        disconnected.add(device);
+        return 0;
+    }
+}

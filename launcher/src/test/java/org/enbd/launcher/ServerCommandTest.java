@@ -1,0 +1,119 @@
+package org.enbd.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** {@code enbd server}: every option, mapped to the configuration contract of the server bundle. */
+class ServerCommandTest {
+    @Test
+    void withNoOptionsServesTheEmbeddedDefaultExportOnLoopback() {
+        Cli cli = Cli.run("server");
+        assertEquals(0, cli.exit(), cli.err());
+        FactoryConfiguration export = cli.only(FactoryConfiguration.EXPORT);
+        assertEquals("org.enbd.server.export~default", export.pid());
+        assertEquals(Map.of("name", "", "backend", "memory:1G", "readOnly", false), export.properties());
+        FactoryConfiguration listener = cli.only(FactoryConfiguration.LISTENER);
+        assertEquals("org.enbd.server.listener~tcp-127.0.0.1-10809", listener.pid());
+        assertEquals(Map.of("address", "nbd://127.0.0.1:10809", "maxPayload", 33554432L, "maxInFlight", 128,
+                "tls", "off"), listener.properties());
+        assertEquals(List.of(ExportSpec.DEFAULT), cli.plan().exports());
+        assertEquals(Optional.of(new ListenAddress.HostPort("127.0.0.1", 8080)), cli.plan().console().address());
+        assertEquals("admin", cli.plan().console().user());
+        assertEquals("admin", cli.plan().console().password());
+        assertFalse(cli.plan().shell());
+        assertFalse(cli.plan().verbose());
+        assertEquals(Duration.ofSeconds(60), cli.plan().startTimeout());
+    }
+
+    @Test
+    void everyListenAddressBecomesOneListener() {
+        Cli cli = Cli.run("server", "--listen", "127.0.0.1:0", "--listen", "[::1]:10810",
+                "--listen", "unix:/tmp/enbd.sock", "--listen", "unix:rel.sock");
+        assertEquals(0, cli.exit(), cli.err());
+        List<Object> addresses = cli.plan().of(FactoryConfiguration.LISTENER).stream()
+                .map(c -> c.properties().get("address")).toList();
+        assertEquals(List.of("nbd://127.0.0.1:0", "nbd://[::1]:10810", "nbd+unix:///?socket=/tmp/enbd.sock",
+                "nbd+unix:///?socket=" + Path.of("rel.sock").toAbsolutePath()), addresses);
+        assertEquals(List.of("tcp-127.0.0.1-0", "tcp-..1-10810", "unix-tmp_enbd.sock", "unix-rel.sock"),
+                cli.plan().of(FactoryConfiguration.LISTENER).stream().map(FactoryConfiguration::name).toList());
+    }
+
+    @Test
+    void exportsMapNameSpecAndReadOnly() {
+        Cli cli = Cli.run("server", "--export", "disk=file:/srv/disk.img,ro", "--export", "=memory:2G",
+                "--export", "raw=/dev/loop0");
+        assertEquals(0, cli.exit(), cli.err());
+        List<FactoryConfiguration> exports = cli.plan().of(FactoryConfiguration.EXPORT);
+        assertEquals(3, exports.size());
+        assertEquals(Map.of("name", "disk", "backend", "file:/srv/disk.img", "readOnly", true),
+                exports.get(0).properties());
+        assertEquals("org.enbd.server.export~disk", exports.get(0).pid());
+        assertEquals(Map.of("name", "", "backend", "memory:2G", "readOnly", false), exports.get(1).properties());
+        assertEquals("org.enbd.server.export~default", exports.get(1).pid());
+        assertEquals("/dev/loop0", exports.get(2).properties().get("backend"));
+        assertEquals("\"disk\" (file:/srv/disk.img, read-only)", cli.plan().exports().getFirst().summary());
+    }
+
+    @Test
+    void theDefaultExportAndOneNamedDefaultGetDistinctPids() {
+        Cli cli = Cli.run("server", "--export", "=memory:1M", "--export", "default=memory:1M",
+                "--export", "a b/c=memory:1M");
+        assertEquals(0, cli.exit(), cli.err());
+        assertEquals(List.of("default", "default-2", "a_b_c"), cli.plan().of(FactoryConfiguration.EXPORT).stream()
+                .map(FactoryConfiguration::name).toList());
+    }
+
+    @Test
+    void listenerLimitsAndTlsPolicy() {
+        Cli cli = Cli.run("server", "--tls", "required", "--max-payload", "65536", "--max-in-flight", "16");
+        assertEquals(0, cli.exit(), cli.err());
+        Map<String, Object> properties = cli.only(FactoryConfiguration.LISTENER).properties();
+        assertEquals("required", properties.get("tls"));
+        assertEquals(65536L, properties.get("maxPayload"));
+        assertEquals(16, properties.get("maxInFlight"));
+    }
+
+    @Test
+    void consoleOffAndConsoleElsewhereWithAPassword() {
+        assertEquals(ConsoleSettings.OFF, Cli.run("server", "--console", "off").plan().console());
+        Cli elsewhere = Cli.run("server", "--console", "0.0.0.0:9090", "--console-user", "ops",
+                "--console-password", "s3cret");
+        assertEquals(0, elsewhere.exit(), elsewhere.err());
+        ConsoleSettings console = elsewhere.plan().console();
+        assertEquals(Optional.of(new ListenAddress.HostPort("0.0.0.0", 9090)), console.address());
+        assertEquals("ops", console.user());
+        assertEquals("s3cret", console.password());
+        Cli localhost = Cli.run("server", "--console", "localhost:9090");
+        assertEquals(0, localhost.exit(), localhost.err());
+    }
+
+    @Test
+    void globalOptionsWorkBeforeAndAfterTheSubcommand() {
+        LaunchPlan before = Cli.run("-v", "--shell", "--start-timeout", "5", "server").plan();
+        LaunchPlan after = Cli.run("server", "-v", "--shell", "--start-timeout", "5").plan();
+        for (LaunchPlan plan : List.of(before, after)) {
+            assertTrue(plan.verbose());
+            assertTrue(plan.shell());
+            assertEquals(Duration.ofSeconds(5), plan.startTimeout());
+        }
+    }
+
+    @Test
+    void helpShowsTheDefaults() {
+        Cli cli = Cli.run("server", "--help");
+        assertEquals(0, cli.exit());
+        assertTrue(cli.out().contains("Usage: enbd server"), cli.out());
+        assertTrue(cli.out().contains("Default: 127.0.0.1:10809"), cli.out());
+        assertTrue(cli.out().contains("Default: 127.0.0.1:8080"), cli.out());
+        assertTrue(cli.out().contains("Default: 33554432"), cli.out());
+        assertTrue(cli.actions().launched.isEmpty());
+    }
+}
