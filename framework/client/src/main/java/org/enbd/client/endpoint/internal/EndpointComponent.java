@@ -1,0 +1,195 @@
+package org.enbd.client.endpoint.internal;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.enbd.api.NbdError;
+import org.enbd.api.NbdException;
+import org.enbd.api.control.Status;
+import org.enbd.api.control.StatusBoard;
+import org.enbd.api.layer.Export;
+import org.enbd.api.stream.EventLoops;
+import org.enbd.api.stream.StreamAddress;
+import org.enbd.api.stream.Transport;
+import org.enbd.client.ClientOptions;
+import org.enbd.client.LocalEndpoint;
+import org.enbd.client.RemoteDevice;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The local endpoint ({@code enbd client URI --serve ...}): opens the {@link RemoteDevice}, registers an
+ * {@link Export} for it and serves it with the server engine over the transport of the serve address's scheme.
+ * Opening may wait for the network, so it runs on a thread this component owns and joins on deactivate; while the
+ * first connection fails for network reasons it retries (state DOWN), and a refusal (policy, TLS, unknown export)
+ * ends in FAILED. Reports to the status board under its {@code service.pid}.
+ */
+@Component(configurationPid = "org.enbd.client.endpoint", configurationPolicy = ConfigurationPolicy.REQUIRE,
+        service = {})
+@Designate(ocd = EndpointConfig.class, factory = true)
+public final class EndpointComponent {
+    private static final Logger LOG = LoggerFactory.getLogger(EndpointComponent.class);
+
+    private final Map<Transport, List<String>> transports = new ConcurrentHashMap<>();
+    private final EventLoops loops;
+    private final StatusBoard board;
+    private final BundleContext bundle;
+    private final String id;
+    private final ClientOptions options;
+    private final StreamAddress serveAt;
+    private final Thread opener;
+    private volatile boolean stopping;
+    private RemoteDevice device;
+    private LocalEndpoint endpoint;
+    private ServiceRegistration<Export> registration;
+
+    @Activate
+    public EndpointComponent(EndpointConfig config, Map<String, Object> properties, BundleContext bundle,
+                             @Reference EventLoops loops, @Reference StatusBoard board) {
+        this.loops = loops;
+        this.board = board;
+        this.bundle = bundle;
+        this.id = String.valueOf(properties.getOrDefault(Constants.SERVICE_PID, "org.enbd.client.endpoint"));
+        ClientOptions o;
+        StreamAddress at;
+        try {
+            o = ClientOptions.of(config.uri()).withConnections(config.connections())
+                    .withStallTimeout(Duration.ofMillis(config.stallTimeoutMs()))
+                    .withDeadTime(Duration.ofMillis(config.deadTimeMs()))
+                    .withReconnect(Duration.ofMillis(Math.min(50, config.reconnectMaxMs())),
+                            Duration.ofMillis(config.reconnectMaxMs()))
+                    .withQueueLimit(config.queueLimit());
+            at = LocalEndpoint.parseServe(config.serve());
+        } catch (RuntimeException e) {
+            board.report(Status.of(id, "endpoint", Status.State.FAILED, "bad configuration: " + e.getMessage()));
+            options = null;
+            serveAt = null;
+            opener = null;
+            return;
+        }
+        options = o;
+        serveAt = at;
+        opener = Thread.ofPlatform().name("enbd-endpoint-" + id).daemon().unstarted(this::open);
+        board.report(Status.of(id, "endpoint", Status.State.STARTING, "connecting to " + options.uri()));
+        opener.start();
+    }
+
+    @Reference(service = Transport.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void addTransport(Transport transport, Map<String, Object> properties) {
+        Object schemes = properties.get(Transport.SCHEMES);
+        List<String> list = schemes instanceof String[] a ? Arrays.asList(a)
+                : schemes instanceof String s ? List.of(s) : List.of();
+        transports.put(transport, list);
+    }
+
+    void removeTransport(Transport transport) {
+        transports.remove(transport);
+    }
+
+    private Optional<Transport> forScheme(String scheme) {
+        return transports.entrySet().stream().filter(e -> e.getValue().contains(scheme)).map(Map.Entry::getKey)
+                .findFirst();
+    }
+
+    private void open() {
+        long delay = 100;
+        RemoteDevice opened = null;
+        while (!stopping && opened == null) {
+            try {
+                opened = RemoteDevice.open(options, this::forScheme, loops, board, id + "/remote");
+            } catch (NbdException e) {
+                if (e.error() != NbdError.EIO) {
+                    LOG.error("{}: {}", id, e.getMessage());
+                    board.report(Status.of(id, "endpoint", Status.State.FAILED, e.getMessage()));
+                    return;
+                }
+                board.report(Status.of(id, "endpoint", Status.State.DOWN, e.getMessage() + "; retrying"));
+                sleep(delay);
+                delay = Math.min(delay * 2, options.reconnectMax().toMillis());
+            }
+        }
+        if (opened == null) {
+            return;
+        }
+        Optional<Transport> local = forScheme(serveAt.scheme());
+        try {
+            if (local.isEmpty()) {
+                throw new java.io.IOException("no transport serves " + serveAt.scheme() + "://");
+            }
+            LocalEndpoint served = LocalEndpoint.start(opened, local.get(), serveAt);
+            Hashtable<String, Object> props = new Hashtable<>();
+            props.put(Export.NAME, opened.exportName());
+            props.put("enbd.client.endpoint", id);
+            ServiceRegistration<Export> reg = bundle.registerService(Export.class, served.exports().getFirst(), props);
+            synchronized (this) {
+                device = opened;
+                endpoint = served;
+                registration = reg;
+                if (stopping) {
+                    return;
+                }
+            }
+            LOG.info("{}: serving {} ({} bytes, {} connections) on {}", id, options.uri(), opened.size(),
+                    opened.connections(), served.localAddress());
+            board.report(new Status(id, "endpoint", Status.State.UP, "serving " + options.uri() + " on "
+                    + serveAt.endpoint(), Map.of("uri", options.uri().toString(), "serve", serveAt.toString(),
+                    "size", opened.size(), "remoteStatus", id + "/remote"), null));
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.error("{}: cannot serve on {}: {}", id, serveAt, e.getMessage());
+            board.report(Status.of(id, "endpoint", Status.State.FAILED, e.getMessage()));
+            opened.close();
+        }
+    }
+
+    private void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopping = true;
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        stopping = true;
+        if (opener != null) {
+            opener.interrupt();
+            try {
+                opener.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        synchronized (this) {
+            if (registration != null) {
+                registration.unregister();
+            }
+            if (endpoint != null) {
+                endpoint.close();
+            }
+            if (device != null) {
+                device.close();
+            }
+        }
+        board.report(Status.of(id, "endpoint", Status.State.STOPPED, "stopped"));
+        board.remove(id + "/remote");
+    }
+}
