@@ -1,0 +1,200 @@
+package org.enbd.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The assembled distribution, run as users run it: {@code java -jar enbd.jar} as a process. Runs after
+ * {@code package} (the POM binds it to the integration-test phase). The tests that need the server engine skip
+ * until the enbd-server bundle contains its listener component.
+ */
+class EnbdJarDistributionTest {
+    private static final Duration UP = Duration.ofSeconds(90);
+    private static final Duration DOWN = Duration.ofSeconds(60);
+
+    @TempDir
+    Path work;
+
+    @Test
+    void helpExitsZero() throws Exception {
+        try (EnbdProcess enbd = EnbdProcess.start(work, "--help")) {
+            assertEquals(Optional.of(0), enbd.awaitExit(DOWN), enbd.output());
+            assertTrue(enbd.out().contains("Usage: enbd"), enbd.output());
+        }
+    }
+
+    @Test
+    void aNonLoopbackConsoleWithoutPasswordIsAUsageError() throws Exception {
+        try (EnbdProcess enbd = EnbdProcess.start(work, "server", "--console", "0.0.0.0:8080")) {
+            assertEquals(Optional.of(2), enbd.awaitExit(DOWN), enbd.output());
+            assertTrue(enbd.err().startsWith("enbd: --console 0.0.0.0:8080 is not a loopback address"),
+                    enbd.output());
+        }
+    }
+
+    @Test
+    void everyBundleStartsAndTheConsoleWantsCredentials() throws Exception {
+        int console = EnbdProcess.freePort();
+        try (EnbdProcess enbd = EnbdProcess.start(work, "server", "--listen", "127.0.0.1:" + EnbdProcess.freePort(),
+                "--console", "127.0.0.1:" + console, "--start-timeout", "120")) {
+            URI bundles = URI.create("http://127.0.0.1:" + console + "/system/console/bundles");
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            Optional<HttpResponse<String>> anonymous = awaitHttp(http, HttpRequest.newBuilder(bundles).build(), enbd);
+            assertTrue(anonymous.isPresent(), "the console never answered\n" + enbd.output());
+            assertEquals(401, anonymous.get().statusCode());
+            String basic = "Basic " + Base64.getEncoder().encodeToString("admin:admin".getBytes(StandardCharsets.UTF_8));
+            HttpResponse<String> page = http.send(HttpRequest.newBuilder(bundles).header("Authorization", basic)
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, page.statusCode());
+            // bundles.json says "all N bundles active" once every bundle (fragments aside) is ACTIVE
+            String json = awaitAllActive(http, URI.create(bundles + ".json"), basic);
+            assertTrue(json.contains("bundles active"), json);
+            for (String name : List.of("org.apache.felix.scr", "org.apache.felix.configadmin", "org.enbd.api",
+                    "org.enbd.runtime", "org.enbd.server", "io.netty.transport-native-epoll.linux-x86_64")) {
+                assertTrue(json.contains("\"" + name + "\""), name + " missing in " + json);
+            }
+            HttpResponse<String> components = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + console + "/system/console/components.json")).header("Authorization", basic).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, components.statusCode());
+            assertTrue(components.body().contains("org.enbd.runtime.internal.MemoryStatusBoard"), components.body());
+            enbd.terminate();
+            assertEquals(Optional.of(0), enbd.awaitExit(DOWN), enbd.output());
+        }
+    }
+
+    @Test
+    void serverListensServesOneGibibyteAndStopsCleanlyOnSigterm() throws Exception {
+        assumeServerComponents();
+        assumeTrue(onPath("nbdinfo"), "nbdinfo (libnbd-bin) is not installed");
+        int port = EnbdProcess.freePort();
+        try (EnbdProcess enbd = EnbdProcess.start(work, "server", "--listen", "127.0.0.1:" + port,
+                "--console", "off")) {
+            Optional<String> line = enbd.awaitLine(l -> l.startsWith("enbd: listening on"), UP);
+            assertTrue(line.isPresent(), enbd.output());
+            assertEquals("enbd: listening on 127.0.0.1:" + port + ", exports: \"\" (memory:1G)", line.get());
+            Process nbdinfo = new ProcessBuilder("nbdinfo", "--size", "nbd://127.0.0.1:" + port)
+                    .redirectErrorStream(true).start();
+            assertTrue(nbdinfo.waitFor(30, TimeUnit.SECONDS), "nbdinfo hung");
+            String size = new String(nbdinfo.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            assertEquals(0, nbdinfo.exitValue(), size + "\n" + enbd.output());
+            assertEquals("1073741824", size);
+            enbd.terminate();
+            assertEquals(Optional.of(0), enbd.awaitExit(DOWN), enbd.output());
+        }
+    }
+
+    @Test
+    void aPortInUseFailsWithAClearMessage() throws Exception {
+        assumeServerComponents();
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+            int port = taken.getLocalPort();
+            try (EnbdProcess enbd = EnbdProcess.start(work, "server", "--listen", "127.0.0.1:" + port,
+                    "--console", "off")) {
+                Optional<Integer> exit = enbd.awaitExit(UP);
+                assertTrue(exit.isPresent(), "still running with its port taken\n" + enbd.output());
+                assertNotEquals(0, exit.get(), enbd.output());
+                String message = enbd.err().lines().filter(l -> l.startsWith("enbd: ")).findFirst().orElse("");
+                assertTrue(message.startsWith("enbd: listener 127.0.0.1:" + port + " FAILED: "), enbd.output());
+                assertTrue(message.toLowerCase().contains("in use"), enbd.output());
+            }
+        }
+    }
+
+    @Test
+    void aMissingExportFileFailsWithAClearMessage() throws Exception {
+        assumeServerComponents();
+        Path missing = work.resolve("no-such-disk.img");
+        try (EnbdProcess enbd = EnbdProcess.start(work, "server", "--listen", "127.0.0.1:" + EnbdProcess.freePort(),
+                "--console", "off", "--export", "disk=file:" + missing)) {
+            Optional<Integer> exit = enbd.awaitExit(UP);
+            assertTrue(exit.isPresent(), "still running without its file\n" + enbd.output());
+            assertNotEquals(0, exit.get(), enbd.output());
+            String message = enbd.err().lines().filter(l -> l.startsWith("enbd: ")).findFirst().orElse("");
+            assertTrue(message.startsWith("enbd: export \"disk\" (file:" + missing + ") FAILED: "), enbd.output());
+            assertTrue(message.contains(missing.toString()) || message.toLowerCase().contains("no such file"),
+                    enbd.output());
+        }
+    }
+
+    /** The engine tests need the server bundle's DS components (framework/server), which land separately. */
+    private static void assumeServerComponents() throws IOException {
+        Path bundles = EnbdProcess.dist().resolve("bundles");
+        Optional<Path> server;
+        try (Stream<Path> jars = Files.list(bundles)) {
+            server = jars.filter(p -> p.getFileName().toString().startsWith("enbd-server-")).findFirst();
+        }
+        assumeTrue(server.isPresent(), "no enbd-server bundle in " + bundles);
+        boolean listener;
+        try (JarFile jar = new JarFile(server.get().toFile())) {
+            String components = jar.getManifest() == null ? null
+                    : jar.getManifest().getMainAttributes().getValue("Service-Component");
+            listener = components != null && components.contains("OSGI-INF/") && jar.stream().anyMatch(e ->
+                    e.getName().startsWith("OSGI-INF/") && e.getName().endsWith(".xml")
+                            && readEntry(jar, e).contains(FactoryConfiguration.LISTENER));
+        }
+        assumeTrue(listener, "the enbd-server bundle has no " + FactoryConfiguration.LISTENER + " component yet");
+    }
+
+    private static String readEntry(JarFile jar, java.util.zip.ZipEntry entry) {
+        try {
+            return new String(jar.getInputStream(entry).readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static boolean onPath(String tool) {
+        return Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+                .anyMatch(dir -> Files.isExecutable(Path.of(dir, tool)));
+    }
+
+    private static Optional<HttpResponse<String>> awaitHttp(HttpClient http, HttpRequest request, EnbdProcess enbd)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + UP.toNanos();
+        while (System.nanoTime() < deadline && enbd.alive()) {
+            try {
+                return Optional.of(http.send(request, HttpResponse.BodyHandlers.ofString()));
+            } catch (IOException notYet) {
+                Thread.sleep(250);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static String awaitAllActive(HttpClient http, URI uri, String basic) throws Exception {
+        long deadline = System.nanoTime() + UP.toNanos();
+        String body = "";
+        while (System.nanoTime() < deadline) {
+            body = http.send(HttpRequest.newBuilder(uri).header("Authorization", basic).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            if (body.contains("- all ") && body.contains("bundles active")) {
+                return body;
+            }
+            Thread.sleep(250);
+        }
+        return body;
+    }
+}
