@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class Peers implements AutoCloseable {
     private final List<Process> processes = new ArrayList<>();
+    private final List<ProcessHandle> daemons = new ArrayList<>();
     final Path dir;
 
     Peers() throws IOException {
@@ -56,6 +57,15 @@ final class Peers implements AutoCloseable {
             processes.add(p);
         }
         return p;
+    }
+
+    /** A process that daemonized itself (nbd-server): killed, with its children, in {@link #close()}. */
+    void adopt(long pid) {
+        ProcessHandle.of(pid).ifPresent(h -> {
+            synchronized (processes) {
+                daemons.add(h);
+            }
+        });
     }
 
     /** Runs a command to completion within {@code timeout}; returns its exit code (output in the log). */
@@ -116,6 +126,10 @@ final class Peers implements AutoCloseable {
         List<Process> all;
         synchronized (processes) {
             all = List.copyOf(processes);
+            for (ProcessHandle h : daemons) {
+                h.descendants().forEach(ProcessHandle::destroyForcibly);
+                h.destroyForcibly();
+            }
         }
         for (Process p : all) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
