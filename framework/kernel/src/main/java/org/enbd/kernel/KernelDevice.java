@@ -66,7 +66,7 @@ public final class KernelDevice implements AutoCloseable {
         int flags = KernelFlags.of(caps);
         int blockSize = KernelFlags.blockSize(size, caps);
         DeviceOwner me = DeviceOwner.current(options.server());
-        NbdNetlink netlink = openNetlink();
+        NbdNetlink netlink = options.method() == AttachMethod.IOCTL ? null : openNetlink(options.method());
         try {
             new StaleDevice(table, options.device(), index).takeOver(netlink);
             KernelRelay relay = KernelRelay.open(loops, layer, flags, options.connections(), installer);
@@ -102,10 +102,13 @@ public final class KernelDevice implements AutoCloseable {
     }
 
     /** Netlink when the kernel has the nbd family; null means use the ioctls. */
-    private static NbdNetlink openNetlink() throws IOException {
+    private static NbdNetlink openNetlink(AttachMethod method) throws IOException {
         try {
             return NbdNetlink.open();
         } catch (FamilyMissingException e) {
+            if (method == AttachMethod.NETLINK) {
+                throw e;
+            }
             LOG.info("{}; using the NBD ioctls", e.getMessage());
             return null;
         }
@@ -167,9 +170,10 @@ public final class KernelDevice implements AutoCloseable {
     @Override
     public void close() {
         try {
+            // even when the relay channels are gone the kernel keeps the configuration until told
             if (ioctl != null) {
                 ioctl.close();
-            } else if (!relay.allClosed().isDone()) {
+            } else {
                 try (NbdNetlink netlink = NbdNetlink.open()) {
                     netlink.disconnect(index);
                 }

@@ -1,6 +1,8 @@
 package org.enbd.kernel;
 
 import java.io.IOException;
+import org.enbd.kernel.ioctl.NbdIoctl;
+import org.enbd.kernel.netlink.FamilyMissingException;
 import org.enbd.kernel.netlink.NbdNetlink;
 import org.enbd.kernel.sys.ErrnoException;
 import org.slf4j.Logger;
@@ -41,7 +43,7 @@ final class StaleDevice {
         if (netlink != null) {
             netlink.disconnect(index);
         } else {
-            disconnectByIoctl();
+            disconnectByNetlinkOrIoctl();
         }
         long deadline = System.currentTimeMillis() + RELEASE_WAIT_MS;
         while (table.find(index).map(DeviceEntry::attached).orElse(false)) {
@@ -57,9 +59,20 @@ final class StaleDevice {
         return netlink.status(index).stream().anyMatch(s -> s.index() == index && s.connected());
     }
 
-    private void disconnectByIoctl() throws IOException {
-        try (var ioctl = org.enbd.kernel.ioctl.NbdIoctl.open(device)) {
+    /**
+     * On the ioctl path the configuration may still have come from netlink (an earlier attach): netlink's
+     * DISCONNECT drops it; without the family, NBD_DISCONNECT plus NBD_CLEAR_SOCK drop an ioctl configuration.
+     */
+    private void disconnectByNetlinkOrIoctl() throws IOException {
+        try (NbdNetlink netlink = NbdNetlink.open()) {
+            netlink.disconnect(index);
+            return;
+        } catch (FamilyMissingException e) {
+            LOG.debug("{}", e.getMessage());
+        }
+        try (NbdIoctl ioctl = NbdIoctl.open(device)) {
             ioctl.disconnect();
+            ioctl.clearSockets();
         } catch (ErrnoException e) {
             LOG.info("{}: {}", device, e.getMessage());
         }

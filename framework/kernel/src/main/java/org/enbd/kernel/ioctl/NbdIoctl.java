@@ -90,6 +90,11 @@ public final class NbdIoctl implements AutoCloseable {
         ioctl(NBD_DISCONNECT, 0, "NBD_DISCONNECT");
     }
 
+    /** NBD_CLEAR_SOCK: drops the sockets and the configuration they hold (for a device whose owner died). */
+    public void clearSockets() throws IOException {
+        ioctl(NBD_CLEAR_SOCK, 0, "NBD_CLEAR_SOCK");
+    }
+
     /** Disconnects if still running, waits for NBD_DO_IT to return (its thread joined), closes the device node. */
     @Override
     public void close() throws IOException {
