@@ -12,6 +12,7 @@ import org.enbd.kernel.ioctl.NbdIoctl;
 import org.enbd.kernel.netlink.FamilyMissingException;
 import org.enbd.kernel.netlink.NbdConnect;
 import org.enbd.kernel.netlink.NbdNetlink;
+import org.enbd.server.ServerLimits;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,15 +45,16 @@ public final class KernelDevice implements AutoCloseable {
         this.states = states;
     }
 
-    /** Attaches with the real sysfs and /run/enbd. */
-    public static KernelDevice attach(DeviceOptions options, Layer layer, EventLoops loops,
-                                      TransmissionInstaller installer) throws IOException {
-        return attach(options, layer, loops, installer, new DeviceTable(),
-                new DeviceStateFile(DeviceStateFile.DEFAULT_DIRECTORY));
+    /**
+     * Attaches {@code layer} to the device, served by the server engine's transmission phase, with the real sysfs
+     * and /run/enbd. Call from a thread that may block.
+     */
+    public static KernelDevice attach(DeviceOptions options, Layer layer, EventLoops loops) throws IOException {
+        return attach(options, layer, loops, new DeviceTable(), new DeviceStateFile(DeviceStateFile.DEFAULT_DIRECTORY));
     }
 
-    static KernelDevice attach(DeviceOptions options, Layer layer, EventLoops loops, TransmissionInstaller installer,
-                               DeviceTable table, DeviceStateFile states) throws IOException {
+    static KernelDevice attach(DeviceOptions options, Layer layer, EventLoops loops, DeviceTable table,
+                               DeviceStateFile states) throws IOException {
         int index = indexOf(options.device());
         long size;
         Capabilities caps;
@@ -63,13 +65,14 @@ public final class KernelDevice implements AutoCloseable {
             throw new IOException(options.device() + ": cannot read the export's size and capabilities: "
                     + e.getMessage(), e);
         }
-        int flags = KernelFlags.of(caps);
-        int blockSize = KernelFlags.blockSize(size, caps);
+        KernelTransmission transmission = new KernelTransmission(caps, size, ServerLimits.DEFAULT);
+        int flags = transmission.serverFlags();
+        int blockSize = blockSize(size, caps);
         DeviceOwner me = DeviceOwner.current(options.server());
         NbdNetlink netlink = options.method() == AttachMethod.IOCTL ? null : openNetlink(options.method());
         try {
             new StaleDevice(table, options.device(), index).takeOver(netlink);
-            KernelRelay relay = KernelRelay.open(loops, layer, flags, options.connections(), installer);
+            KernelRelay relay = KernelRelay.open(loops, layer, options.connections(), transmission);
             NbdIoctl ioctl = null;
             try {
                 if (netlink != null) {
@@ -195,6 +198,12 @@ public final class KernelDevice implements AutoCloseable {
             }
         }
         LOG.info("{} detached", options.device());
+    }
+
+    /** The logical block size: 4096 when the size and the layer's alignment allow it, else 512. */
+    static int blockSize(long sizeBytes, Capabilities caps) {
+        int minimum = caps.blockSizes().minimum();
+        return sizeBytes % 4096 == 0 && minimum <= 4096 ? 4096 : Math.max(512, minimum);
     }
 
     /** N of /dev/nbdN. */

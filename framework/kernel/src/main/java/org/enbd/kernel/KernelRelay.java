@@ -38,8 +38,8 @@ public final class KernelRelay implements AutoCloseable {
      * Opens {@code connections} socketpairs and serves the relay end of each. Call from a thread that may block
      * (it waits for channel registration), never from an event loop.
      */
-    public static KernelRelay open(EventLoops loops, Layer layer, int serverFlags, int connections,
-                                   TransmissionInstaller installer) throws IOException {
+    public static KernelRelay open(EventLoops loops, Layer layer, int connections, TransmissionInstaller installer)
+            throws IOException {
         if (connections < 1) {
             throw new IllegalArgumentException("a device needs at least one connection: " + connections);
         }
@@ -59,7 +59,7 @@ public final class KernelRelay implements AutoCloseable {
                     throw e;
                 }
                 channels.add(channel);
-                serve(loops, channel, layer, serverFlags, installer);
+                serve(loops, channel, layer, installer);
             }
             return new KernelRelay(channels, kernel);
         } catch (IOException | RuntimeException e) {
@@ -73,14 +73,14 @@ public final class KernelRelay implements AutoCloseable {
         }
     }
 
-    private static void serve(EventLoops loops, Channel channel, Layer layer, int serverFlags,
-                              TransmissionInstaller installer) throws IOException {
+    private static void serve(EventLoops loops, Channel channel, Layer layer, TransmissionInstaller installer)
+            throws IOException {
         ChannelFuture registered = loops.group().register(channel);
         if (!registered.awaitUninterruptibly(REGISTER_TIMEOUT_S, TimeUnit.SECONDS) || !registered.isSuccess()) {
             channel.close();
             throw new IOException("cannot register the relay socket with the event loops", registered.cause());
         }
-        installer.install(channel, layer, serverFlags);
+        installer.install(channel, layer);
     }
 
     /** The descriptors to hand to the kernel (NBD_ATTR_SOCKETS or NBD_SET_SOCK). */

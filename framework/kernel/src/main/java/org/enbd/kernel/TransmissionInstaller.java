@@ -4,16 +4,15 @@ import io.netty.channel.Channel;
 import org.enbd.api.layer.Layer;
 
 /**
- * Puts the server's transmission phase (request decoder, reply encoder, dispatcher to a {@link Layer}) on a
- * channel that is already connected: the kernel skips the handshake, so only this phase runs on a relay socket.
- * In production it is {@code org.enbd.server.TransmissionPhase}; tests may install their own.
+ * Puts the transmission phase on a relay channel that is already connected to the kernel (the kernel skips the
+ * handshake, so only this phase runs there). {@link KernelTransmission} is the server's; a test may use another.
  */
 @FunctionalInterface
 public interface TransmissionInstaller {
     /**
-     * @param channel     a registered, connected channel whose peer is the kernel
-     * @param layer       what the requests are served from (shared by every connection of the device)
-     * @param serverFlags the transmission flags given to the kernel, so the dispatcher accepts what was promised
+     * @param channel a registered, connected channel whose peer is the kernel
+     * @param layer   what the requests are served from, shared by every connection of the device: the installer
+     *                must not let one connection's close close it
      */
-    void install(Channel channel, Layer layer, int serverFlags);
+    void install(Channel channel, Layer layer);
 }

@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import org.enbd.kernel.sys.Libc;
 import org.enbd.runtime.internal.NettyEventLoops;
+import org.enbd.server.ServerLimits;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -64,10 +65,14 @@ class KernelRelayTest {
         return b.flip();
     }
 
+    private static KernelTransmission transmission(MemoryLayer layer) {
+        return new KernelTransmission(layer.capabilities(), layer.size(), ServerLimits.DEFAULT);
+    }
+
     @Test
     void requestsWrittenOnTheKernelEndAreServedFromTheLayerOnEveryConnection() throws Exception {
         MemoryLayer layer = new MemoryLayer(1 << 20);
-        try (KernelRelay relay = KernelRelay.open(loops, layer, 0, 2, new SimpleTransmission())) {
+        try (KernelRelay relay = KernelRelay.open(loops, layer, 2, transmission(layer))) {
             int[] kernel = relay.kernelSockets();
             assertEquals(2, kernel.length);
             for (int fd : kernel) {
@@ -96,7 +101,7 @@ class KernelRelayTest {
 
     @Test
     void whenTheKernelLetsGoEveryRelayChannelCloses() throws Exception {
-        KernelRelay relay = KernelRelay.open(loops, new MemoryLayer(4096), 0, 3, new SimpleTransmission());
+        KernelRelay relay = KernelRelay.open(loops, new MemoryLayer(4096), 3, transmission(new MemoryLayer(4096)));
         assertEquals(3, relay.openChannels());
         relay.releaseKernelSockets(); // as after NBD_CMD_CONNECT: the kernel's references are the only ones left
         relay.allClosed().get(10, TimeUnit.SECONDS);
@@ -107,6 +112,6 @@ class KernelRelayTest {
     @Test
     void aDeviceNeedsAConnection() {
         assertThrows(IllegalArgumentException.class,
-                () -> KernelRelay.open(loops, new MemoryLayer(4096), 0, 0, new SimpleTransmission()));
+                () -> KernelRelay.open(loops, new MemoryLayer(4096), 0, transmission(new MemoryLayer(4096))));
     }
 }
