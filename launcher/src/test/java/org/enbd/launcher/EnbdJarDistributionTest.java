@@ -94,12 +94,7 @@ class EnbdJarDistributionTest {
             Optional<String> line = enbd.awaitLine(l -> l.startsWith("enbd: listening on"), UP);
             assertTrue(line.isPresent(), enbd.output());
             assertEquals("enbd: listening on 127.0.0.1:" + port + ", exports: \"\" (memory:1G)", line.get());
-            Process nbdinfo = new ProcessBuilder("nbdinfo", "--size", "nbd://127.0.0.1:" + port)
-                    .redirectErrorStream(true).start();
-            assertTrue(nbdinfo.waitFor(30, TimeUnit.SECONDS), "nbdinfo hung");
-            String size = new String(nbdinfo.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            assertEquals(0, nbdinfo.exitValue(), size + "\n" + enbd.output());
-            assertEquals("1073741824", size);
+            assertEquals("1073741824", nbdinfoSize("nbd://127.0.0.1:" + port, enbd));
             enbd.terminate();
             assertEquals(Optional.of(0), enbd.awaitExit(DOWN), enbd.output());
         }
@@ -139,23 +134,58 @@ class EnbdJarDistributionTest {
         }
     }
 
+    @Test
+    void clientServesANbdkitExportLocallyAndStopsCleanly() throws Exception {
+        assumeComponent("enbd-client-", FactoryConfiguration.CLIENT_ENDPOINT);
+        assumeTrue(onPath("nbdkit") && onPath("nbdinfo"), "nbdkit or nbdinfo is not installed");
+        int remote = EnbdProcess.freePort();
+        Process nbdkit = new ProcessBuilder("nbdkit", "--foreground", "--exit-with-parent", "-i", "127.0.0.1",
+                "-p", Integer.toString(remote), "memory", "64M").redirectErrorStream(true)
+                .redirectOutput(work.resolve("nbdkit.log").toFile()).start();
+        int local = EnbdProcess.freePort();
+        try (EnbdProcess enbd = EnbdProcess.start(work, "client", "nbd://127.0.0.1:" + remote, "--serve",
+                "127.0.0.1:" + local, "--connections", "2")) {
+            Optional<String> line = enbd.awaitLine(l -> l.startsWith("enbd: "), UP);
+            assertTrue(line.isPresent() && line.get().contains("127.0.0.1:" + local), enbd.output());
+            assertEquals("67108864", nbdinfoSize("nbd://127.0.0.1:" + local, enbd));
+            enbd.terminate();
+            assertEquals(Optional.of(0), enbd.awaitExit(DOWN), enbd.output());
+            // SLF4J inside the framework found its provider, and no bundle missed a JDK class
+            assertTrue(!enbd.err().contains("SLF4J(") && !enbd.err().contains("NoClassDefFoundError"),
+                    enbd.output());
+        } finally {
+            nbdkit.destroy();
+            nbdkit.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static String nbdinfoSize(String uri, EnbdProcess enbd) throws Exception {
+        Process nbdinfo = new ProcessBuilder("nbdinfo", "--size", uri).redirectErrorStream(true).start();
+        assertTrue(nbdinfo.waitFor(30, TimeUnit.SECONDS), "nbdinfo hung");
+        String size = new String(nbdinfo.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertEquals(0, nbdinfo.exitValue(), size + "\n" + enbd.output());
+        return size;
+    }
+
     /** The engine tests need the server bundle's DS components (framework/server), which land separately. */
     private static void assumeServerComponents() throws IOException {
+        assumeComponent("enbd-server-", FactoryConfiguration.LISTENER);
+    }
+
+    /** Skips unless the bundle {@code jarPrefix*.jar} in the distribution declares a component for {@code pid}. */
+    private static void assumeComponent(String jarPrefix, String pid) throws IOException {
         Path bundles = EnbdProcess.dist().resolve("bundles");
-        Optional<Path> server;
+        Optional<Path> bundle;
         try (Stream<Path> jars = Files.list(bundles)) {
-            server = jars.filter(p -> p.getFileName().toString().startsWith("enbd-server-")).findFirst();
+            bundle = jars.filter(p -> p.getFileName().toString().startsWith(jarPrefix)).findFirst();
         }
-        assumeTrue(server.isPresent(), "no enbd-server bundle in " + bundles);
-        boolean listener;
-        try (JarFile jar = new JarFile(server.get().toFile())) {
-            String components = jar.getManifest() == null ? null
-                    : jar.getManifest().getMainAttributes().getValue("Service-Component");
-            listener = components != null && components.contains("OSGI-INF/") && jar.stream().anyMatch(e ->
-                    e.getName().startsWith("OSGI-INF/") && e.getName().endsWith(".xml")
-                            && readEntry(jar, e).contains(FactoryConfiguration.LISTENER));
+        assumeTrue(bundle.isPresent(), "no " + jarPrefix + "*.jar in " + bundles);
+        boolean declared;
+        try (JarFile jar = new JarFile(bundle.get().toFile())) {
+            declared = jar.stream().anyMatch(e -> e.getName().startsWith("OSGI-INF/") && e.getName().endsWith(".xml")
+                    && readEntry(jar, e).contains("\"" + pid + "\""));
         }
-        assumeTrue(listener, "the enbd-server bundle has no " + FactoryConfiguration.LISTENER + " component yet");
+        assumeTrue(declared, bundle.get().getFileName() + " has no " + pid + " component yet");
     }
 
     private static String readEntry(JarFile jar, java.util.zip.ZipEntry entry) {

@@ -84,8 +84,11 @@ final class FelixHost implements AutoCloseable {
         properties.put("org.osgi.framework.storage.clean", "onFirstInit");
         properties.put("org.osgi.framework.system.packages.extra", SYSTEM_PACKAGES_EXTRA);
         // no guessing: a JDK class (ServiceLoader) loading through a bundle must not reach the launcher's class
-        // path, where a second slf4j-simple lives ("SimpleServiceProvider not a subtype")
+        // path, where a second slf4j-simple lives ("SimpleServiceProvider not a subtype"). What bundles do need
+        // from the JDK beyond java.* is delegated by name: JFR-instrumented event classes (Netty 4.2 defines
+        // some) refer to jdk.jfr.internal.*, and Netty's native loaders to jdk.internal/sun.* classes.
         properties.put("felix.bootdelegation.implicit", "false");
+        properties.put("org.osgi.framework.bootdelegation", "jdk.*,sun.*,com.sun.*");
         properties.put("felix.log.logger", new FelixLogger()); // Felix reads this one as an object
         properties.put("felix.log.level", plan.verbose() ? "4" : "2");
         properties.put("ds.loglevel", plan.verbose() ? "debug" : "warn");
@@ -96,6 +99,9 @@ final class FelixHost implements AutoCloseable {
             properties.put("felix.webconsole.username", console.user());
             properties.put("felix.webconsole.password", console.password());
         });
+        // -Denbd.felix.KEY=VALUE sets any framework property, for diagnosis without a rebuild
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("enbd.felix."))
+                .forEach(k -> properties.put(k.substring("enbd.felix.".length()), System.getProperty(k)));
         return (Map) properties;
     }
 
