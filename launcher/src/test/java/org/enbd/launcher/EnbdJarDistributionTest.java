@@ -45,6 +45,19 @@ class EnbdJarDistributionTest {
     }
 
     @Test
+    void listNamesTheTransportsAndBackendsOfTheDistribution() throws Exception {
+        try (EnbdProcess enbd = EnbdProcess.start(work, "list")) {
+            assertEquals(Optional.of(0), enbd.awaitExit(DOWN), enbd.output());
+            List<String> lines = enbd.out().lines().toList();
+            assertTrue(lines.containsAll(List.of("transports:", "backends:", "features:", "kernel devices:")),
+                    enbd.output());
+            assertTrue(lines.stream().anyMatch(l -> l.matches(" +nbd, nbd\\+unix +org\\.enbd\\.transport\\.tcp")),
+                    enbd.output());
+            assertTrue(lines.stream().anyMatch(l -> l.matches(" +memory +org\\.enbd\\.backends")), enbd.output());
+        }
+    }
+
+    @Test
     void aNonLoopbackConsoleWithoutPasswordIsAUsageError() throws Exception {
         try (EnbdProcess enbd = EnbdProcess.start(work, "server", "--console", "0.0.0.0:8080")) {
             assertEquals(Optional.of(2), enbd.awaitExit(DOWN), enbd.output());

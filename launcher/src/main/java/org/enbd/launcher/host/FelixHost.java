@@ -33,6 +33,8 @@ final class FelixHost implements AutoCloseable {
     private static final String SYSTEM_PACKAGES_EXTRA = "org.osgi.service.cm;version=\"1.6.1\","
             + "org.osgi.service.log;version=\"1.5.0\"";
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+    /** Storage directories are named by the owning process, so one that outlived its process can be removed. */
+    private static final String STORAGE_PREFIX = "enbd-felix-";
 
     private final Logger log = LoggerFactory.getLogger(FelixHost.class);
     private final Path storage;
@@ -53,7 +55,8 @@ final class FelixHost implements AutoCloseable {
         List<Path> skipped = new ArrayList<>();
         List<Distribution.BundleJar> bundles = distribution.bundles(skipped);
         skipped.forEach(jar -> log.debug("skipping {}: not an OSGi bundle (yet)", jar.getFileName()));
-        Path storage = Files.createTempDirectory("enbd-felix-");
+        Path storage = Files.createTempDirectory(STORAGE_PREFIX + ProcessHandle.current().pid() + "-");
+        deleteStaleStorage(storage.getParent());
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no OSGi framework on the class path (lib/)"));
         // Felix threads inherit this thread's context class loader: the platform loader keeps the launcher's own
@@ -195,6 +198,20 @@ final class FelixHost implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         deleteStorage(storage);
+    }
+
+    /** Deletes the storage of launchers that were killed (SIGKILL) before they could clean up. */
+    private static void deleteStaleStorage(Path temp) {
+        try (Stream<Path> dirs = Files.list(temp)) {
+            for (Path dir : dirs.filter(d -> d.getFileName().toString().matches(STORAGE_PREFIX + "[0-9]+-.*")).toList()) {
+                long pid = Long.parseLong(dir.getFileName().toString().split("-")[2]);
+                if (ProcessHandle.of(pid).isEmpty() && Files.isDirectory(dir)) {
+                    deleteStorage(dir);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LoggerFactory.getLogger(FelixHost.class).debug("cannot clean {}: {}", temp, e.toString());
+        }
     }
 
     private static void deleteStorage(Path storage) {
