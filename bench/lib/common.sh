@@ -4,24 +4,10 @@
 bench_log() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 bench_die() { bench_log "error: $*"; exit 1; }
 
-# The same lookup ./enbd does: JAVA_HOME if it is 25+, then Temurin 25, then any JDK 25+ under /usr/lib/jvm,
-# then `java` on PATH. Prints the JAVA_HOME to use.
+# The JDK lookup ./enbd does (.ci/jdk25.sh): exports JAVA_HOME to a JDK 25+ or fails.
 bench_find_jdk() {
-  local candidate
-  for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
-    [[ -n "$candidate" && -x "$candidate/bin/java" ]] || continue
-    if bench_java_is_25 "$candidate/bin/java"; then printf '%s\n' "$candidate"; return 0; fi
-  done
-  if command -v java >/dev/null && bench_java_is_25 "$(command -v java)"; then
-    dirname "$(dirname "$(readlink -f "$(command -v java)")")"; return 0
-  fi
-  return 1
-}
-
-bench_java_is_25() {
-  local version
-  version=$("$1" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')
-  [[ -n "$version" && "${version%%.*}" -ge 25 ]]
+  # shellcheck source=../../.ci/jdk25.sh
+  source "$(dirname "${BASH_SOURCE[0]}")/../../.ci/jdk25.sh" && enbd_find_jdk25
 }
 
 # A free TCP port on 127.0.0.1 (the kernel picks it; the tiny race with another process is acceptable here).

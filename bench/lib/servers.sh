@@ -5,8 +5,8 @@
 #   SERVER_MAIN     the pid whose peak RSS is the figure (the server, or the client engine for client@...)
 #   SERVER_PIDS     every pid to stop afterwards
 # Inputs (set by the caller): BENCH_TMP, BENCH_SHM (work dirs), BENCH_SIZE (export size, e.g. 1G),
-# BENCH_SRC (random source image of that size), SERVER_CPUS and ENGINE_CPUS (taskset lists), ENBD (path to ./enbd),
-# ENBD_JAVA_OPTS (extra JVM flags, e.g. JFR), BENCH_EXPORT (export name).
+# BENCH_SRC (random source image of that size), SERVER_CPUS and ENGINE_CPUS (taskset lists), ENBD_JAR (the
+# distribution's enbd.jar), ENBD_JAVA_OPTS (extra JVM flags, e.g. JFR), BENCH_EXPORT (export name).
 
 BENCH_SERVERS_ALL="enbd-memory enbd-file nbdkit-memory nbdkit-file qemu-nbd-file qemu-nbd-shm nbd-server-file client@enbd-memory client@nbdkit-memory"
 # TLS slot (next wave): "enbd-memory-tls nbdkit-memory-tls" go here once the ssl bundle lands; see bench/README.md.
@@ -18,7 +18,7 @@ bench_server_kind() {  # enbd | peer | client
 # Whether a server can run at all here (tool present, ENBD-J built); prints the reason when not.
 bench_server_available() {
   case $1 in
-    enbd-*|client@*) [[ -x "$ENBD" ]] || { echo "ENBD-J launcher $ENBD not built"; return 1; } ;;
+    enbd-*|client@*) [[ -f "${ENBD_JAR:-}" ]] || { echo "ENBD-J distribution not built"; return 1; } ;;
   esac
   case $1 in
     nbdkit-*|client@nbdkit-*) command -v nbdkit >/dev/null || { echo "nbdkit missing"; return 1; } ;;
@@ -80,10 +80,19 @@ bench_server_stop() {
   BENCH_IMAGES=()
 }
 
+# What ./enbd runs, minus its staleness check (a rebuild in the middle of a measurement would be measured),
+# as the array ENBD_CMD; taskset execs it, so the pid is the JVM's.
+bench_enbd_cmd() {
+  local opts=()
+  read -ra opts <<<"${ENBD_JAVA_OPTS:-}"
+  ENBD_CMD=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow
+    "${opts[@]}" -jar "$ENBD_JAR")
+}
+
 bench_enbd_server() {
   local port=$1 spec=$2 log=$3
-  JAVA_OPTS="${ENBD_JAVA_OPTS:-}" ENBD_JAVA_OPTS="${ENBD_JAVA_OPTS:-}" taskset -c "$SERVER_CPUS" \
-    "$ENBD" server --listen "127.0.0.1:$port" --export "$BENCH_EXPORT=$spec" --console off >"$log" 2>&1 &
+  bench_enbd_cmd
+  taskset -c "$SERVER_CPUS" "${ENBD_CMD[@]}" server --listen "127.0.0.1:$port" --export "$BENCH_EXPORT=$spec" --console off >"$log" 2>&1 &
   SERVER_MAIN=$!
 }
 
@@ -113,8 +122,8 @@ bench_client() {
   local upstream_pids=("${SERVER_PIDS[@]}")
   upstream_uri=$SERVER_URI
   rm -f "$socket"
-  JAVA_OPTS="${ENBD_JAVA_OPTS:-}" ENBD_JAVA_OPTS="${ENBD_JAVA_OPTS:-}" taskset -c "$ENGINE_CPUS" \
-    "$ENBD" client "$upstream_uri" --serve "unix:$socket" >"$log" 2>&1 &
+  bench_enbd_cmd
+  taskset -c "$ENGINE_CPUS" "${ENBD_CMD[@]}" client "$upstream_uri" --serve "unix:$socket" --console off >"$log" 2>&1 &
   SERVER_MAIN=$!
   SERVER_PIDS=("${upstream_pids[@]}")
   SERVER_URI="nbd+unix:///$BENCH_EXPORT?socket=$socket"
