@@ -160,6 +160,29 @@ final class FelixHost implements AutoCloseable {
         return "absent";
     }
 
+    /**
+     * Whether the bundle declares a Declarative Services component configured by {@code pid} (its descriptors
+     * under OSGI-INF name it), so a missing component is reported at once instead of after the start timeout.
+     */
+    boolean declaresComponent(String symbolicName, String pid) {
+        for (Bundle bundle : context().getBundles()) {
+            if (symbolicName.equals(bundle.getSymbolicName())) {
+                var descriptors = bundle.findEntries("OSGI-INF", "*.xml", false);
+                while (descriptors != null && descriptors.hasMoreElements()) {
+                    try (var in = descriptors.nextElement().openStream()) {
+                        if (new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                                .contains("\"" + pid + "\"")) {
+                            return true;
+                        }
+                    } catch (IOException e) {
+                        log.debug("cannot read a descriptor of {}: {}", symbolicName, e.getMessage());
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
     /** Asks the framework to stop; components deactivate (and drain) on the framework's own thread. */
     void stop() {
         try {

@@ -69,6 +69,13 @@ final class Startup {
                 }
             }
         }
+        for (FactoryConfiguration configuration : plan.configurations()) {
+            String owner = owner(configuration.factoryPid());
+            if (!host.declaresComponent(owner, configuration.factoryPid())) {
+                return new Outcome.Failed(configuration.label() + ": bundle " + owner + " has no component for "
+                        + configuration.factoryPid() + " (is it built yet?)");
+            }
+        }
         long deadline = System.nanoTime() + plan.startTimeout().toNanos();
         List<FactoryConfiguration> pending = new ArrayList<>(plan.configurations());
         Map<String, StatusWatch.Seen> ready = new LinkedHashMap<>();
