@@ -69,8 +69,21 @@ class EnbdJarDistributionTest {
     @Test
     void everyBundleStartsAndTheConsoleWantsCredentials() throws Exception {
         int console = EnbdProcess.freePort();
-        try (EnbdProcess enbd = EnbdProcess.start(work, "server", "--listen", "127.0.0.1:" + EnbdProcess.freePort(),
-                "--console", "127.0.0.1:" + console, "--start-timeout", "120")) {
+        // a server when the server bundle has its components; until then a client of nbdkit keeps the framework up
+        Process nbdkit = null;
+        List<String> args;
+        if (declares("enbd-server-", FactoryConfiguration.LISTENER)) {
+            args = List.of("server", "--listen", "127.0.0.1:" + EnbdProcess.freePort());
+        } else {
+            assumeComponent("enbd-client-", FactoryConfiguration.CLIENT_ENDPOINT);
+            assumeTrue(onPath("nbdkit"), "nbdkit is not installed");
+            int remote = EnbdProcess.freePort();
+            nbdkit = nbdkit(remote);
+            args = List.of("client", "nbd://127.0.0.1:" + remote, "--serve", "127.0.0.1:" + EnbdProcess.freePort());
+        }
+        List<String> command = new java.util.ArrayList<>(args);
+        command.addAll(List.of("--console", "127.0.0.1:" + console, "--start-timeout", "120"));
+        try (EnbdProcess enbd = EnbdProcess.start(work, command.toArray(String[]::new))) {
             URI bundles = URI.create("http://127.0.0.1:" + console + "/system/console/bundles");
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
             Optional<HttpResponse<String>> anonymous = awaitHttp(http, HttpRequest.newBuilder(bundles).build(), enbd);
@@ -94,6 +107,11 @@ class EnbdJarDistributionTest {
             assertTrue(components.body().contains("org.enbd.runtime.internal.MemoryStatusBoard"), components.body());
             enbd.terminate();
             assertEquals(Optional.of(0), enbd.awaitExit(DOWN), enbd.output());
+        } finally {
+            if (nbdkit != null) {
+                nbdkit.destroy();
+                nbdkit.waitFor(10, TimeUnit.SECONDS);
+            }
         }
     }
 
@@ -152,9 +170,7 @@ class EnbdJarDistributionTest {
         assumeComponent("enbd-client-", FactoryConfiguration.CLIENT_ENDPOINT);
         assumeTrue(onPath("nbdkit") && onPath("nbdinfo"), "nbdkit or nbdinfo is not installed");
         int remote = EnbdProcess.freePort();
-        Process nbdkit = new ProcessBuilder("nbdkit", "--foreground", "--exit-with-parent", "-i", "127.0.0.1",
-                "-p", Integer.toString(remote), "memory", "64M").redirectErrorStream(true)
-                .redirectOutput(work.resolve("nbdkit.log").toFile()).start();
+        Process nbdkit = nbdkit(remote);
         int local = EnbdProcess.freePort();
         try (EnbdProcess enbd = EnbdProcess.start(work, "client", "nbd://127.0.0.1:" + remote, "--serve",
                 "127.0.0.1:" + local, "--connections", "2")) {
@@ -172,6 +188,22 @@ class EnbdJarDistributionTest {
         }
     }
 
+    /** nbdkit serving a 64 MiB memory disk on 127.0.0.1:{@code port}, listening once this returns. */
+    private Process nbdkit(int port) throws Exception {
+        Process nbdkit = new ProcessBuilder("nbdkit", "--foreground", "--exit-with-parent", "-i", "127.0.0.1",
+                "-p", Integer.toString(port), "memory", "64M").redirectErrorStream(true)
+                .redirectOutput(work.resolve("nbdkit-" + port + ".log").toFile()).start();
+        for (int i = 0; i < 100; i++) {
+            try (java.net.Socket probe = new java.net.Socket("127.0.0.1", port)) {
+                return nbdkit;
+            } catch (IOException notYet) {
+                Thread.sleep(100);
+            }
+        }
+        nbdkit.destroy();
+        throw new AssertionError("nbdkit did not listen on " + port);
+    }
+
     private static String nbdinfoSize(String uri, EnbdProcess enbd) throws Exception {
         Process nbdinfo = new ProcessBuilder("nbdinfo", "--size", uri).redirectErrorStream(true).start();
         assertTrue(nbdinfo.waitFor(30, TimeUnit.SECONDS), "nbdinfo hung");
@@ -187,18 +219,22 @@ class EnbdJarDistributionTest {
 
     /** Skips unless the bundle {@code jarPrefix*.jar} in the distribution declares a component for {@code pid}. */
     private static void assumeComponent(String jarPrefix, String pid) throws IOException {
+        assumeTrue(declares(jarPrefix, pid), jarPrefix + "*.jar has no " + pid + " component yet");
+    }
+
+    private static boolean declares(String jarPrefix, String pid) throws IOException {
         Path bundles = EnbdProcess.dist().resolve("bundles");
         Optional<Path> bundle;
         try (Stream<Path> jars = Files.list(bundles)) {
             bundle = jars.filter(p -> p.getFileName().toString().startsWith(jarPrefix)).findFirst();
         }
-        assumeTrue(bundle.isPresent(), "no " + jarPrefix + "*.jar in " + bundles);
-        boolean declared;
+        if (bundle.isEmpty()) {
+            return false;
+        }
         try (JarFile jar = new JarFile(bundle.get().toFile())) {
-            declared = jar.stream().anyMatch(e -> e.getName().startsWith("OSGI-INF/") && e.getName().endsWith(".xml")
+            return jar.stream().anyMatch(e -> e.getName().startsWith("OSGI-INF/") && e.getName().endsWith(".xml")
                     && readEntry(jar, e).contains("\"" + pid + "\""));
         }
-        assumeTrue(declared, bundle.get().getFileName() + " has no " + pid + " component yet");
     }
 
     private static String readEntry(JarFile jar, java.util.zip.ZipEntry entry) {
