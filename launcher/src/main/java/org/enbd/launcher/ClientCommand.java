@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -85,13 +86,8 @@ final class ClientCommand implements Callable<Integer> {
             description = "Where the Web Console listens, or off.")
     String console;
 
-    @Option(names = "--console-user", paramLabel = "USER", defaultValue = ConsoleSettings.DEFAULT_USER,
-            description = "The Web Console account.")
-    String consoleUser;
-
-    @Option(names = "--console-password", paramLabel = "PASSWORD",
-            description = "The Web Console password (default: admin, allowed on a loopback console only).")
-    String consolePassword;
+    @Mixin
+    ConsoleAccount consoleAccount;
 
     ClientCommand(Actions actions) {
         this.actions = actions;
@@ -155,12 +151,7 @@ final class ClientCommand implements Callable<Integer> {
             configuration = new FactoryConfiguration(FactoryConfiguration.KERNEL_DEVICE,
                     path.substring("/dev/".length()), "device " + path + " for " + uri, properties);
         }
-        ConsoleSettings consoleSettings;
-        try {
-            consoleSettings = ConsoleSettings.of(console, consoleUser, consolePassword);
-        } catch (IllegalArgumentException e) {
-            throw usage(e.getMessage());
-        }
+        ConsoleSettings consoleSettings = consoleAccount.settings(console);
         return new LaunchPlan("client", List.of(configuration), List.of(), consoleSettings, parent.shell,
                 parent.verbose, parent.startTimeout());
     }

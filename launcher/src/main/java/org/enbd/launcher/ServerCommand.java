@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -65,13 +66,8 @@ final class ServerCommand implements Callable<Integer> {
             description = "Where the Web Console listens, or off.")
     String console;
 
-    @Option(names = "--console-user", paramLabel = "USER", defaultValue = ConsoleSettings.DEFAULT_USER,
-            description = "The Web Console account.")
-    String consoleUser;
-
-    @Option(names = "--console-password", paramLabel = "PASSWORD",
-            description = "The Web Console password (default: admin, allowed on a loopback console only).")
-    String consolePassword;
+    @Mixin
+    ConsoleAccount consoleAccount;
 
     ServerCommand(Actions actions) {
         this.actions = actions;
@@ -121,12 +117,7 @@ final class ServerCommand implements Callable<Integer> {
             configurations.add(new FactoryConfiguration(FactoryConfiguration.LISTENER, pidName,
                     "listener " + at.text(), properties));
         }
-        ConsoleSettings consoleSettings;
-        try {
-            consoleSettings = ConsoleSettings.of(console, consoleUser, consolePassword);
-        } catch (IllegalArgumentException e) {
-            throw usage(e.getMessage());
-        }
+        ConsoleSettings consoleSettings = consoleAccount.settings(console);
         return new LaunchPlan("server", configurations, served, consoleSettings, parent.shell, parent.verbose,
                 parent.startTimeout());
     }
