@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Prints where a JFR recording spent its samples: top frames by self time (the leaf frame of each
 jdk.ExecutionSample), top ENBD-J/Netty frames by inclusive time, threads by CPU, top allocation sites and
-the leaf frames of threads sampled in native code. Usage: jfr_top.py [--top N] RECORDING.jfr"""
+the leaf frames of threads sampled in native code. With --callers TEXT, the commonest stacks (8 frames) of the
+Java samples that have a frame containing TEXT, to see who calls a hot frame.
+Usage: jfr_top.py [--top N] [--callers TEXT]... RECORDING.jfr"""
 import argparse
 import collections
 import json
@@ -53,6 +55,7 @@ def thread_group(name):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--top", type=int, default=15)
+    ap.add_argument("--callers", action="append", default=[])
     ap.add_argument("recording")
     args = ap.parse_args()
     events = load(args.recording)
@@ -74,6 +77,16 @@ def main():
     table("Java samples by thread", threads, len(samples), args.top)
     table("Top frames, self (leaf of each Java sample)", leaf, len(samples), args.top)
     table("Top ENBD-J and Netty frames, inclusive", inclusive, len(samples), args.top)
+    for text in args.callers:
+        stacks = collections.Counter()
+        for e in samples:
+            stack = frames(e)
+            hit = next((i for i, f in enumerate(stack) if text in f), None)
+            if hit is not None:
+                stacks["\n      <- ".join(stack[hit:hit + 8])] += 1
+        print(f"\nStacks through {text} ({sum(stacks.values())} of {len(samples)} samples)")
+        for stack, n in stacks.most_common(5):
+            print(f"  {100.0 * n / len(samples):5.1f}%  {stack}")
 
     native = by_type["jdk.NativeMethodSample"]
     native_leaf = collections.Counter()
@@ -99,7 +112,7 @@ def main():
     for e in by_type["jdk.ThreadCPULoad"]:
         v = e["values"]
         cpu[thread_group(thread_name(e, "eventThread"))].append(v.get("user", 0) + v.get("system", 0))
-    print("\nThread CPU load (mean of samples, share of one core x cores)")
+    print("\nThread CPU load (mean of jdk.ThreadCPULoad samples; none in recordings under 10 s)")
     for name, loads in sorted(cpu.items(), key=lambda kv: -sum(kv[1]) / len(kv[1]))[:args.top]:
         print(f"  {100.0 * sum(loads) / len(loads):6.1f}%  {name}")
 
