@@ -8,7 +8,8 @@
 # BENCH_SRC (random source image of that size), SERVER_CPUS and ENGINE_CPUS (taskset lists), ENBD_JAR (the
 # distribution's enbd.jar), ENBD_JAVA_OPTS (extra JVM flags, e.g. JFR), BENCH_EXPORT (export name).
 
-BENCH_SERVERS_ALL="enbd-memory enbd-file nbdkit-memory nbdkit-file qemu-nbd-file qemu-nbd-shm nbd-server-file client@enbd-memory client@nbdkit-memory"
+BENCH_SERVERS_DEFAULT="enbd-memory enbd-file nbdkit-memory nbdkit-file qemu-nbd-file qemu-nbd-shm nbd-server-file client@enbd-memory"
+# also known: client@nbdkit-memory (the client engine in front of a C server), client@<any server above>
 # TLS slot (next wave): "enbd-memory-tls nbdkit-memory-tls" go here once the ssl bundle lands; see bench/README.md.
 
 bench_server_kind() {  # enbd | peer | client
