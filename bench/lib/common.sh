@@ -10,6 +10,20 @@ bench_find_jdk() {
   source "$(dirname "${BASH_SOURCE[0]}")/../../.ci/jdk25.sh" && enbd_find_jdk25
 }
 
+# The class path of bench/jmh (its classes and dependencies), built with Maven when missing, older than the
+# module's pom, or when $1 is "build"; ENBD-J's modules come from the local repository. Prints it.
+bench_jmh_classpath() {
+  local jmh repo
+  jmh="$(cd "$(dirname "${BASH_SOURCE[0]}")/../jmh" && pwd)"
+  repo="$(cd "$jmh/../.." && pwd)"
+  if [[ ${1:-} == build || ! -s $jmh/target/classpath.txt || ! -d $jmh/target/classes
+        || $jmh/pom.xml -nt $jmh/target/classpath.txt ]]; then
+    (cd "$repo" && mvn -q -B -pl bench/jmh -DskipTests package dependency:build-classpath \
+      -Dmdep.outputFile="$jmh/target/classpath.txt") >&2 || return 1
+  fi
+  printf '%s\n' "$jmh/target/classes:$(cat "$jmh/target/classpath.txt")"
+}
+
 # A free TCP port on 127.0.0.1 (the kernel picks it; the tiny race with another process is acceptable here).
 bench_free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'

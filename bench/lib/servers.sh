@@ -9,7 +9,8 @@
 # distribution's enbd.jar), ENBD_JAVA_OPTS (extra JVM flags, e.g. JFR), BENCH_EXPORT (export name).
 
 BENCH_SERVERS_DEFAULT="enbd-memory enbd-file nbdkit-memory nbdkit-file qemu-nbd-file qemu-nbd-shm nbd-server-file client@enbd-memory"
-# also known: client@nbdkit-memory (the client engine in front of a C server), client@<any server above>
+# also known: client@nbdkit-memory (the client engine in front of a C server), client@<any server above>,
+# enbd-plain-memory and enbd-plain-file (the server engine as plain Java, no OSGi: bench/jmh's PlainServer)
 # TLS slot (next wave): "enbd-memory-tls nbdkit-memory-tls" go here once the ssl bundle lands; see bench/README.md.
 
 bench_server_kind() {  # enbd | peer | client
@@ -20,6 +21,9 @@ bench_server_kind() {  # enbd | peer | client
 bench_server_available() {
   case $1 in
     enbd-*|client@*) [[ -f "${ENBD_JAR:-}" ]] || { echo "ENBD-J distribution not built"; return 1; } ;;
+  esac
+  case $1 in
+    enbd-plain-*) [[ -n "${BENCH_JMH_CP:-}" ]] || { echo "bench/jmh class path not built"; return 1; } ;;
   esac
   case $1 in
     nbdkit-*|client@nbdkit-*) command -v nbdkit >/dev/null || { echo "nbdkit missing"; return 1; } ;;
@@ -45,6 +49,8 @@ bench_server_start() {
   SERVER_URI="nbd://127.0.0.1:$port/$BENCH_EXPORT"
   case $name in
     enbd-memory) bench_enbd_server "$port" "memory:$BENCH_SIZE" "$log" ;;
+    enbd-plain-memory) bench_plain_server "$port" "memory:$BENCH_SIZE" "$log" ;;
+    enbd-plain-file) bench_image "$BENCH_TMP/plain.img" && bench_plain_server "$port" "$BENCH_TMP/plain.img" "$log" ;;
     enbd-file) bench_image "$BENCH_TMP/enbd.img" && bench_enbd_server "$port" "$BENCH_TMP/enbd.img" "$log" ;;
     nbdkit-memory)
       taskset -c "$SERVER_CPUS" nbdkit -f -i 127.0.0.1 -p "$port" -e "$BENCH_EXPORT" memory "$BENCH_SIZE" >"$log" 2>&1 &
@@ -94,6 +100,15 @@ bench_enbd_server() {
   local port=$1 spec=$2 log=$3
   bench_enbd_cmd
   taskset -c "$SERVER_CPUS" "${ENBD_CMD[@]}" server --listen "127.0.0.1:$port" --export "$BENCH_EXPORT=$spec" --console off >"$log" 2>&1 &
+  SERVER_MAIN=$!
+}
+
+bench_plain_server() {
+  local port=$1 spec=$2 log=$3 opts=()
+  read -ra opts <<<"${ENBD_JAVA_OPTS:-}"
+  taskset -c "$SERVER_CPUS" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
+    --sun-misc-unsafe-memory-access=allow "${opts[@]}" -cp "$BENCH_JMH_CP" org.enbd.bench.PlainServer \
+    "$port" "$BENCH_EXPORT" "$spec" >"$log" 2>&1 &
   SERVER_MAIN=$!
 }
 
