@@ -5,7 +5,8 @@
 #
 #   run-guest.sh GUEST_SCRIPT REPO_DIR [ARGS...]
 #
-# The guest sees REPO_DIR at /repo (read-only), the JDK at /opt/jdk, the kernel's modules at /lib/modules.
+# The guest sees REPO_DIR at /repo and at its host path (read-only; class paths and AOT caches built on the host
+# stay valid), the JDK at /opt/jdk and at its host path (it is under /usr), the kernel's modules at /lib/modules.
 # Exit status: the guest script's, 124 on timeout, 125 when the VM could not run the script.
 # Environment: ENBD_VM_CACHE (/var/cache/enbd-vm), ENBD_VM_TIMEOUT (300 s), ENBD_VM_MEM (2048 MiB),
 # ENBD_VM_CPUS (2), ENBD_VM_JDK (/usr/lib/jvm/temurin-25-jdk-amd64), ENBD_VM_KERNEL_PKG (resolved by apt).
@@ -124,7 +125,7 @@ set +e
 # shellcheck disable=SC2086
 timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -machine q35,accel=tcg -cpu max -smp "${ENBD_VM_CPUS:-2}" \
     -m "${ENBD_VM_MEM:-2048}" -kernel "$KERNEL" -initrd "$INITRD" \
-    -append "console=ttyS0 quiet loglevel=3 panic=-1 enbd.kver=$KVER" \
+    -append "console=ttyS0 quiet loglevel=3 panic=-1 enbd.kver=$KVER enbd.repo=$REPO" \
     -nographic -serial mon:stdio -nic none -no-reboot $shares </dev/null | tr -d '\r'
 rc=${PIPESTATUS[0]}
 set -e

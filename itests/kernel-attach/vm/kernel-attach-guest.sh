@@ -1,0 +1,163 @@
+#!/bin/bash
+# The kernel attach test, inside the guest (run by run-guest.sh): the real kernel nbd driver in front of ENBD-J's
+# client engine, in front of ENBD-J's server, all on loopback.
+#
+#   kernel-attach-guest.sh MODE REPO
+#
+# MODE dist runs launcher/target/dist/enbd.jar (enbd server, enbd client --device); MODE plain runs the same
+# engines as plain Java (GuestNode) from itests/kernel-attach/target. Prints "CHECK name: ok|FAILED ..." per check,
+# "RESULT ..." per figure, and exits non-zero when a check failed.
+set -u
+MODE=${1:-plain}
+REPO=${2:-/repo}
+PORT=10809
+IMG=/tmp/disk.img
+SIZE=$((256 << 20))
+JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
+[ -x "$JAVA" ] || JAVA=/opt/jdk/bin/java
+HERE=$REPO/itests/kernel-attach
+JOPTS=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -XX:TieredStopAtLevel=1
+       -XX:+UseSerialGC -Xmx512m -Dorg.slf4j.simpleLogger.showDateTime=true
+       -Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS)
+# an AOT cache trained on the host (same JDK, same class path) saves most of the class loading under emulation
+[ -f "$HERE/target/guest/$MODE.aot" ] && JOPTS+=(-XX:AOTCache="$HERE/target/guest/$MODE.aot" -Xlog:aot=off -Xlog:cds=off)
+CP=$HERE/target/guest-tests.jar:$(ls "$HERE"/target/guest-lib/*.jar | tr '\n' ':')
+START=$(date +%s.%N)
+passed=0
+failed=0
+SERVER=
+CLIENT=
+
+t() { printf '%6.1f' "$(echo "$(date +%s.%N) - $START" | bc)"; }
+log() { echo "[$(t)] $*"; }
+check() { # check NAME COMMAND...: runs the command, records the outcome
+    local name=$1; shift
+    if "$@"; then echo "CHECK $name: ok"; passed=$((passed + 1))
+    else echo "CHECK $name: FAILED ($*)"; failed=$((failed + 1)); fi
+}
+wait_for() { # wait_for SECONDS COMMAND...: polls every 0.2 s
+    local limit=$1; shift
+    local end=$(( $(date +%s) + limit ))
+    until "$@"; do [ "$(date +%s)" -ge "$end" ] && return 1; sleep 0.2; done
+}
+finish() {
+    [ -n "$CLIENT" ] && kill -9 "$CLIENT" 2>/dev/null
+    [ -n "$SERVER" ] && kill -9 "$SERVER" 2>/dev/null
+    log "done in $(t) s"
+    echo "kernel-attach: $passed passed, $failed failed"
+    [ "$failed" = 0 ]
+    exit $?
+}
+
+start_server() { # start_server LOG
+    if [ "$MODE" = dist ]; then
+        "$JAVA" "${JOPTS[@]}" -jar "$REPO/launcher/target/dist/enbd.jar" server --listen "127.0.0.1:$PORT" \
+            --export "=file:$IMG" --console off >"$1" 2>&1 &
+    else
+        "$JAVA" "${JOPTS[@]}" -cp "$CP" org.enbd.itest.kernel.GuestNode server "$PORT" "file:$IMG" >"$1" 2>&1 &
+    fi
+    SERVER=$!
+}
+start_client() { # start_client LOG
+    if [ "$MODE" = dist ]; then
+        "$JAVA" "${JOPTS[@]}" -jar "$REPO/launcher/target/dist/enbd.jar" client "nbd://127.0.0.1:$PORT" \
+            --device /dev/nbd0 --connections 2 >"$1" 2>&1 &
+    else
+        "$JAVA" "${JOPTS[@]}" -cp "$CP" org.enbd.itest.kernel.GuestNode client "nbd://127.0.0.1:$PORT" /dev/nbd0 2 \
+            >"$1" 2>&1 &
+    fi
+    CLIENT=$!
+}
+listening() { grep -q "listening" "$1"; }
+attached_by() { # attached_by PID: nbd0 runs, attached by ENBD-J process PID (its backend identifier says so)
+    [ -f /sys/block/nbd0/pid ] && grep -q "^enbd-j:$1:" /sys/block/nbd0/backend 2>/dev/null
+}
+detached() { [ ! -f /sys/block/nbd0/pid ]; }
+exited_cleanly() { [ "$1" = 0 ] || [ "$1" = 143 ]; } # 143: plain Java ends by SIGTERM after its shutdown hook
+mounted_same() { mountpoint -q /mnt && same_sha "$@"; }
+same_sha() { [ "$(sha256sum <"$1" | cut -c1-64)" = "$(sha256sum <"$2" | cut -c1-64)" ]; }
+dd_rate() { # dd_rate ARGS...: runs dd, prints its rate in MB/s
+    LC_ALL=C dd "$@" 2>&1 | awk '/copied/ { for (i = 1; i <= NF; i++) if ($i ~ /^[kMG]B\/s$/) { r = $(i-1); u = $i } }
+        END { if (u == "GB/s") r *= 1000; if (u == "kB/s") r /= 1000; print r }'
+}
+throughput() { # throughput NAME DEVICE: 128 MiB direct I/O in 1 MiB blocks, write then read
+    local w r
+    w=$(dd_rate if=/tmp/rand128 of="$2" bs=1M count=128 oflag=direct conv=fsync)
+    r=$(dd_rate if="$2" of=/dev/null bs=1M count=128 iflag=direct)
+    echo "RESULT $1 dd write ${w} MB/s"
+    echo "RESULT $1 dd read ${r} MB/s"
+    [ -n "$w" ] && [ -n "$r" ]
+}
+
+trap finish EXIT
+log "mode $MODE, kernel $(uname -r), $(nproc) cpus"
+modprobe nbd nbds_max=2 max_part=0 || { echo "CHECK modprobe-nbd: FAILED"; failed=1; exit 1; }
+truncate -s "$SIZE" "$IMG"
+for n in 1 2 3 4; do head -c 4M /dev/urandom >/tmp/file$n; done
+head -c 32M /dev/urandom >/tmp/rand32
+head -c 128M /dev/urandom >/tmp/rand128
+
+# 1. server and client start together (the client retries until the server listens)
+start_server /tmp/server1.log
+start_client /tmp/client1.log
+check attach wait_for 150 attached_by "$CLIENT"
+log "attached: $(cat /sys/block/nbd0/backend)"
+check device-size [ "$(blockdev --getsize64 /dev/nbd0)" = "$SIZE" ]
+check state-file grep -q "^server=nbd\\\\://127.0.0.1\\\\:$PORT" /run/enbd/nbd0.properties
+
+# 2. a file system on it
+check mkfs mkfs.ext4 -q -F /dev/nbd0
+check mount mount /dev/nbd0 /mnt
+for n in 1 2 3 4; do cp /tmp/file$n /mnt/file$n; done
+sync
+check files-written mounted_same /tmp/file4 /mnt/file4
+
+# 3. the server dies (kill -9) while a file is being written, and comes back on the same port
+dd if=/tmp/rand32 of=/mnt/big bs=1M conv=fsync status=none &
+WRITER=$!
+sleep 1
+kill -9 "$SERVER"; wait "$SERVER" 2>/dev/null
+log "server killed while writing"
+sleep 1
+start_server /tmp/server2.log
+check server-restarted wait_for 120 listening /tmp/server2.log
+log "server back"
+check writes-complete wait_for 120 bash -c "! kill -0 $WRITER 2>/dev/null"
+wait "$WRITER"; check writer-exit-0 [ $? = 0 ]
+sync
+check big-file-intact mounted_same /tmp/rand32 /mnt/big
+check umount umount /mnt
+check fsck-clean e2fsck -fn /dev/nbd0
+check remount-ro mount -o ro /dev/nbd0 /mnt
+for n in 1 2 3 4; do check "file$n-intact" mounted_same /tmp/file$n /mnt/file$n; done
+check big-file-reread mounted_same /tmp/rand32 /mnt/big
+umount /mnt
+
+# 4. the client dies (kill -9): the kernel keeps a dead configuration; the next attach takes the device over
+OLD=$CLIENT
+kill -9 "$CLIENT"; wait "$CLIENT" 2>/dev/null
+check left-attached attached_by "$OLD"
+start_client /tmp/client2.log
+check reattach-after-kill wait_for 150 attached_by "$CLIENT"
+log "re-attached: $(cat /sys/block/nbd0/backend)"
+check remount-after-reattach mount -o ro /dev/nbd0 /mnt
+check contents-after-reattach mounted_same /tmp/rand32 /mnt/big
+umount /mnt
+
+# 5. throughput through /dev/nbd0, then through Debian's nbd-client on /dev/nbd1 against the same server
+check enbd-throughput throughput enbd-j /dev/nbd0
+# clean disconnect: SIGTERM detaches the device, the kernel lets go, the state file goes
+kill -TERM "$CLIENT"; wait "$CLIENT"; rc=$?
+check clean-exit exited_cleanly "$rc"
+check detached detached
+check state-file-removed [ ! -f /run/enbd/nbd0.properties ]
+CLIENT=
+if nbd-client 127.0.0.1 "$PORT" /dev/nbd1 -C 2 -b 4096 >/tmp/nbd-client.log 2>&1; then
+    check nbd-client-throughput throughput nbd-client /dev/nbd1
+    nbd-client -d /dev/nbd1 >/dev/null 2>&1
+else
+    cat /tmp/nbd-client.log
+    check nbd-client-attach false
+fi
+kill -TERM "$SERVER"; wait "$SERVER"; SERVER=
+for f in /tmp/server*.log /tmp/client*.log; do echo "--- $f"; grep -v '^\s*at ' "$f" | tail -n 15; done
