@@ -45,6 +45,10 @@ final class Recovery {
                 LOG.warn("{}: export size changed from {} to {} on reconnect", d.settings.target(), d.first.size(),
                         session.size());
             }
+            if (d.live.isEmpty() && d.first != session) {
+                LOG.info("{}: {} connected; service resumes ({} requests waiting, {} writes to replay)",
+                        d.settings.target(), link.describe(), d.queue.size(), d.log.size());
+            }
             d.live.add(c);
             d.dead = false;
             d.downSinceNanos = -1;
@@ -98,9 +102,12 @@ final class Recovery {
                 }
             }
         }
+        int moved = c.wire.size();
         c.wire.clear();
         if (wasLive) {
             connectionsLost++;
+            LOG.info("{}: {} closed{}; {} requests on it go to other connections{}", d.settings.target(), c,
+                    byPeer ? " by the peer" : "", moved, d.live.isEmpty() ? " once one is back" : "");
             lostLive(c);
         }
         d.defer(() -> d.listener.connectionLost(c));
