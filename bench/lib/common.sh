@@ -73,6 +73,19 @@ bench_peak_rss_kib() {
   printf '%s\n' "$total"
 }
 
+# CPU time (user + system, clock ticks) of a process and its descendants, including children that have
+# exited and been waited for (nbd-server's per-client processes).
+bench_cpu_ticks() {
+  local pid=$1 total=0 p stat fields
+  for p in "$pid" $(bench_descendants "$pid"); do
+    stat=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+    # the command name (field 2) may hold spaces: fields are counted from after its ") "; field 14 is utime
+    read -ra fields <<<"${stat##*) }"
+    ((${#fields[@]} > 14)) && total=$((total + fields[11] + fields[12] + fields[13] + fields[14]))
+  done
+  printf '%s\n' "$total"
+}
+
 # Wait until an NBD server answers a handshake (nbdinfo), or fail after $2 seconds or when process $3 exits.
 bench_wait_nbd() {
   local uri=$1 seconds=${2:-60} pid=${3:-} i

@@ -46,6 +46,10 @@ def ratio(a, b, better):
     return a / b
 
 
+def fmt_cores(v):
+    return "n/a" if v is None else f"{v:.2f}"
+
+
 def fmt_ratio(r):
     return "n/a" if r is None else f"{r:.2f}x"
 
@@ -94,6 +98,31 @@ class Report:
         for why, n in notes.items():
             out.append(f"[{n}] {why}")
         return out
+
+    def cpu_tables(self):
+        """The server's CPU use per workload, and each figure divided by it: what one fully busy server core
+        would do. The second is steadier than the raw figure when other processes share the machine."""
+        servers = [s for s in self.servers if any(self.values.get((s, "cpu:" + w)) for w, _, _ in self.workloads)]
+        if not servers:
+            return ["(no CPU figures)"]
+        util = ["| workload | " + " | ".join(servers) + " |", "|---|" + "---|" * len(servers)]
+        eff = ["| workload | " + " | ".join(servers) + " | enbd-memory/best peer |",
+               "|---|" + "---|" * (len(servers) + 1)]
+        peers = [p for p in PEERS if p in servers]
+        for wid, unit, better in self.workloads:
+            if not any(self.values.get((s, "cpu:" + wid)) for s in servers):
+                continue
+            util.append(f"| {wid} | " + " | ".join(fmt_cores(self.median(s, "cpu:" + wid)) for s in servers) + " |")
+            per_core = {s: self.per_core(s, wid) for s in servers}
+            best = max((per_core[p] for p in peers if per_core[p]), default=None)
+            eff.append(f"| {wid} ({unit} per core) | " + " | ".join(fmt(per_core[s]) for s in servers)
+                       + f" | {fmt_ratio(ratio(per_core.get('enbd-memory'), best, better))} |")
+        return (["Server CPU during each workload, in cores (1.00 = its whole pinned core):", ""] + util
+                + ["", "Each figure per fully busy server core (figure / CPU above):", ""] + eff)
+
+    def per_core(self, server, wid):
+        v, c = self.median(server, wid), self.median(server, "cpu:" + wid)
+        return v / c if v is not None and c else None
 
     def ratio_table(self, enbd):
         peers = [p for p in PEERS if p in self.servers]
@@ -170,6 +199,7 @@ class Report:
                 out += ["", f"## {e} / peer (> 1 means ENBD-J has more; for RSS lower is better)", ""]
                 out += self.ratio_table(e)
         out += ["", "## Client engine (local endpoint) vs direct", ""] + self.client_table()
+        out += ["", "## Server CPU", ""] + self.cpu_tables()
         out += ["", "## Targets", ""]
         for target, misses in self.targets().items():
             if misses is None:
