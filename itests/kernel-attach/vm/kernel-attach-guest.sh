@@ -16,9 +16,7 @@ SIZE=$((256 << 20))
 JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
 [ -x "$JAVA" ] || JAVA=/opt/jdk/bin/java
 HERE=$REPO/itests/kernel-attach
-JOPTS=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -XX:TieredStopAtLevel=1
-       -XX:+UseSerialGC -Xmx512m -Dorg.slf4j.simpleLogger.showDateTime=true
-       -Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS)
+mapfile -t JOPTS <"$HERE/vm/jvm.options" # the same options the host trained the AOT cache with
 # an AOT cache trained on the host (same JDK, same class path) saves most of the class loading under emulation
 [ -f "$HERE/target/guest/$MODE.aot" ] && JOPTS+=(-XX:AOTCache="$HERE/target/guest/$MODE.aot" -Xlog:aot=off -Xlog:cds=off)
 CP=$HERE/target/guest-tests.jar:$(ls "$HERE"/target/guest-lib/*.jar | tr '\n' ':')
@@ -80,10 +78,10 @@ dd_rate() { # dd_rate ARGS...: runs dd, prints its rate in MB/s
     LC_ALL=C dd "$@" 2>&1 | awk '/copied/ { for (i = 1; i <= NF; i++) if ($i ~ /^[kMG]B\/s$/) { r = $(i-1); u = $i } }
         END { if (u == "GB/s") r *= 1000; if (u == "kB/s") r /= 1000; print r }'
 }
-throughput() { # throughput NAME DEVICE: 128 MiB direct I/O in 1 MiB blocks, write then read
+throughput() { # throughput NAME DEVICE: 64 MiB direct I/O in 1 MiB blocks, write then read
     local w r
-    w=$(dd_rate if=/tmp/rand128 of="$2" bs=1M count=128 oflag=direct conv=fsync)
-    r=$(dd_rate if="$2" of=/dev/null bs=1M count=128 iflag=direct)
+    w=$(dd_rate if=/tmp/rand64 of="$2" bs=1M count=64 oflag=direct conv=fsync)
+    r=$(dd_rate if="$2" of=/dev/null bs=1M count=64 iflag=direct)
     echo "RESULT $1 dd write ${w} MB/s"
     echo "RESULT $1 dd read ${r} MB/s"
     [ -n "$w" ] && [ -n "$r" ]
@@ -93,13 +91,14 @@ trap finish EXIT
 log "mode $MODE, kernel $(uname -r), $(nproc) cpus"
 modprobe nbd nbds_max=2 max_part=0 || { echo "CHECK modprobe-nbd: FAILED"; failed=1; exit 1; }
 truncate -s "$SIZE" "$IMG"
-for n in 1 2 3 4; do head -c 4M /dev/urandom >/tmp/file$n; done
-head -c 32M /dev/urandom >/tmp/rand32
-head -c 128M /dev/urandom >/tmp/rand128
 
 # 1. server and client start together (the client retries until the server listens)
 start_server /tmp/server1.log
 start_client /tmp/client1.log
+# test data while the JVMs start: 64 MiB of random bytes, the smaller files cut from it
+head -c 64M /dev/urandom >/tmp/rand64
+for n in 1 2 3 4; do dd if=/tmp/rand64 of=/tmp/file$n bs=1M skip=$((n * 8)) count=2 status=none; done
+dd if=/tmp/rand64 of=/tmp/rand24 bs=1M skip=32 count=24 status=none
 check attach wait_for 150 attached_by "$CLIENT"
 log "attached: $(cat /sys/block/nbd0/backend)"
 check device-size [ "$(blockdev --getsize64 /dev/nbd0)" = "$SIZE" ]
@@ -107,15 +106,19 @@ check state-file grep -q "^server=nbd\\\\://127.0.0.1\\\\:$PORT" /run/enbd/nbd0.
 
 # 2. a file system on it
 check mkfs mkfs.ext4 -q -F /dev/nbd0
+log "mkfs done"
 check mount mount /dev/nbd0 /mnt
 for n in 1 2 3 4; do cp /tmp/file$n /mnt/file$n; done
 sync
 check files-written mounted_same /tmp/file4 /mnt/file4
 
 # 3. the server dies (kill -9) while a file is being written, and comes back on the same port
-dd if=/tmp/rand32 of=/mnt/big bs=1M conv=fsync status=none &
+log "files written"
+# direct I/O, so the writes are on the wire (not in the page cache) when the server dies
+dd if=/tmp/rand24 of=/mnt/big bs=1M oflag=direct conv=fsync status=none &
 WRITER=$!
 sleep 1
+check killed-mid-write kill -0 "$WRITER"
 kill -9 "$SERVER"; wait "$SERVER" 2>/dev/null
 log "server killed while writing"
 sleep 1
@@ -125,13 +128,16 @@ log "server back"
 check writes-complete wait_for 120 bash -c "! kill -0 $WRITER 2>/dev/null"
 wait "$WRITER"; check writer-exit-0 [ $? = 0 ]
 sync
-check big-file-intact mounted_same /tmp/rand32 /mnt/big
+log "writes done"
+check big-file-intact mounted_same /tmp/rand24 /mnt/big
 check umount umount /mnt
 check fsck-clean e2fsck -fn /dev/nbd0
 check remount-ro mount -o ro /dev/nbd0 /mnt
 for n in 1 2 3 4; do check "file$n-intact" mounted_same /tmp/file$n /mnt/file$n; done
-check big-file-reread mounted_same /tmp/rand32 /mnt/big
+check big-file-reread mounted_same /tmp/rand24 /mnt/big
 umount /mnt
+
+log "file system checked"
 
 # 4. the client dies (kill -9): the kernel keeps a dead configuration; the next attach takes the device over
 OLD=$CLIENT
@@ -141,11 +147,12 @@ start_client /tmp/client2.log
 check reattach-after-kill wait_for 150 attached_by "$CLIENT"
 log "re-attached: $(cat /sys/block/nbd0/backend)"
 check remount-after-reattach mount -o ro /dev/nbd0 /mnt
-check contents-after-reattach mounted_same /tmp/rand32 /mnt/big
+check contents-after-reattach mounted_same /tmp/rand24 /mnt/big
 umount /mnt
 
 # 5. throughput through /dev/nbd0, then through Debian's nbd-client on /dev/nbd1 against the same server
 check enbd-throughput throughput enbd-j /dev/nbd0
+log "dd through ENBD-J done"
 # clean disconnect: SIGTERM detaches the device, the kernel lets go, the state file goes
 kill -TERM "$CLIENT"; wait "$CLIENT"; rc=$?
 check clean-exit exited_cleanly "$rc"

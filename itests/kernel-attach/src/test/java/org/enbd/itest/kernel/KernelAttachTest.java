@@ -1,0 +1,74 @@
+package org.enbd.itest.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The Linux kernel's nbd driver attached to ENBD-J: boots Debian's stock kernel under QEMU (vm/kernel-attach.sh)
+ * and runs the guest scenario there: attach, mkfs and files, the server killed with -9 mid-write and restarted,
+ * fsck, the client killed with -9 and the device taken over by the next attach, a clean disconnect, and dd
+ * throughput against Debian's nbd-client. Skips only when qemu-system-x86_64 is missing.
+ */
+class KernelAttachTest {
+    /** Checks the guest must report, in order of the scenario. */
+    private static final List<String> REQUIRED = List.of("attach", "device-size", "state-file", "mkfs", "mount",
+            "files-written", "killed-mid-write", "server-restarted", "writes-complete", "writer-exit-0", "big-file-intact",
+            "fsck-clean", "file1-intact", "file4-intact", "big-file-reread", "left-attached", "reattach-after-kill",
+            "contents-after-reattach", "enbd-throughput", "clean-exit", "detached", "state-file-removed",
+            "nbd-client-throughput");
+
+    @Test
+    @Timeout(value = 8, unit = TimeUnit.MINUTES)
+    void theKernelDriverRunsOnEnbdAndNeverSeesTheServerDie() throws Exception {
+        Assumptions.assumeTrue(onPath("qemu-system-x86_64"),
+                "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86): kernel test skipped");
+        Path module = GuestNode.repo().resolve("itests/kernel-attach");
+        String mode = System.getProperty("enbd.kernel.mode", "");
+        List<String> command = new ArrayList<>(List.of(module.resolve("vm/kernel-attach.sh").toString()));
+        if (!mode.isEmpty()) {
+            command.add(mode);
+        }
+        long start = System.nanoTime();
+        Process vm = new ProcessBuilder(command).redirectErrorStream(true).start();
+        List<String> lines = new ArrayList<>();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(vm.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            for (String line; (line = out.readLine()) != null; ) {
+                System.out.println(line); // in the surefire report
+                lines.add(line);
+            }
+        } finally {
+            if (!vm.waitFor(30, TimeUnit.SECONDS)) {
+                vm.destroyForcibly();
+            }
+        }
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+        System.out.println("kernel-attach: " + seconds + " s");
+        List<String> failed = lines.stream().filter(l -> l.startsWith("CHECK ") && !l.endsWith(": ok")).toList();
+        assertEquals(List.of(), failed, "failed checks in the guest");
+        for (String check : REQUIRED) {
+            assertTrue(lines.contains("CHECK " + check + ": ok"), "the guest did not report check " + check);
+        }
+        assertTrue(lines.stream().anyMatch(l -> l.matches("RESULT enbd-j dd read [0-9.]+ MB/s")), "no dd figure");
+        assertEquals(0, vm.exitValue(), "the guest's exit status");
+    }
+
+    private static boolean onPath(String tool) {
+        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+        return Stream.of(path.split(":")).anyMatch(dir -> Files.isExecutable(Path.of(dir, tool)));
+    }
+}

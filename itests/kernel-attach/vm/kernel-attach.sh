@@ -1,0 +1,50 @@
+#!/bin/bash
+# The kernel attach test from the host: trains an AOT cache for the guest's JVMs (emulated, a JVM start costs
+# 20-30 s without one, 3-8 s with), then boots the guest and runs kernel-attach-guest.sh there.
+#
+#   kernel-attach.sh [dist|plain]
+#
+# dist: the assembled distribution (launcher/target/dist/enbd.jar); plain: the engines as plain Java (GuestNode,
+# from this module's target). Default: dist when the distribution has the server listener and kernel device
+# components, else plain. Needs the module built (mvn install of itests/kernel-attach). Exit status: the guest's.
+set -euo pipefail
+HERE=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
+DIST=$REPO/launcher/target/dist
+
+dist_ready() { # the server's listener and our device component are in the distribution's bundles
+    [ -f "$DIST/enbd.jar" ] || return 1
+    local b
+    for pid in org.enbd.server.listener org.enbd.kernel.device; do
+        b=0
+        for jar in "$DIST"/bundles/enbd-*.jar; do
+            unzip -p "$jar" 'OSGI-INF/*.xml' 2>/dev/null | grep -q "configuration-pid=\"$pid\"" && b=1 && break
+        done
+        [ $b = 1 ] || return 1
+    done
+}
+
+MODE=${1:-}
+if [ -z "$MODE" ]; then
+    if dist_ready; then MODE=dist; else MODE=plain; fi
+fi
+echo "kernel-attach: mode $MODE"
+[ -f "$HERE/target/guest-tests.jar" ] || { echo "kernel-attach: build the module first (mvn install)" >&2; exit 2; }
+
+mapfile -t JOPTS <"$HERE/vm/jvm.options"
+mkdir -p "$HERE/target/guest"
+AOT=$HERE/target/guest/$MODE.aot
+rm -f "$AOT"
+train_log=$HERE/target/guest/$MODE-training.log
+if [ "$MODE" = dist ]; then
+    # boots the framework and its bundles once (the class path part of it is what AOT can cache)
+    ( cd /tmp && timeout 120 "$JAVA" "${JOPTS[@]}" -XX:AOTCacheOutput="$AOT" -jar "$DIST/enbd.jar" list ) \
+        >"$train_log" 2>&1 || echo "kernel-attach: AOT training failed (see $train_log); the guest runs without"
+else
+    CP=$HERE/target/guest-tests.jar:$(ls "$HERE"/target/guest-lib/*.jar | tr '\n' ':')
+    timeout 120 "$JAVA" "${JOPTS[@]}" -XX:AOTCacheOutput="$AOT" -cp "$CP" org.enbd.itest.kernel.GuestNode train \
+        >"$train_log" 2>&1 || echo "kernel-attach: AOT training failed (see $train_log); the guest runs without"
+fi
+ENBD_VM_TIMEOUT=${ENBD_VM_TIMEOUT:-330} exec "$HERE/vm/run-guest.sh" "$HERE/vm/kernel-attach-guest.sh" "$REPO" \
+    "$MODE" "$REPO"
