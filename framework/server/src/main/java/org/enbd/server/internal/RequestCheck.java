@@ -40,12 +40,12 @@ final class RequestCheck {
         if ((request.flags() & ~allowed) != 0) {
             throw invalid("flags 0x" + Integer.toHexString(request.flags() & ~allowed) + " not allowed on " + command);
         }
-        if (!advertisedCommand(command, advertised)) {
-            throw invalid(command + " was not negotiated");
-        }
         boolean writes = command == Command.WRITE || command == Command.TRIM || command == Command.WRITE_ZEROES;
         if (writes && TransmissionFlags.has(advertised, TransmissionFlags.READ_ONLY)) {
             throw new NbdException(NbdError.EPERM, "export is read-only");
+        }
+        if (!advertisedCommand(command, advertised)) {
+            throw invalid(command + " was not negotiated");
         }
         if (command == Command.WRITE && request.payload() == null) {
             throw invalid("write of " + request.length() + " bytes exceeds the maximum payload " + maxPayload);

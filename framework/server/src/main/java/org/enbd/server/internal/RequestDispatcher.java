@@ -50,6 +50,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private boolean draining;
     private boolean inactive;
     private boolean layerClosed;
+    private boolean failed;
 
     public RequestDispatcher(Layer layer, Negotiated negotiated, int maxPayload, int maxInFlight, Executor blocking) {
         this.layer = layer;
@@ -143,11 +144,20 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         ctx.fireChannelInactive();
     }
 
+    /** Protocol garbage or a broken socket: one line in the log, and this connection (only) closes. */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        String why = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause().getMessage()
-                : String.valueOf(cause.getMessage());
-        LOG.warn("{}: closing the connection: {}", peer, why);
+        if (failed) {
+            return;
+        }
+        failed = true;
+        if (cause instanceof java.io.IOException) {
+            LOG.info("{}: connection lost: {}", peer, cause.getMessage());
+        } else {
+            String why = cause instanceof DecoderException && cause.getCause() != null
+                    ? cause.getCause().getMessage() : String.valueOf(cause);
+            LOG.warn("{}: closing the connection: {}", peer, why);
+        }
         ctx.close();
     }
 

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * is killed (with its children) and fails the test.
  */
 final class Peer {
-    static final Duration TIMEOUT = Duration.ofSeconds(60);
+    static final Duration TIMEOUT = Duration.ofSeconds(45);
 
     private Peer() {
     }
@@ -42,10 +42,41 @@ final class Peer {
         assumeTrue(found, tool + " is not installed (apt-get install the package that provides it)");
     }
 
+    /** Debian's python3, which has the python3-libnbd bindings (a pyenv python3 on the PATH would not). */
+    static final String PYTHON = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+
+    /**
+     * Helpers every script gets: {@code connect(uri, strict=True, meta=False)} and {@code err(fn)}, which returns
+     * the NBD error name a call fails with (or "ok").
+     */
+    static final String PRELUDE = """
+            import nbd, sys
+            def connect(uri, strict=True, meta=False):
+                h = nbd.NBD()
+                if not strict:
+                    h.set_strict_mode(0)
+                if meta:
+                    h.add_meta_context(nbd.CONTEXT_BASE_ALLOCATION)
+                h.connect_uri(uri)
+                return h
+            def err(fn):
+                try:
+                    fn()
+                    return "ok"
+                except nbd.Error as e:
+                    return e.errno or ("errnum %s" % e.errnum)
+            def extents(h, length, offset, flags=0):
+                seen = []
+                def cb(meta, off, entries, error):
+                    seen.extend(zip(entries[0::2], entries[1::2]))
+                    return 0
+                h.block_status(length, offset, cb, flags)
+                return seen
+            """;
+
     /** Skips unless python3 can import the libnbd bindings. */
     static void requirePythonNbd() {
-        require("python3");
-        Result r = run(List.of("python3", "-c", "import nbd"), null, Duration.ofSeconds(20));
+        Result r = run(List.of(PYTHON, "-c", "import nbd"), null, Duration.ofSeconds(20));
         assumeTrue(r.exit() == 0, "python3-libnbd is not installed: " + r.stderr());
     }
 
@@ -55,7 +86,9 @@ final class Peer {
 
     /** Runs {@code command}, feeding {@code stdin} if not null, and waits up to {@code timeout}. */
     static Result run(List<String> command, String stdin, Duration timeout) {
-        require(command.get(0));
+        if (!command.get(0).startsWith("/")) {
+            require(command.get(0));
+        }
         ProcessBuilder builder = new ProcessBuilder(new ArrayList<>(command));
         Map<String, String> env = builder.environment();
         env.put("LIBNBD_DEBUG", "0");
@@ -93,6 +126,6 @@ final class Peer {
     /** Runs a python3 script with the libnbd bindings; the script prints what the test asserts. */
     static Result python(String script) {
         requirePythonNbd();
-        return run(List.of("python3", "-c", script), null, TIMEOUT);
+        return run(List.of(PYTHON, "-c", PRELUDE + script), null, TIMEOUT);
     }
 }
