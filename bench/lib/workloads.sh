@@ -90,6 +90,17 @@ bench_rss_sample() {
   done
 }
 
+# The same warm-up for every server: fill the export (memory exports allocate here), read it all back, and a
+# second of 4 KiB random reads and writes each, so a JIT has compiled the paths every workload takes (C2 on
+# the server's own core would otherwise be measured).
+bench_warm_up() {
+  local uri=$1
+  load qemu-img bench -f raw -t none -n -w -c "$BENCH_SIZE_MIB" -d 16 -s 1M "$uri" >/dev/null 2>&1
+  load qemu-img bench -f raw -t none -n -c "$BENCH_SIZE_MIB" -d 16 -s 1M "$uri" >/dev/null 2>&1
+  BENCH_SECONDS=1 bench_fio randread 32 "$uri" >/dev/null 2>&1
+  BENCH_SECONDS=1 bench_fio randwrite 32 "$uri" >/dev/null 2>&1
+}
+
 # Run one workload id against a URI; print its value.
 bench_workload() {
   local id=$1 uri=$2
