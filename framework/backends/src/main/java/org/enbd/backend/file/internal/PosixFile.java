@@ -54,6 +54,7 @@ public final class PosixFile implements AutoCloseable {
 
     private final String path;
     private final int fd;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private PosixFile(String path, int fd) {
         this.path = path;
@@ -147,8 +148,12 @@ public final class PosixFile implements AutoCloseable {
         call(IOCTL_OP, argument, 0, request, 0);
     }
 
+    /** Closes the descriptor once: a second close could hit a descriptor number reused meanwhile. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         try {
             int r = (int) CLOSE.invokeExact(fd);
             assert r == 0 || r == -1;

@@ -32,6 +32,7 @@ public final class MemoryLayer implements Layer {
     /** Readers and writers of page contents share it; only freeing a page takes it exclusively. */
     private final ReentrantReadWriteLock table = new ReentrantReadWriteLock();
     private final ByteBuf zeroPage;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     public MemoryLayer(long size, boolean readOnly) {
         long count = (size + PAGE - 1) >>> PAGE_SHIFT;
@@ -130,8 +131,12 @@ public final class MemoryLayer implements Layer {
         }
     }
 
+    /** Frees every page; idempotent, since both an export and a test may close it. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         table.writeLock().lock();
         try {
             for (int i = 0; i < pages.length(); i++) {

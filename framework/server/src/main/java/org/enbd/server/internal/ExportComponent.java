@@ -1,0 +1,191 @@
+package org.enbd.server.internal;
+
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.HashMap;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.enbd.api.NbdException;
+import org.enbd.api.control.Status;
+import org.enbd.api.control.StatusBoard;
+import org.enbd.api.layer.BackendFactory;
+import org.enbd.api.layer.Export;
+import org.enbd.api.layer.ExportContext;
+import org.enbd.api.layer.Feature;
+import org.enbd.api.layer.Layer;
+import org.enbd.server.LayeredExport;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * One configured export: opens its backend through the {@link BackendFactory} of its type and names its features
+ * by {@link Feature#NAME}, then registers an {@link Export} service named by {@link Export#NAME}. Backends and
+ * features come and go as bundles do: the export is (re)built when all it names is present and withdrawn when
+ * something it uses goes away, and its state is reported to the {@link StatusBoard} under its PID.
+ */
+@Component(configurationPid = "org.enbd.server.export", configurationPolicy = ConfigurationPolicy.REQUIRE,
+        service = {})
+@Designate(ocd = ExportComponent.Config.class, factory = true)
+public final class ExportComponent {
+    /** An export's configuration; every other String property is passed to its layers as a parameter. */
+    @ObjectClassDefinition(name = "ENBD export", description = "A backend and its feature stack, served by name")
+    public @interface Config {
+        @AttributeDefinition(description = "Export name clients ask for; empty for the default export")
+        String name() default "";
+
+        @AttributeDefinition(description = "memory:SIZE, file:PATH, device:PATH, or a bare path")
+        String backend();
+
+        @AttributeDefinition(description = "Refuse writes, trims and zeroes (EPERM)")
+        boolean readOnly() default false;
+
+        @AttributeDefinition(description = "One line shown by NBD_OPT_LIST and NBD_INFO_DESCRIPTION")
+        String description() default "";
+
+        @AttributeDefinition(description = "Feature names, outermost first")
+        String[] features() default {};
+    }
+
+    private static final Set<String> OWN = Set.of("name", "backend", "readOnly", "description", "features");
+
+    private final BundleContext bundle;
+    private final StatusBoard status;
+    private final String id;
+    private final Config config;
+    private final ExportContext context;
+    private final Map<String, BackendFactory> backends = new ConcurrentHashMap<>();
+    private final Map<String, Feature> features = new ConcurrentHashMap<>();
+    private LayeredExport export;
+    private ServiceRegistration<Export> registration;
+    private boolean active;
+
+    @Activate
+    public ExportComponent(BundleContext bundle, @Reference StatusBoard status, Config config,
+            Map<String, Object> properties) {
+        this.bundle = bundle;
+        this.status = status;
+        this.config = config;
+        this.id = String.valueOf(properties.getOrDefault("service.pid", "export:" + config.name()));
+        Map<String, String> parameters = new HashMap<>();
+        properties.forEach((key, value) -> {
+            if (value instanceof String s && !OWN.contains(key) && !key.startsWith("service.")
+                    && !key.startsWith("component.") && !key.startsWith("felix.")) {
+                parameters.put(key, s);
+            }
+        });
+        this.context = new ExportContext(config.name(), config.readOnly(), parameters);
+        synchronized (this) {
+            active = true;
+            refresh();
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    synchronized void bindBackend(BackendFactory factory, Map<String, Object> properties) {
+        backends.put(String.valueOf(properties.get(BackendFactory.TYPE)), factory);
+        refresh();
+    }
+
+    synchronized void unbindBackend(BackendFactory factory, Map<String, Object> properties) {
+        backends.remove(String.valueOf(properties.get(BackendFactory.TYPE)), factory);
+        refresh();
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    synchronized void bindFeature(Feature feature, Map<String, Object> properties) {
+        features.put(String.valueOf(properties.get(Feature.NAME)), feature);
+        refresh();
+    }
+
+    synchronized void unbindFeature(Feature feature, Map<String, Object> properties) {
+        features.remove(String.valueOf(properties.get(Feature.NAME)), feature);
+        refresh();
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        active = false;
+        withdraw();
+        status.report(Status.of(id, "export", Status.State.STOPPED, "export '" + config.name() + "' removed"));
+        status.remove(id);
+    }
+
+    /** Withdraws the export if something it uses went away, then builds it if everything it names is here. */
+    private void refresh() {
+        if (!active) {
+            return;
+        }
+        BackendSpec spec;
+        try {
+            spec = BackendSpec.parse(config.backend());
+        } catch (IllegalArgumentException e) {
+            report(Status.State.FAILED, e.getMessage());
+            return;
+        }
+        List<Feature> stack = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        BackendFactory factory = backends.get(spec.type());
+        if (factory == null) {
+            missing.add("backend type '" + spec.type() + "'");
+        }
+        for (String name : config.features()) {
+            Feature feature = features.get(name);
+            if (feature == null) {
+                missing.add("feature '" + name + "'");
+            }
+            stack.add(feature);
+        }
+        if (export != null && (missing.isEmpty() && stack.equals(export.features()))) {
+            return; // still complete and unchanged
+        }
+        withdraw();
+        if (!missing.isEmpty()) {
+            report(Status.State.STARTING, "waiting for " + String.join(", ", missing));
+            return;
+        }
+        Layer backend;
+        try {
+            backend = factory.open(spec.argument(), context);
+        } catch (NbdException | RuntimeException e) {
+            report(Status.State.FAILED, "cannot open " + config.backend() + ": " + e.getMessage());
+            return;
+        }
+        export = new LayeredExport(context, config.description(), backend, stack);
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put(Export.NAME, config.name());
+        registration = bundle.registerService(Export.class, export, props);
+        report(Status.State.UP, "export '" + config.name() + "' on " + config.backend()
+                + (config.readOnly() ? " (read-only)" : ""));
+    }
+
+    private void withdraw() {
+        if (registration != null) {
+            registration.unregister();
+            registration = null;
+        }
+        if (export != null) {
+            export.close();
+            export = null;
+        }
+    }
+
+    private void report(Status.State state, String detail) {
+        status.report(Status.of(id, "export", state, detail));
+    }
+}

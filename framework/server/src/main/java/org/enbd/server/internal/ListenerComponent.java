@@ -1,0 +1,172 @@
+package org.enbd.server.internal;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.enbd.api.control.Status;
+import org.enbd.api.control.StatusBoard;
+import org.enbd.api.layer.Export;
+import org.enbd.api.stream.Listener;
+import org.enbd.api.stream.StreamAddress;
+import org.enbd.api.stream.Transport;
+import org.enbd.server.NbdServer;
+import org.enbd.server.ServerLimits;
+import org.enbd.server.TlsPolicy;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * One configured listener: an {@link NbdServer} serving the {@link Export} services its {@code exports.target}
+ * filter selects, on the address it is given, through whichever {@link Transport} serves that address's scheme.
+ * Transports are chosen by scheme, never by ranking; when the one in use goes away the listener closes and
+ * waits for another. It reports UP "listening on HOST:PORT" or FAILED with the reason under its PID.
+ */
+@Component(configurationPid = "org.enbd.server.listener", configurationPolicy = ConfigurationPolicy.REQUIRE,
+        service = {})
+@Designate(ocd = ListenerComponent.Config.class, factory = true)
+public final class ListenerComponent {
+    /** A listener's configuration ({@code exports.target} is the exports reference's target filter). */
+    @ObjectClassDefinition(name = "ENBD listener", description = "Where the NBD server accepts clients")
+    public @interface Config {
+        @AttributeDefinition(description = "nbd://HOST:PORT or nbd+unix:///?socket=PATH")
+        String address();
+
+        @AttributeDefinition(description = "Largest READ/WRITE payload in bytes")
+        int maxPayload() default 32 << 20;
+
+        @AttributeDefinition(description = "Requests one connection may have in flight")
+        int maxInFlight() default 128;
+
+        @AttributeDefinition(description = "STARTTLS policy: off, optional or required")
+        String tls() default "off";
+    }
+
+    private final StatusBoard status;
+    private final String id;
+    private final Map<Transport, List<String>> transports = new LinkedHashMap<>();
+    private final LiveExports exports = new LiveExports();
+    private StreamAddress address;
+    private NbdServer server;
+    private Transport inUse;
+    private Listener listener;
+    private boolean active;
+
+    @Activate
+    public ListenerComponent(@Reference StatusBoard status, Config config, Map<String, Object> properties) {
+        this.status = status;
+        this.id = String.valueOf(properties.getOrDefault("service.pid", "listener:" + config.address()));
+        synchronized (this) {
+            active = true;
+            try {
+                address = StreamAddress.parse(config.address());
+                server = new NbdServer(exports, ServerLimits.DEFAULT.withMaxPayload(config.maxPayload())
+                        .withMaxInFlight(config.maxInFlight()), TlsPolicy.parse(config.tls()), null);
+            } catch (IllegalArgumentException e) {
+                report(Status.State.FAILED, e.getMessage());
+                return;
+            }
+            refresh();
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    synchronized void bindTransport(Transport transport, Map<String, Object> properties) {
+        transports.put(transport, schemes(properties.get(Transport.SCHEMES)));
+        refresh();
+    }
+
+    synchronized void unbindTransport(Transport transport) {
+        transports.remove(transport);
+        if (transport == inUse) {
+            closeListener();
+            report(Status.State.DOWN, "transport " + transport.name() + " went away");
+        }
+        refresh();
+    }
+
+    /** Named "exports" so that the configuration's {@code exports.target} filters it. */
+    @Reference(name = "exports", cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindExport(Export export) {
+        exports.add(export);
+    }
+
+    void unbindExport(Export export) {
+        exports.remove(export);
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        active = false;
+        closeListener();
+        if (server != null) {
+            server.close();
+        }
+        status.report(Status.of(id, "listener", Status.State.STOPPED, "listener removed"));
+        status.remove(id);
+    }
+
+    /** Listens when not listening yet and a transport for the scheme is present. */
+    private void refresh() {
+        if (!active || server == null || listener != null) {
+            return;
+        }
+        Transport transport = transports.entrySet().stream().filter(e -> e.getValue().contains(address.scheme()))
+                .map(Map.Entry::getKey).findFirst().orElse(null);
+        if (transport == null) {
+            report(Status.State.STARTING, "waiting for a transport for " + address.scheme() + "://");
+            return;
+        }
+        try {
+            listener = server.listen(transport, address);
+            inUse = transport;
+            report(Status.State.UP, "listening on " + describe(listener.localAddress()));
+        } catch (IOException | RuntimeException e) {
+            report(Status.State.FAILED, e.getMessage());
+        }
+    }
+
+    private String describe(SocketAddress bound) {
+        if (bound instanceof InetSocketAddress inet) {
+            String host = inet.getAddress().getHostAddress();
+            return (host.contains(":") ? "[" + host + "]" : host) + ":" + inet.getPort();
+        }
+        return address.isUnix() ? address.socketPath() : String.valueOf(bound);
+    }
+
+    private void closeListener() {
+        if (listener != null) {
+            listener.close();
+            listener = null;
+            inUse = null;
+        }
+    }
+
+    private void report(Status.State state, String detail) {
+        status.report(Status.of(id, "listener", state, detail));
+    }
+
+    private static List<String> schemes(Object value) {
+        if (value instanceof String[] many) {
+            return Arrays.asList(many);
+        }
+        if (value instanceof java.util.Collection<?> many) {
+            return many.stream().map(String::valueOf).toList();
+        }
+        return value == null ? List.of() : List.of(String.valueOf(value));
+    }
+}
