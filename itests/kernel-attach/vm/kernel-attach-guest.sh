@@ -78,10 +78,10 @@ dd_rate() { # dd_rate ARGS...: runs dd, prints its rate in MB/s
     LC_ALL=C dd "$@" 2>&1 | awk '/copied/ { for (i = 1; i <= NF; i++) if ($i ~ /^[kMG]B\/s$/) { r = $(i-1); u = $i } }
         END { if (u == "GB/s") r *= 1000; if (u == "kB/s") r /= 1000; print r }'
 }
-throughput() { # throughput NAME DEVICE: 64 MiB direct I/O in 1 MiB blocks, write then read
+throughput() { # throughput NAME DEVICE: 32 MiB direct I/O in 1 MiB blocks, write then read
     local w r
-    w=$(dd_rate if=/tmp/rand64 of="$2" bs=1M count=64 oflag=direct conv=fsync)
-    r=$(dd_rate if="$2" of=/dev/null bs=1M count=64 iflag=direct)
+    w=$(dd_rate if=/tmp/rand64 of="$2" bs=1M count=32 oflag=direct conv=fsync)
+    r=$(dd_rate if="$2" of=/dev/null bs=1M count=32 iflag=direct)
     echo "RESULT $1 dd write ${w} MB/s"
     echo "RESULT $1 dd read ${r} MB/s"
     [ -n "$w" ] && [ -n "$r" ]

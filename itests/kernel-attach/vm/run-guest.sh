@@ -126,7 +126,7 @@ set +e
 timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -machine q35,accel=tcg -cpu max -smp "${ENBD_VM_CPUS:-2}" \
     -m "${ENBD_VM_MEM:-2048}" -kernel "$KERNEL" -initrd "$INITRD" \
     -append "console=ttyS0 quiet loglevel=3 panic=-1 enbd.kver=$KVER enbd.repo=$REPO" \
-    -nographic -serial mon:stdio -nic none -no-reboot $shares </dev/null | tr -d '\r'
+    -nographic -serial mon:stdio -nic none -no-reboot $shares </dev/null | sed -u 's/\r$//'
 rc=${PIPESTATUS[0]}
 set -e
 [ "$rc" = 124 ] && { echo "run-guest: timed out after ${TIMEOUT}s" >&2; exit 124; }
