@@ -181,12 +181,13 @@ class Report:
                        for c in clients for w, _, _ in throughput)
         res["client engine within 15% of direct"] = miss_client if measured else None
         miss_rss = []
-        for s in ENBD + [c for c in self.servers if c.startswith("client@")]:
+        # enbd-memory is left out: its RSS holds the data the clients wrote (compare it with nbdkit-memory)
+        for s in ["enbd-file"] + [c for c in self.servers if c.startswith("client@")]:
             v = self.median(s, "rss-16-clients")
             if v is not None and v >= 256:
                 miss_rss.append(f"{s}: {fmt(v)} MiB")
-        measured = any(self.values.get((s, "rss-16-clients")) for s in ENBD + clients)
-        res["RSS < 256 MiB with 16 clients"] = miss_rss if measured else None
+        measured = any(self.values.get((s, "rss-16-clients")) for s in ["enbd-file"] + clients)
+        res["RSS < 256 MiB with 16 clients (enbd-file, client engine)"] = miss_rss if measured else None
         return res
 
     def markdown(self):
