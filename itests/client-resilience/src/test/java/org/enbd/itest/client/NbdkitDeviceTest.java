@@ -101,6 +101,22 @@ class NbdkitDeviceTest {
     }
 
     @Test
+    void serverRequiringTlsFailsAtOnceWithTheReason() throws Exception {
+        int tls = Peers.freePort();
+        java.nio.file.Path psk = peers.dir.resolve("keys.psk");
+        java.nio.file.Files.writeString(psk, "alice:000102030405060708090a0b0c0d0e0f\n");
+        peers.start("nbdkit-tls", "nbdkit", "--exit-with-parent", "-f", "-i", "127.0.0.1", "-p", String.valueOf(tls),
+                "--tls=require", "--tls-psk=" + psk, "memory", "1M");
+        Peers.awaitPort(tls, Duration.ofSeconds(10));
+        long start = System.nanoTime();
+        NbdException e = assertThrows(NbdException.class,
+                () -> engine.open(Engine.options("nbd://127.0.0.1:" + tls + "/")));
+        assertTrue(e.getMessage().contains("TLS"), e.getMessage());
+        assertTrue(System.nanoTime() - start < Duration.ofSeconds(5).toNanos(), "no retrying");
+        assertEquals(Status.State.FAILED, engine.board.get("test-device").orElseThrow().state());
+    }
+
+    @Test
     void connectionRefusedFailsOpenClearly() throws Exception {
         int nothing = Peers.freePort();
         NbdException e = assertThrows(NbdException.class,

@@ -76,16 +76,30 @@ class ServerRestartTest {
     }
 
     @Test
-    void randomWritesWhileTheServerIsKilledAndRestartedThreeTimes() throws Exception {
+    void randomWritesWhileNbdkitIsKilledAndRestartedThreeTimes() throws Exception {
+        randomWritesWhileKilled(() -> server("400M"));
+    }
+
+    @Test
+    void randomWritesWhileEnbdServerIsKilledAndRestartedThreeTimes() throws Exception {
+        randomWritesWhileKilled(() -> Servers.enbdProcess(peers, port, image));
+    }
+
+    private interface Starter {
+        Process start() throws Exception;
+    }
+
+    private void randomWritesWhileKilled(Starter starter) throws Exception {
         int regionSize = 2 << 20;
         int writers = 4;
         image = Servers.blank(peers.dir, "server.img", (long) regionSize * writers);
-        AtomicReference<Process> server = new AtomicReference<>(server("400M"));
+        AtomicReference<Process> server = new AtomicReference<>(starter.start());
         byte[][] expected = new byte[writers][regionSize];
         List<Thread> threads = new ArrayList<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         long end = System.nanoTime() + Duration.ofSeconds(7).toNanos();
-        try (RemoteDevice device = engine.open(Engine.options("nbd://127.0.0.1:" + port + "/"))) {
+        try (RemoteDevice device = engine.open(Engine.options("nbd://127.0.0.1:" + port + "/disk")
+                .withConnections(4))) {
             for (int w = 0; w < writers; w++) {
                 int id = w;
                 threads.add(Thread.ofPlatform().name("writer-" + w).start(() -> {
@@ -110,7 +124,7 @@ class ServerRestartTest {
                 Thread.sleep(1500);
                 Peers.kill9(server.get());
                 Thread.sleep(300);
-                server.set(server("400M"));
+                server.set(starter.start());
             }
             for (Thread t : threads) {
                 t.join(60_000);

@@ -80,6 +80,16 @@ final class Servers {
         });
     }
 
+    /** ENBD-J's server in a JVM of its own ({@link EnbdServerMain}), serving {@code file} as "disk". */
+    static Process enbdProcess(Peers peers, int port, Path file) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process p = peers.start("enbd-server-" + port, java, "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                EnbdServerMain.class.getName(), Integer.toString(port), file.toString());
+        Peers.awaitPort(port, Duration.ofSeconds(30));
+        return p;
+    }
+
     /** A file of {@code size} bytes: random data in most 1 MiB blocks, zeros (a hole) in every fourth. */
     static Path source(Path dir, String name, long size, long seed) throws IOException {
         Path p = dir.resolve(name);
