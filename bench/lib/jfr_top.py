@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Prints where a JFR recording spent its samples: top frames by self time (the leaf frame of each
 jdk.ExecutionSample), top ENBD-J/Netty frames by inclusive time, threads by CPU, top allocation sites and
-the leaf frames of threads sampled in native code. With --callers TEXT, the commonest stacks (8 frames) of the
+the leaf frames of threads sampled in native code (--lines: with source lines). With --callers TEXT, the commonest stacks (8 frames) of the
 Java samples that have a frame containing TEXT, to see who calls a hot frame.
 Usage: jfr_top.py [--top N] [--callers TEXT]... RECORDING.jfr"""
 import argparse
@@ -19,9 +19,12 @@ def frame_name(frame):
     return f'{m["type"]["name"].replace("/", ".")}.{m["name"]}'
 
 
+LINES = False
+
+
 def frames(event):
     st = event["values"].get("stackTrace") or {}
-    return [frame_name(f) for f in st.get("frames") or []]
+    return [frame_name(f) + (f':{f.get("lineNumber")}' if LINES else "") for f in st.get("frames") or []]
 
 
 def thread_name(event, field):
@@ -56,8 +59,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--top", type=int, default=15)
     ap.add_argument("--callers", action="append", default=[])
+    ap.add_argument("--lines", action="store_true", help="frames with their source line")
     ap.add_argument("recording")
     args = ap.parse_args()
+    global LINES
+    LINES = args.lines
     events = load(args.recording)
     by_type = collections.defaultdict(list)
     for e in events:
