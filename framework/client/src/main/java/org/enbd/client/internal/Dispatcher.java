@@ -34,6 +34,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Dispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
+    /** Zeroes and trims carry no data but still count: the log flushes by itself past this many entries. */
+    private static final int MAX_LOG_ENTRIES = 1 << 16;
 
     /** Hooks to the supervisor. */
     interface Listener {
@@ -59,6 +61,7 @@ final class Dispatcher {
     final List<Conn> retired = new ArrayList<>();
     final Recovery recovery;
     private final List<Runnable> deferred = new ArrayList<>();
+    private final java.util.Map<Link, List<Request>> outgoing = new java.util.HashMap<>();
     private long seq;
     private long ackSeq;
     private int connIds;
@@ -129,6 +132,7 @@ final class Dispatcher {
     }
 
     void unlock() {
+        outgoing.clear();
         if (deferred.isEmpty()) {
             lock.unlock();
             return;
@@ -211,8 +215,16 @@ final class Dispatcher {
         c.active++;
         ByteBuf payload = r.command == Command.WRITE ? r.data.retainedDuplicate() : null;
         Request message = new Request(r.flags, r.command.value(), cookie, r.offset, r.length, payload);
-        Link link = c.link;
-        defer(() -> link.send(message));
+        // requests for one connection leave together: one hop to its event loop and one flush per batch
+        List<Request> batch = outgoing.get(c.link);
+        if (batch == null) {
+            batch = new ArrayList<>(4);
+            outgoing.put(c.link, batch);
+            List<Request> sending = batch;
+            Link link = c.link;
+            defer(() -> link.send(sending));
+        }
+        batch.add(message);
     }
 
     /** Sends a FLUSH once no replay it must cover is pending, to every connection holding writes it covers. */
@@ -342,7 +354,7 @@ final class Dispatcher {
         }
         log.add(new ReplayLog.Entry(r.seq, ++ackSeq, r.command, r.offset, r.length, r.flags & ~RequestFlags.FUA,
                 kept, c));
-        if (log.bytes() > settings.replayLimit) {
+        if (log.bytes() > settings.replayLimit || log.size() > MAX_LOG_ENTRIES) {
             queueAutoFlush();
         }
     }

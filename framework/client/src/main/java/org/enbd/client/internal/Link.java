@@ -4,8 +4,8 @@ import org.enbd.protocol.Request;
 
 /** One connection's wire, as the dispatcher drives it. Implementations never block. */
 interface Link {
-    /** Writes a request; the link takes over the request's payload reference. */
-    void send(Request request);
+    /** Writes requests, in order, then flushes; the link takes over their payload references. */
+    void send(java.util.List<Request> requests);
 
     /** Soft disconnect: NBD_CMD_DISC, then close. */
     void disconnect();

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.DecoderException;
 import java.io.IOException;
+import java.util.List;
 import org.enbd.protocol.Command;
 import org.enbd.protocol.Reply;
 import org.enbd.protocol.ReplyDecoder;
@@ -58,14 +59,27 @@ final class NbdConnection extends SimpleChannelInboundHandler<Reply> implements 
     }
 
     @Override
-    public void send(Request request) {
-        channel.writeAndFlush(request).addListener((ChannelFutureListener) f -> {
-            if (!f.isSuccess() && channel.isActive()) {
-                LOG.warn("{}: write failed: {}", name, f.cause().toString());
-                channel.close();
-            }
-        });
+    public void send(List<Request> requests) {
+        if (channel.eventLoop().inEventLoop()) {
+            write(requests);
+        } else {
+            channel.eventLoop().execute(() -> write(requests));
+        }
     }
+
+    private void write(List<Request> requests) {
+        for (Request r : requests) {
+            channel.write(r).addListener(onWriteFailure);
+        }
+        channel.flush();
+    }
+
+    private final ChannelFutureListener onWriteFailure = f -> {
+        if (!f.isSuccess() && f.channel().isActive()) {
+            LOG.warn("{}: write failed: {}", describe(), f.cause().toString());
+            f.channel().close();
+        }
+    };
 
     @Override
     public void disconnect() {

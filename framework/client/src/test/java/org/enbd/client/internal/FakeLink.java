@@ -16,8 +16,8 @@ final class FakeLink implements Link {
     }
 
     @Override
-    public synchronized void send(Request request) {
-        sent.add(request);
+    public synchronized void send(java.util.List<Request> requests) {
+        sent.addAll(requests);
     }
 
     @Override
