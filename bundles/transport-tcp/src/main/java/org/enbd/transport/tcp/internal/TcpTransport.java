@@ -2,6 +2,7 @@ package org.enbd.transport.tcp.internal;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
@@ -74,7 +75,9 @@ public final class TcpTransport implements Transport {
             UnixSocketFile.removeIfStale(at.socketPath());
         }
         ServerBootstrap bootstrap = new ServerBootstrap().group(loops.group())
-                .channelFactory(loops.serverChannelFactory(local)).childHandler(initializer);
+                .channelFactory(loops.serverChannelFactory(local)).childHandler(initializer)
+                // NBD writes carry up to 32 MiB: read up to 1 MiB per syscall instead of Netty's 64 KiB
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(4096, 65536, 1 << 20));
         if (!at.isUnix()) {
             bootstrap.option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true).childOption(ChannelOption.SO_KEEPALIVE, true);
