@@ -55,6 +55,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     private final HandshakeSettings settings;
     private final Map<String, Object> attributes = new HashMap<>();
     private String peer = "?";
+    private boolean greeted;
     private boolean noZeroes;
     private boolean tlsUp;
     private ReplyFormat format = ReplyFormat.SIMPLE;
@@ -66,11 +67,26 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         this.settings = settings;
     }
 
+    /** Greets at once when added to a channel that is already connected (an adopted or embedded channel). */
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        if (ctx.channel().isActive()) {
+            greet(ctx);
+        }
+    }
+
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        peer = String.valueOf(ctx.channel().remoteAddress());
-        ctx.writeAndFlush(new ServerGreeting(HandshakeFlags.FIXED_NEWSTYLE | HandshakeFlags.NO_ZEROES));
+        greet(ctx);
         ctx.fireChannelActive();
+    }
+
+    private void greet(ChannelHandlerContext ctx) {
+        if (!greeted) {
+            greeted = true;
+            peer = String.valueOf(ctx.channel().remoteAddress());
+            ctx.writeAndFlush(new ServerGreeting(HandshakeFlags.FIXED_NEWSTYLE | HandshakeFlags.NO_ZEROES));
+        }
     }
 
     @Override

@@ -1,0 +1,174 @@
+package org.enbd.server.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.enbd.backend.memory.internal.MemoryLayer;
+import org.enbd.protocol.NbdMagic;
+import org.enbd.protocol.OptionReplyType;
+import org.enbd.protocol.handshake.HandshakeEncoder;
+import org.enbd.protocol.handshake.ServerHandshakeDecoder;
+import org.enbd.server.ExportDirectory;
+import org.enbd.server.LayeredExport;
+import org.enbd.server.ServerLimits;
+import org.enbd.server.TlsPolicy;
+import org.enbd.server.TransmissionPhase;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The handshake fed raw client bytes on an EmbeddedChannel, through to the first transmission replies. */
+class HandshakeHandlerTest {
+    private final LayeredExport disk = new LayeredExport("disk", new MemoryLayer(1 << 20, false), false);
+    private final List<TransmissionPhase> started = new ArrayList<>();
+    private EmbeddedChannel channel;
+
+    @BeforeEach
+    void connect() {
+        HandshakeSettings settings = new HandshakeSettings(ExportDirectory.of(disk), ServerLimits.DEFAULT,
+                TlsPolicy.OFF, null, started::add, () -> false);
+        channel = new EmbeddedChannel();
+        channel.pipeline().addLast(HandshakeHandler.DECODER, new ServerHandshakeDecoder())
+                .addLast(HandshakeHandler.ENCODER, new HandshakeEncoder())
+                .addLast(HandshakeHandler.HANDLER, new HandshakeHandler(settings));
+        ByteBuf greeting = out();
+        assertEquals(NbdMagic.NBDMAGIC, greeting.readLong());
+        assertEquals(NbdMagic.IHAVEOPT, greeting.readLong());
+        assertEquals(3, greeting.readUnsignedShort());
+        greeting.release();
+    }
+
+    @AfterEach
+    void close() {
+        channel.finishAndReleaseAll();
+        disk.close();
+    }
+
+    private ByteBuf out() {
+        channel.runPendingTasks();
+        ByteBuf all = Unpooled.buffer();
+        Object o;
+        while ((o = channel.readOutbound()) != null) {
+            all.writeBytes((ByteBuf) o);
+            ((ByteBuf) o).release();
+        }
+        return all;
+    }
+
+    private static void option(ByteBuf b, int option, ByteBuf data) {
+        b.writeLong(NbdMagic.IHAVEOPT).writeInt(option).writeInt(data.readableBytes()).writeBytes(data);
+        data.release();
+    }
+
+    private static ByteBuf name(String name, int... infos) {
+        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        ByteBuf b = Unpooled.buffer().writeInt(n.length).writeBytes(n).writeShort(infos.length);
+        for (int info : infos) {
+            b.writeShort(info);
+        }
+        return b;
+    }
+
+    private static ByteBuf meta(String export, String query) {
+        byte[] n = export.getBytes(StandardCharsets.UTF_8);
+        byte[] q = query.getBytes(StandardCharsets.UTF_8);
+        return Unpooled.buffer().writeInt(n.length).writeBytes(n).writeInt(1).writeInt(q.length).writeBytes(q);
+    }
+
+    /** Reads one option reply and returns its type, after checking it answers {@code option}. */
+    private static int reply(ByteBuf in, int option) {
+        assertEquals(NbdMagic.OPTION_REPLY, in.readLong());
+        assertEquals(option, in.readInt());
+        int type = in.readInt();
+        in.skipBytes(in.readInt());
+        return type;
+    }
+
+    @Test
+    void goWithBlockStatusAndARequestPipelinedInTheSameBytes() {
+        ByteBuf in = Unpooled.buffer().writeInt(3);
+        option(in, 8, Unpooled.EMPTY_BUFFER);                          // STRUCTURED_REPLY
+        option(in, 10, meta("disk", "base:allocation"));               // SET_META_CONTEXT
+        option(in, 7, name("disk", 3));                                // GO asking for BLOCK_SIZE
+        in.writeInt(NbdMagic.REQUEST).writeShort(0).writeShort(7).writeLong(42).writeLong(0).writeInt(65536);
+        channel.writeInbound(in);
+        ByteBuf out = out();
+        assertEquals(OptionReplyType.ACK.value(), reply(out, 8));
+        assertEquals(OptionReplyType.META_CONTEXT.value(), reply(out, 10));
+        assertEquals(OptionReplyType.ACK.value(), reply(out, 10));
+        assertEquals(OptionReplyType.INFO.value(), reply(out, 7));    // INFO_EXPORT
+        assertEquals(OptionReplyType.INFO.value(), reply(out, 7));    // INFO_BLOCK_SIZE
+        assertEquals(OptionReplyType.ACK.value(), reply(out, 7));
+        assertEquals(NbdMagic.STRUCTURED_REPLY, out.readInt());       // the pipelined BLOCK_STATUS
+        assertEquals(1, out.readUnsignedShort());                     // DONE
+        assertEquals(5, out.readUnsignedShort());                     // BLOCK_STATUS
+        assertEquals(42, out.readLong());
+        assertEquals(12, out.readInt());
+        assertEquals(MetaContexts.ALLOCATION_ID, out.readInt());
+        assertEquals(65536, out.readInt());
+        assertEquals(3, out.readInt());
+        assertFalse(out.isReadable());
+        out.release();
+        assertEquals(1, started.size());
+        assertNotNull(channel.pipeline().get(TransmissionPhase.DISPATCHER));
+        assertTrue(channel.pipeline().get(HandshakeHandler.DECODER) == null);
+    }
+
+    @Test
+    void extendedHeadersThenExportName() {
+        ByteBuf in = Unpooled.buffer().writeInt(3);
+        option(in, 11, Unpooled.EMPTY_BUFFER);                         // EXTENDED_HEADERS
+        option(in, 1, Unpooled.copiedBuffer("disk", StandardCharsets.UTF_8));
+        in.writeInt(NbdMagic.EXTENDED_REQUEST).writeShort(0).writeShort(3).writeLong(9).writeLong(0).writeLong(0);
+        channel.writeInbound(in);
+        ByteBuf out = out();
+        assertEquals(OptionReplyType.ACK.value(), reply(out, 11));
+        assertEquals(1 << 20, out.readLong());
+        out.readUnsignedShort();                                       // flags, no zeroes (NO_ZEROES agreed)
+        assertEquals(NbdMagic.EXTENDED_REPLY, out.readInt());         // FLUSH answered with an extended chunk
+        assertEquals(1, out.readUnsignedShort());
+        assertEquals(0, out.readUnsignedShort());                     // NONE
+        assertEquals(9, out.readLong());
+        out.release();
+    }
+
+    @Test
+    void infoForAnUnknownExportAndListAndUnknownOption() {
+        ByteBuf in = Unpooled.buffer().writeInt(1);
+        option(in, 6, name("nope"));
+        option(in, 3, Unpooled.EMPTY_BUFFER);
+        option(in, 77, Unpooled.EMPTY_BUFFER);
+        option(in, 9, meta("disk", "base:"));                          // LIST_META_CONTEXT before structured
+        channel.writeInbound(in);
+        ByteBuf out = out();
+        assertEquals(OptionReplyType.ERR_UNKNOWN.value(), reply(out, 6));
+        assertEquals(OptionReplyType.SERVER.value(), reply(out, 3));
+        assertEquals(OptionReplyType.ACK.value(), reply(out, 3));
+        assertEquals(OptionReplyType.ERR_UNSUP.value(), reply(out, 77));
+        assertEquals(OptionReplyType.ERR_INVALID.value(), reply(out, 9));
+        out.release();
+        assertTrue(channel.isActive());
+    }
+
+    @Test
+    void malformedGoIsInvalidAndTheHandshakeGoesOn() {
+        ByteBuf in = Unpooled.buffer().writeInt(1);
+        option(in, 7, Unpooled.buffer().writeInt(1000).writeShort(0));
+        option(in, 2, Unpooled.EMPTY_BUFFER);
+        channel.writeInbound(in);
+        ByteBuf out = out();
+        assertEquals(OptionReplyType.ERR_INVALID.value(), reply(out, 7));
+        assertEquals(OptionReplyType.ACK.value(), reply(out, 2));
+        out.release();
+        channel.runPendingTasks();
+        assertFalse(channel.isActive(), "ABORT closes after the ACK");
+    }
+}
