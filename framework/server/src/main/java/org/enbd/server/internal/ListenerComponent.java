@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import org.enbd.api.control.Status;
@@ -56,7 +56,8 @@ public final class ListenerComponent {
 
     private final StatusBoard status;
     private final String id;
-    private final Map<Transport, List<String>> transports = new LinkedHashMap<>();
+    /** By identity: two transport services are never the same one, however they compare. */
+    private final Map<Transport, List<String>> transports = new IdentityHashMap<>();
     private final LiveExports exports = new LiveExports();
     private StreamAddress address;
     private NbdServer server;
