@@ -60,15 +60,19 @@ final class Conn {
         return a != null && a.command == Command.READ ? (int) a.length : 0;
     }
 
-    /** The oldest send time of the attempts still carrying a request, or -1. */
-    long oldestActiveSent() {
-        long oldest = -1;
+    /**
+     * Whether a request on this connection has waited past its stall budget: {@code stallNanos} on its first
+     * attempt, doubling with each retraction (up to 64 times), so that a server that is merely slow, and slow on
+     * every connection, still gets to answer instead of seeing the same request retracted forever.
+     */
+    boolean overdue(long now, long stallNanos) {
         for (Attempt a : wire.values()) {
-            if (a.request != null && (oldest < 0 || a.sentNanos - oldest < 0)) {
-                oldest = a.sentNanos;
+            ClientRequest r = a.request;
+            if (r != null && now - a.sentNanos > stallNanos << Math.min(r.attempts, 6)) {
+                return true;
             }
         }
-        return oldest;
+        return false;
     }
 
     @Override

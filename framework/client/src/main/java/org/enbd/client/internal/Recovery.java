@@ -218,8 +218,7 @@ final class Recovery {
             long now = d.now();
             long stall = d.settings.stallNanos();
             for (Conn c : List.copyOf(d.live)) {
-                long oldest = c.oldestActiveSent();
-                if (oldest >= 0 && now - oldest > stall && now - c.lastProgressNanos > stall) {
+                if (now - c.lastProgressNanos > stall && c.overdue(now, stall)) {
                     retire(c, "no reply for " + stall / 1_000_000 + " ms");
                 }
             }

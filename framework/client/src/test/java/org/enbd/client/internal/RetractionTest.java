@@ -47,6 +47,25 @@ class RetractionTest {
     }
 
     @Test
+    void aRequestRetractedBeforeGetsMoreTimeOnTheNextConnection() {
+        Conn a = f.connect(true);
+        CompletableFuture<Object> read = f.read(0, 4);
+        f.advance(101);
+        assertEquals(Conn.State.RETIRED, a.state);
+        Conn b = f.connect(true);
+        assertEquals(1, f.link(b).sent.size());
+        f.advance(150);
+        assertEquals(Conn.State.LIVE, b.state, "second attempt: twice the stall timeout");
+        f.advance(60);
+        assertEquals(Conn.State.RETIRED, b.state);
+        Conn c = f.connect(true);
+        f.advance(350);
+        assertEquals(Conn.State.LIVE, c.state, "third attempt: four times");
+        f.ok(c, f.link(c).sent.get(0), 3);
+        ((ByteBuf) read.join()).release();
+    }
+
+    @Test
     void retractedWriteLeavesAGhostThatBlocksNewerOverlappingWritesUntilItIsAnswered() {
         Conn a = f.connect(true);
         CompletableFuture<Object> old = f.write(0, 4096, 1);
