@@ -92,6 +92,8 @@ final class Peer {
         ProcessBuilder builder = new ProcessBuilder(new ArrayList<>(command));
         Map<String, String> env = builder.environment();
         env.put("LIBNBD_DEBUG", "0");
+        // peers written in python (nbdsh) need Debian's python3, which has the libnbd bindings
+        env.put("PATH", "/usr/bin:/bin:" + env.getOrDefault("PATH", ""));
         try {
             Path out = Files.createTempFile("peer", ".out");
             Path err = Files.createTempFile("peer", ".err");
