@@ -93,7 +93,7 @@ final class FelixHost implements AutoCloseable {
         properties.put("felix.bootdelegation.implicit", "false");
         properties.put("org.osgi.framework.bootdelegation", "jdk.*,sun.*,com.sun.*");
         properties.put("felix.log.logger", new FelixLogger()); // Felix reads this one as an object
-        properties.put("felix.log.level", plan.verbose() ? "4" : "2");
+        properties.put("felix.log.level", plan.verbose() ? "3" : "2"); // 4 lists every wire
         properties.put("ds.loglevel", plan.verbose() ? "debug" : "warn");
         ConsoleSettings console = plan.console();
         console.address().ifPresent(at -> {

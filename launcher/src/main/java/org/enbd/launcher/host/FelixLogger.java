@@ -11,12 +11,17 @@ final class FelixLogger extends org.apache.felix.framework.Logger {
 
     @Override
     protected void doLog(Bundle bundle, ServiceReference sr, int level, String msg, Throwable throwable) {
-        String text = bundle == null ? msg : bundle.getSymbolicName() + ": " + msg;
+        doLog(level, bundle == null ? msg : bundle.getSymbolicName() + ": " + msg, throwable);
+    }
+
+    /** The resolver logs through this one directly (it knows no bundle). */
+    @Override
+    protected void doLog(int level, String msg, Throwable throwable) {
         switch (level) {
-            case LOG_ERROR -> log.error(text, throwable);
-            case LOG_WARNING -> log.warn(text, throwable);
-            case LOG_INFO -> log.info(text, throwable);
-            default -> log.debug(text, throwable);
+            case LOG_ERROR -> log.error(msg, throwable);
+            case LOG_WARNING -> log.warn(msg, throwable);
+            case LOG_INFO -> log.info(msg, throwable);
+            default -> log.debug(msg, throwable);
         }
     }
 }

@@ -32,10 +32,10 @@ final class Logging {
         if (System.getProperty("java.util.logging.config.file") == null) {
             String config = String.join("\n",
                     "handlers=java.util.logging.ConsoleHandler",
-                    ".level=" + (verbose ? "FINE" : "INFO"),
+                    ".level=INFO", // FINE would log every Runtime.exit with a stack trace (JDK 25)
                     "java.util.logging.ConsoleHandler.level=ALL",
                     "java.util.logging.SimpleFormatter.format=%1$tH:%1$tM:%1$tS.%1$tL %4$s %3$s - %5$s%6$s%n",
-                    "org.apache.aries.spifly.level=" + (verbose ? "FINE" : "WARNING"));
+                    "org.apache.aries.spifly.level=" + (verbose ? "INFO" : "WARNING"));
             try {
                 LogManager.getLogManager().readConfiguration(
                         new ByteArrayInputStream(config.getBytes(StandardCharsets.ISO_8859_1)));

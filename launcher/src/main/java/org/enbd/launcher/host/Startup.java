@@ -89,10 +89,11 @@ final class Startup {
                     continue;
                 }
                 StatusWatch.Seen status = seen.get();
-                logChange(configuration, status);
                 if (status.failed()) {
+                    // said once, by the caller, as the launcher's last word
                     return new Outcome.Failed(configuration.label() + " " + status.state() + ": " + status.detail());
                 }
+                logChange(configuration, status);
                 if (status.ready()) {
                     ready.put(configuration.pid(), status);
                     pending.remove(configuration);
