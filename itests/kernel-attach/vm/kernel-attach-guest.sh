@@ -2,23 +2,36 @@
 # The kernel attach test, inside the guest (run by run-guest.sh): the real kernel nbd driver in front of ENBD-J's
 # client engine, in front of ENBD-J's server, all on loopback.
 #
-#   kernel-attach-guest.sh MODE REPO
+#   kernel-attach-guest.sh MODE REPO [DIST]
 #
-# MODE dist runs launcher/target/dist/enbd.jar (enbd server, enbd client --device); MODE plain runs the same
-# engines as plain Java (GuestNode) from itests/kernel-attach/target. Prints "CHECK name: ok|FAILED ..." per check,
-# "RESULT ..." per figure, and exits non-zero when a check failed.
+# MODE says what runs each role: dist = launcher/target/dist/enbd.jar (enbd server, enbd client --device) for all;
+# plain = the same engines as plain Java (GuestNode) for all; mixed = the distribution's enbd client for the first
+# attach (killed with -9 later), plain Java for the server (its restart must beat the client's 60 s dead time, and
+# Felix takes longer than that to start under emulation) and for the attach that takes the device over.
+# Prints "CHECK name: ok|FAILED ..." per check, "RESULT ..." per figure; exits non-zero when a check failed.
 set -u
 MODE=${1:-plain}
 REPO=${2:-/repo}
+DIST=${3:-$REPO/launcher/target/dist}
 PORT=10809
 IMG=/tmp/disk.img
 SIZE=$((256 << 20))
 JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
 [ -x "$JAVA" ] || JAVA=/opt/jdk/bin/java
 HERE=$REPO/itests/kernel-attach
-mapfile -t JOPTS <"$HERE/vm/jvm.options" # the same options the host trained the AOT cache with
-# an AOT cache trained on the host (same JDK, same class path) saves most of the class loading under emulation
-[ -f "$HERE/target/guest/$MODE.aot" ] && JOPTS+=(-XX:AOTCache="$HERE/target/guest/$MODE.aot" -Xlog:aot=off -Xlog:cds=off)
+case $MODE in
+    dist) SERVER_KIND=dist CLIENT1_KIND=dist CLIENT2_KIND=dist ;;
+    mixed) SERVER_KIND=plain CLIENT1_KIND=dist CLIENT2_KIND=plain ;;
+    *) SERVER_KIND=plain CLIENT1_KIND=plain CLIENT2_KIND=plain ;;
+esac
+mapfile -t JOPTS <"$HERE/vm/jvm.options" # the same options the host trained the AOT caches with
+jvm() { # jvm KIND: the java command line prefix for a role; an AOT cache trained on the host (same JDK and class
+        # path) saves most of the class loading under emulation
+    local aot=$HERE/target/guest/$1.aot
+    echo "$JAVA" "${JOPTS[@]}"
+    [ -f "$aot" ] && echo "-XX:AOTCache=$aot" -Xlog:aot=off -Xlog:cds=off
+    if [ "$1" = dist ]; then echo -jar "$DIST/enbd.jar"; else echo -cp "$CP" org.enbd.itest.kernel.GuestNode; fi
+}
 CP=$HERE/target/guest-tests.jar:$(ls "$HERE"/target/guest-lib/*.jar | tr '\n' ':')
 START=$(date +%s.%N)
 passed=0
@@ -48,21 +61,18 @@ finish() {
 }
 
 start_server() { # start_server LOG
-    if [ "$MODE" = dist ]; then
-        "$JAVA" "${JOPTS[@]}" -jar "$REPO/launcher/target/dist/enbd.jar" server --listen "127.0.0.1:$PORT" \
-            --export "=file:$IMG" --console off >"$1" 2>&1 &
+    if [ "$SERVER_KIND" = dist ]; then
+        $(jvm dist) server --listen "127.0.0.1:$PORT" --export "=file:$IMG" --console off >"$1" 2>&1 &
     else
-        "$JAVA" "${JOPTS[@]}" -cp "$CP" org.enbd.itest.kernel.GuestNode server "$PORT" "file:$IMG" >"$1" 2>&1 &
+        $(jvm plain) server "$PORT" "file:$IMG" >"$1" 2>&1 &
     fi
     SERVER=$!
 }
-start_client() { # start_client LOG
-    if [ "$MODE" = dist ]; then
-        "$JAVA" "${JOPTS[@]}" -jar "$REPO/launcher/target/dist/enbd.jar" client "nbd://127.0.0.1:$PORT" \
-            --device /dev/nbd0 --connections 2 >"$1" 2>&1 &
+start_client() { # start_client KIND LOG
+    if [ "$1" = dist ]; then
+        $(jvm dist) client "nbd://127.0.0.1:$PORT" --device /dev/nbd0 --connections 2 >"$2" 2>&1 &
     else
-        "$JAVA" "${JOPTS[@]}" -cp "$CP" org.enbd.itest.kernel.GuestNode client "nbd://127.0.0.1:$PORT" /dev/nbd0 2 \
-            >"$1" 2>&1 &
+        $(jvm plain) client "nbd://127.0.0.1:$PORT" /dev/nbd0 2 >"$2" 2>&1 &
     fi
     CLIENT=$!
 }
@@ -88,19 +98,20 @@ throughput() { # throughput NAME DEVICE: 32 MiB direct I/O in 1 MiB blocks, writ
 }
 
 trap finish EXIT
-log "mode $MODE, kernel $(uname -r), $(nproc) cpus"
+log "mode $MODE (server $SERVER_KIND, first client $CLIENT1_KIND, second client $CLIENT2_KIND), kernel $(uname -r), $(nproc) cpus"
 modprobe nbd nbds_max=2 max_part=0 || { echo "CHECK modprobe-nbd: FAILED"; failed=1; exit 1; }
 truncate -s "$SIZE" "$IMG"
 
 # 1. server and client start together (the client retries until the server listens)
 start_server /tmp/server1.log
-start_client /tmp/client1.log
+start_client "$CLIENT1_KIND" /tmp/client1.log
 # test data while the JVMs start: 64 MiB of random bytes, the smaller files cut from it
 head -c 64M /dev/urandom >/tmp/rand64
 for n in 1 2 3 4; do dd if=/tmp/rand64 of=/tmp/file$n bs=1M skip=$((n * 8)) count=2 status=none; done
 dd if=/tmp/rand64 of=/tmp/rand24 bs=1M skip=32 count=24 status=none
 check attach wait_for 150 attached_by "$CLIENT"
 log "attached: $(cat /sys/block/nbd0/backend)"
+grep -v '^#' /run/enbd/nbd0.properties 2>/dev/null | tr '\n' ' '; echo
 check device-size [ "$(blockdev --getsize64 /dev/nbd0)" = "$SIZE" ]
 check state-file grep -q "^server=nbd\\\\://127.0.0.1\\\\:$PORT" /run/enbd/nbd0.properties
 
@@ -143,7 +154,7 @@ log "file system checked"
 OLD=$CLIENT
 kill -9 "$CLIENT"; wait "$CLIENT" 2>/dev/null
 check left-attached attached_by "$OLD"
-start_client /tmp/client2.log
+start_client "$CLIENT2_KIND" /tmp/client2.log
 check reattach-after-kill wait_for 150 attached_by "$CLIENT"
 log "re-attached: $(cat /sys/block/nbd0/backend)"
 check remount-after-reattach mount -o ro /dev/nbd0 /mnt

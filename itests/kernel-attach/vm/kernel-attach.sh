@@ -2,16 +2,18 @@
 # The kernel attach test from the host: trains an AOT cache for the guest's JVMs (emulated, a JVM start costs
 # 20-30 s without one, 3-8 s with), then boots the guest and runs kernel-attach-guest.sh there.
 #
-#   kernel-attach.sh [dist|plain]
+#   kernel-attach.sh [mixed|dist|plain]
 #
-# dist: the assembled distribution (launcher/target/dist/enbd.jar); plain: the engines as plain Java (GuestNode,
-# from this module's target). Default: dist when the distribution has the server listener and kernel device
-# components, else plain. Needs the module built (mvn install of itests/kernel-attach). Exit status: the guest's.
+# dist: every role from the assembled distribution (launcher/target/dist/enbd.jar, or $ENBD_DIST); plain: the
+# engines as plain Java (GuestNode, from this module's target); mixed (the default when the distribution has the
+# server listener and kernel device components, else plain): the distribution's `enbd client --device` for the
+# first attach, plain Java for the server and the second attach (see kernel-attach-guest.sh for why). Needs the
+# module built (mvn install of itests/kernel-attach). Exit status: the guest's.
 set -euo pipefail
 HERE=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
-DIST=$REPO/launcher/target/dist
+DIST=${ENBD_DIST:-$REPO/launcher/target/dist}
 
 dist_ready() { # the server's listener and our device component are in the distribution's bundles
     [ -f "$DIST/enbd.jar" ] || return 1
@@ -27,24 +29,26 @@ dist_ready() { # the server's listener and our device component are in the distr
 
 MODE=${1:-}
 if [ -z "$MODE" ]; then
-    if dist_ready; then MODE=dist; else MODE=plain; fi
+    if dist_ready; then MODE=mixed; else MODE=plain; fi
 fi
 echo "kernel-attach: mode $MODE"
 [ -f "$HERE/target/guest-tests.jar" ] || { echo "kernel-attach: build the module first (mvn install)" >&2; exit 2; }
 
 mapfile -t JOPTS <"$HERE/vm/jvm.options"
 mkdir -p "$HERE/target/guest"
-AOT=$HERE/target/guest/$MODE.aot
-rm -f "$AOT"
-train_log=$HERE/target/guest/$MODE-training.log
-if [ "$MODE" = dist ]; then
-    # boots the framework and its bundles once (the class path part of it is what AOT can cache)
-    ( cd /tmp && timeout 120 "$JAVA" "${JOPTS[@]}" -XX:AOTCacheOutput="$AOT" -jar "$DIST/enbd.jar" list ) \
-        >"$train_log" 2>&1 || echo "kernel-attach: AOT training failed (see $train_log); the guest runs without"
-else
-    CP=$HERE/target/guest-tests.jar:$(ls "$HERE"/target/guest-lib/*.jar | tr '\n' ':')
-    timeout 120 "$JAVA" "${JOPTS[@]}" -XX:AOTCacheOutput="$AOT" -cp "$CP" org.enbd.itest.kernel.GuestNode train \
-        >"$train_log" 2>&1 || echo "kernel-attach: AOT training failed (see $train_log); the guest runs without"
+train() { # train KIND COMMAND...: records an AOT cache for KIND with the guest's JVM options
+    local aot=$HERE/target/guest/$1.aot log=$HERE/target/guest/$1-training.log
+    shift
+    rm -f "$aot"
+    ( cd /tmp && timeout 120 "$JAVA" "${JOPTS[@]}" -XX:AOTCacheOutput="$aot" "$@" ) >"$log" 2>&1 \
+        || echo "kernel-attach: AOT training failed (see $log); the guest runs without"
+}
+if [ "$MODE" != plain ]; then
+    train dist -jar "$DIST/enbd.jar" list # boots the framework once: its class path is what AOT can cache
 fi
-ENBD_VM_TIMEOUT=${ENBD_VM_TIMEOUT:-330} exec "$HERE/vm/run-guest.sh" "$HERE/vm/kernel-attach-guest.sh" "$REPO" \
-    "$MODE" "$REPO"
+if [ "$MODE" != dist ]; then
+    train plain -cp "$HERE/target/guest-tests.jar:$(ls "$HERE"/target/guest-lib/*.jar | tr '\n' ':')" \
+        org.enbd.itest.kernel.GuestNode train
+fi
+ENBD_VM_TIMEOUT=${ENBD_VM_TIMEOUT:-420} exec "$HERE/vm/run-guest.sh" "$HERE/vm/kernel-attach-guest.sh" "$REPO" \
+    "$MODE" "$REPO" "$DIST"

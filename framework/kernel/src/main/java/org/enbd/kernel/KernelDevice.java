@@ -74,6 +74,10 @@ public final class KernelDevice implements AutoCloseable {
             new StaleDevice(table, options.device(), index).takeOver(netlink);
             KernelRelay relay = KernelRelay.open(loops, layer, options.connections(), transmission);
             NbdIoctl ioctl = null;
+            String method = netlink != null ? "netlink" : "ioctl";
+            // written before the kernel shows the device, so whoever sees it attached can read who holds it
+            recordState(states, index, new DeviceStateFile.State(options.device(), me.pid(), options.server(),
+                    relay.connections(), method));
             try {
                 if (netlink != null) {
                     netlink.connect(new NbdConnect(index, size, blockSize, flags, options.timeoutS(),
@@ -88,11 +92,10 @@ public final class KernelDevice implements AutoCloseable {
                 if (ioctl != null) {
                     ioctl.close();
                 }
+                states.delete(index);
                 throw e;
             }
-            String method = netlink != null ? "netlink" : "ioctl";
             KernelDevice device = new KernelDevice(options, index, size, blockSize, relay, ioctl, states);
-            device.recordState(me, method);
             LOG.info("{} attached through {}: {} bytes, block size {}, {} connection(s), flags 0x{}, serving {}",
                     options.device(), method, size, blockSize, relay.connections(), Integer.toHexString(flags),
                     options.server());
@@ -117,12 +120,11 @@ public final class KernelDevice implements AutoCloseable {
         }
     }
 
-    private void recordState(DeviceOwner me, String method) {
+    private static void recordState(DeviceStateFile states, int index, DeviceStateFile.State state) {
         try {
-            states.write(index, new DeviceStateFile.State(options.device(), me.pid(), options.server(),
-                    relay.connections(), method));
+            states.write(index, state);
         } catch (IOException e) {
-            LOG.warn("{}: cannot write the state file ({}); enbd list will not name the server", options.device(),
+            LOG.warn("{}: cannot write the state file ({}); enbd list will not name the server", state.device(),
                     e.getMessage());
         }
     }
