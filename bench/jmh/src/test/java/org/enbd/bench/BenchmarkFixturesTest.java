@@ -83,9 +83,11 @@ class BenchmarkFixturesTest {
         bench.close();
     }
 
-    @Test
-    void writeThroughTheRequestPathIsAcknowledged() throws NbdException {
+    @ParameterizedTest
+    @CsvSource({"0", "65536"})
+    void writeThroughTheRequestPathIsAcknowledged(int segment) throws NbdException {
         var bench = path("WRITE", 1048576);
+        bench.segment = segment;
         bench.channel.writeInbound(bench.frame.retainedDuplicate());
         long bytes = Outbound.drain(bench.channel, b -> {
             assertEquals(NbdMagic.SIMPLE_REPLY, b.getInt(b.readerIndex()));
