@@ -135,32 +135,13 @@ class TransmissionPhaseTest {
     @Test
     void discFinishesInFlightRequestsThenCloses() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        Layer slow = new ForwardingLayer(memory) {
-            @Override
-            public void flush(int flags) {
-                try {
-                    release.await(5, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-
-            @Override
-            public boolean mayBlock() {
-                return true;
-            }
-        };
+        Layer slow = new GatedFlush(memory, release, new ArrayList<>());
         TransmissionPhase phase = install(slow, ReplyFormat.SIMPLE, ServerLimits.DEFAULT);
         send(Command.FLUSH, 0, 1, 0, 0, null);
         send(Command.DISC, 0, 2, 0, 0, null);
         assertTrue(channel.isActive(), "the flush is still in flight");
         release.countDown();
-        phase.closed().orTimeout(5, TimeUnit.SECONDS).exceptionally(t -> null);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (channel.isActive() && System.nanoTime() < deadline) {
-            channel.runPendingTasks();
-            Thread.sleep(5);
-        }
+        runUntil(() -> !channel.isActive());
         assertFalse(channel.isActive());
         ByteBuf out = outbound();
         long[] r = simpleReply(out);
@@ -173,22 +154,7 @@ class TransmissionPhaseTest {
     void drainAnswersNewRequestsWithEshutdown() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         List<String> order = new ArrayList<>();
-        Layer slow = new ForwardingLayer(memory) {
-            @Override
-            public void flush(int flags) {
-                try {
-                    release.await(5, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                order.add("flushed");
-            }
-
-            @Override
-            public boolean mayBlock() {
-                return true;
-            }
-        };
+        Layer slow = new GatedFlush(memory, release, order);
         TransmissionPhase phase = install(slow, ReplyFormat.SIMPLE, ServerLimits.DEFAULT);
         send(Command.FLUSH, 0, 1, 0, 0, null);
         phase.drain();
@@ -200,11 +166,7 @@ class TransmissionPhaseTest {
         assertEquals(2, refused[1]);
         first.release();
         release.countDown();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (channel.isActive() && System.nanoTime() < deadline) {
-            channel.runPendingTasks();
-            Thread.sleep(5);
-        }
+        runUntil(() -> !channel.isActive());
         assertFalse(channel.isActive());
         assertEquals(List.of("flushed"), order);
         ByteBuf rest = outbound();
@@ -215,34 +177,52 @@ class TransmissionPhaseTest {
     @Test
     void tooManyInFlightStopsReading() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        Layer slow = new ForwardingLayer(memory) {
-            @Override
-            public void flush(int flags) {
-                try {
-                    release.await(5, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-
-            @Override
-            public boolean mayBlock() {
-                return true;
-            }
-        };
+        Layer slow = new GatedFlush(memory, release, new ArrayList<>());
         install(slow, ReplyFormat.SIMPLE, ServerLimits.DEFAULT.withMaxInFlight(2));
         send(Command.FLUSH, 0, 1, 0, 0, null);
         assertTrue(channel.config().isAutoRead());
         send(Command.FLUSH, 0, 2, 0, 0, null);
         assertFalse(channel.config().isAutoRead());
         release.countDown();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!channel.config().isAutoRead() && System.nanoTime() < deadline) {
-            channel.runPendingTasks();
-            Thread.sleep(5);
-        }
+        runUntil(() -> channel.config().isAutoRead());
         assertTrue(channel.config().isAutoRead());
         outbound().release();
         assertNull(channel.readOutbound());
+    }
+
+    /** Runs the channel's tasks until {@code done} holds, for up to 5 seconds. */
+    private void runUntil(java.util.function.BooleanSupplier done) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!done.getAsBoolean() && System.nanoTime() < deadline) {
+            channel.runPendingTasks();
+            Thread.sleep(5);
+        }
+    }
+
+    /** A blocking layer whose flush waits for {@code release}, then notes "flushed". */
+    private static final class GatedFlush extends ForwardingLayer {
+        private final CountDownLatch release;
+        private final List<String> order;
+
+        GatedFlush(Layer next, CountDownLatch release, List<String> order) {
+            super(next);
+            this.release = release;
+            this.order = order;
+        }
+
+        @Override
+        public void flush(int flags) {
+            try {
+                release.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            order.add("flushed");
+        }
+
+        @Override
+        public boolean mayBlock() {
+            return true;
+        }
     }
 }

@@ -27,7 +27,28 @@ import org.junit.jupiter.api.Test;
 
 /** The handshake fed raw client bytes on an EmbeddedChannel, through to the first transmission replies. */
 class HandshakeHandlerTest {
-    private final LayeredExport disk = new LayeredExport("disk", new MemoryLayer(1 << 20, false), false);
+    /** An ENBD extension claimed by a feature's hook: option 0x0e000001 is acknowledged and recorded. */
+    private final org.enbd.api.layer.Feature extension = new org.enbd.api.layer.Feature() {
+        @Override
+        public org.enbd.api.layer.Layer open(org.enbd.api.layer.Layer next,
+                org.enbd.api.layer.SessionContext session) {
+            sessions.add(session);
+            return next;
+        }
+
+        @Override
+        public boolean option(org.enbd.api.layer.OptionExchange exchange) {
+            if (exchange.option() != 0x0e000001) {
+                return false;
+            }
+            exchange.attribute("enbd.extension", exchange.data().readableBytes());
+            exchange.ack();
+            return true;
+        }
+    };
+    private final List<org.enbd.api.layer.SessionContext> sessions = new ArrayList<>();
+    private final LayeredExport disk = new LayeredExport(new org.enbd.api.layer.ExportContext("disk", false,
+            java.util.Map.of()), "", new MemoryLayer(1 << 20, false), List.of(extension));
     private final List<TransmissionPhase> started = new ArrayList<>();
     private EmbeddedChannel channel;
 
@@ -170,5 +191,20 @@ class HandshakeHandlerTest {
         out.release();
         channel.runPendingTasks();
         assertFalse(channel.isActive(), "ABORT closes after the ACK");
+    }
+
+    @Test
+    void featureHooksAnswerTheirOptionsAndRecordAttributesForTheSession() {
+        ByteBuf in = Unpooled.buffer().writeInt(3);
+        option(in, 0x0e000001, Unpooled.buffer().writeInt(7));
+        option(in, 7, name("disk"));
+        channel.writeInbound(in);
+        ByteBuf out = out();
+        assertEquals(OptionReplyType.ACK.value(), reply(out, 0x0e000001));
+        assertEquals(OptionReplyType.INFO.value(), reply(out, 7));
+        assertEquals(OptionReplyType.ACK.value(), reply(out, 7));
+        out.release();
+        assertEquals(1, sessions.size());
+        assertEquals(4, sessions.get(0).attributes().get("enbd.extension"));
     }
 }
