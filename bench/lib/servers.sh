@@ -4,7 +4,7 @@
 #   SERVER_URI      what the load generators connect to
 #   SERVER_MAIN     the pid whose peak RSS is the figure (the server, or the client engine for client@...)
 #   SERVER_PIDS     every pid to stop afterwards
-# Inputs (set by the caller): BENCH_TMP, BENCH_SHM (work dirs), BENCH_SIZE (export size, e.g. 1G),
+# Inputs (set by the caller): BENCH_TMP, BENCH_SHM (work dirs), BENCH_SIZE (export size, e.g. 512M),
 # BENCH_SRC (random source image of that size), SERVER_CPUS and ENGINE_CPUS (taskset lists), ENBD_JAR (the
 # distribution's enbd.jar), ENBD_JAVA_OPTS (extra JVM flags, e.g. JFR), BENCH_EXPORT (export name).
 
