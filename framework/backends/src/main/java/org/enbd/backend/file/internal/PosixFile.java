@@ -55,6 +55,9 @@ public final class PosixFile implements AutoCloseable {
     private final String path;
     private final int fd;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Calls share it; close takes it alone. */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock use =
+            new java.util.concurrent.locks.ReentrantReadWriteLock();
 
     private PosixFile(String path, int fd) {
         this.path = path;
@@ -148,17 +151,23 @@ public final class PosixFile implements AutoCloseable {
         call(IOCTL_OP, argument, 0, request, 0);
     }
 
-    /** Closes the descriptor once: a second close could hit a descriptor number reused meanwhile. */
+    /**
+     * Closes the descriptor once, after calls in progress have returned: a call after close, or a second close,
+     * could otherwise reach a descriptor number the process has reused for another file meanwhile.
+     */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
+        use.writeLock().lock();
         try {
+            if (!closed.compareAndSet(false, true)) {
+                return;
+            }
             int r = (int) CLOSE.invokeExact(fd);
             assert r == 0 || r == -1;
         } catch (Throwable t) {
             throw new IllegalStateException(t);
+        } finally {
+            use.writeLock().unlock();
         }
     }
 
@@ -172,7 +181,11 @@ public final class PosixFile implements AutoCloseable {
 
     /** One call with errno captured, retried on EINTR. Returns the call's non-negative result. */
     private long call(int op, MemorySegment memory, long length, long offset, int mode) throws Errno {
+        use.readLock().lock();
         try (Arena arena = Arena.ofConfined()) {
+            if (closed.get()) {
+                throw new Errno(Errno.EBADF, NAMES[op] + " after close of " + path);
+            }
             MemorySegment state = arena.allocate(CALL_STATE);
             while (true) {
                 long r = switch (op) {
@@ -198,6 +211,8 @@ public final class PosixFile implements AutoCloseable {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException(t);
+        } finally {
+            use.readLock().unlock();
         }
     }
 

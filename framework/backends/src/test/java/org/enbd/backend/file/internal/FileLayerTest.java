@@ -143,4 +143,15 @@ class FileLayerTest {
         }
         return b;
     }
+
+    @Test
+    void callsAfterCloseFailCleanlyInsteadOfReachingAReusedDescriptor() throws Exception {
+        Path path = sparse(MIB);
+        Layer layer = FileLayer.open(path.toString(), false);
+        layer.close();
+        layer.close();
+        NbdException e = assertThrows(NbdException.class, () -> layer.write(0, Unpooled.wrappedBuffer(new byte[1]), 0));
+        assertEquals(NbdError.EIO, e.error());
+        assertTrue(e.getMessage().contains("after close"), e.getMessage());
+    }
 }
