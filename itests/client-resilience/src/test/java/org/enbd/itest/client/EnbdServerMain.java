@@ -13,7 +13,8 @@ import org.enbd.server.ServerLimits;
 
 /**
  * ENBD-J's server as a process of its own (plain Java, no OSGi), so a test can kill -9 it:
- * {@code EnbdServerMain PORT FILE} serves FILE as export "disk" on 127.0.0.1:PORT until killed.
+ * {@code EnbdServerMain PORT FILE [volatile]} serves FILE as export "disk" on 127.0.0.1:PORT until killed;
+ * with {@code volatile}, writes wait in a {@link VolatileCache} until a flush (and die with the process).
  */
 public final class EnbdServerMain {
     private EnbdServerMain() {
@@ -22,6 +23,9 @@ public final class EnbdServerMain {
     public static void main(String[] args) throws Exception {
         Engine engine = new Engine();
         Layer file = new FileBackendFactory().open(args[1], new ExportContext("disk", false, Map.of()));
+        if (args.length > 2 && args[2].equals("volatile")) {
+            file = new VolatileCache(file);
+        }
         NbdServer server = new NbdServer(ExportDirectory.of(List.of(new LayeredExport("disk", file, false))),
                 ServerLimits.DEFAULT);
         server.listen(engine.tcp, StreamAddress.tcp("127.0.0.1", Integer.parseInt(args[0]), ""));

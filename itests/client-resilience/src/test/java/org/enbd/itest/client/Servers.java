@@ -81,11 +81,12 @@ final class Servers {
     }
 
     /** ENBD-J's server in a JVM of its own ({@link EnbdServerMain}), serving {@code file} as "disk". */
-    static Process enbdProcess(Peers peers, int port, Path file) throws Exception {
+    static Process enbdProcess(Peers peers, int port, Path file, String... options) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
         Process p = peers.start("enbd-server-" + port, java, "--enable-native-access=ALL-UNNAMED",
                 "--sun-misc-unsafe-memory-access=allow", "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                EnbdServerMain.class.getName(), Integer.toString(port), file.toString());
+                EnbdServerMain.class.getName(), Integer.toString(port), file.toString(),
+                options.length > 0 ? options[0] : "durable");
         Peers.awaitPort(port, Duration.ofSeconds(30));
         return p;
     }
