@@ -7,6 +7,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.enbd.api.NbdError;
 import org.enbd.api.NbdException;
 import org.enbd.api.layer.Capabilities;
 import org.enbd.api.layer.ExtentSink;
@@ -63,9 +64,10 @@ public final class MemoryLayer implements Layer {
     }
 
     @Override
-    public ByteBuf read(long offset, int length, int flags, ByteBufAllocator alloc) {
+    public ByteBuf read(long offset, int length, int flags, ByteBufAllocator alloc) throws NbdException {
         table.readLock().lock();
         try {
+            refuseIfClosed();
             if (fitsOnePage(offset, length)) {
                 return slice(offset, length);
             }
@@ -84,9 +86,10 @@ public final class MemoryLayer implements Layer {
     }
 
     @Override
-    public void write(long offset, ByteBuf data, int flags) {
+    public void write(long offset, ByteBuf data, int flags) throws NbdException {
         table.readLock().lock();
         try {
+            refuseIfClosed();
             int index = data.readerIndex();
             int left = data.readableBytes();
             long at = offset;
@@ -149,6 +152,13 @@ public final class MemoryLayer implements Layer {
             table.writeLock().unlock();
         }
         zeroPage.unwrap().release();
+    }
+
+    /** Called with the page table lock held, so close cannot free the pages meanwhile. */
+    private void refuseIfClosed() throws NbdException {
+        if (closed.get()) {
+            throw new NbdException(NbdError.EIO, "memory export was closed");
+        }
     }
 
     /** Pages allocated now, for tests and status. */

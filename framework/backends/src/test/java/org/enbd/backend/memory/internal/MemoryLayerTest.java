@@ -25,7 +25,7 @@ class MemoryLayerTest {
     private final MemoryLayer layer = new MemoryLayer(4L * PAGE + 100, false);
 
     @AfterEach
-    void close() {
+    void close() throws NbdException {
         layer.close();
     }
 
@@ -41,13 +41,13 @@ class MemoryLayerTest {
     }
 
     @Test
-    void unwrittenReadsAsZerosAndAllocatesNothing() {
+    void unwrittenReadsAsZerosAndAllocatesNothing() throws NbdException {
         assertEquals(0, countNonZero(read(PAGE - 10, 3 * PAGE)));
         assertEquals(0, layer.allocatedPages());
     }
 
     @Test
-    void writeAcrossPagesReadsBack() {
+    void writeAcrossPagesReadsBack() throws NbdException {
         byte[] data = pattern(PAGE + 4000, 7);
         layer.write(PAGE - 2000, Unpooled.wrappedBuffer(data), 0);
         assertEquals(3, layer.allocatedPages());
@@ -56,13 +56,13 @@ class MemoryLayerTest {
     }
 
     @Test
-    void lastPartialPageWorks() {
+    void lastPartialPageWorks() throws NbdException {
         layer.write(4L * PAGE + 90, Unpooled.wrappedBuffer(pattern(10, 3)), 0);
         assertTrue(java.util.Arrays.equals(pattern(10, 3), read(4L * PAGE + 90, 10)));
     }
 
     @Test
-    void trimFreesWholePagesAndExtentsShowHoles() {
+    void trimFreesWholePagesAndExtentsShowHoles() throws NbdException {
         layer.write(0, Unpooled.wrappedBuffer(pattern(3 * PAGE, 1)), 0);
         layer.trim(PAGE, PAGE + 5, 0);
         assertEquals(2, layer.allocatedPages());
@@ -74,7 +74,7 @@ class MemoryLayerTest {
     }
 
     @Test
-    void zeroWithNoHoleKeepsPagesAllocated() {
+    void zeroWithNoHoleKeepsPagesAllocated() throws NbdException {
         layer.zero(0, 2L * PAGE, RequestFlags.NO_HOLE);
         assertEquals(2, layer.allocatedPages());
         layer.zero(0, 2L * PAGE, 0);
@@ -82,7 +82,7 @@ class MemoryLayerTest {
     }
 
     @Test
-    void extentsStopWhenTheSinkIsFull() {
+    void extentsStopWhenTheSinkIsFull() throws NbdException {
         layer.write(PAGE, Unpooled.wrappedBuffer(pattern(10, 1)), 0);
         List<long[]> seen = new ArrayList<>();
         layer.extents(10, 3L * PAGE, 0, (length, flags) -> {
@@ -95,7 +95,7 @@ class MemoryLayerTest {
     }
 
     @Test
-    void aReadSliceOutlivesATrimOfItsPage() {
+    void aReadSliceOutlivesATrimOfItsPage() throws NbdException {
         layer.write(0, Unpooled.wrappedBuffer(pattern(PAGE, 9)), 0);
         ByteBuf held = layer.read(0, 16, 0, alloc);
         layer.trim(0, PAGE, 0);
@@ -111,7 +111,14 @@ class MemoryLayerTest {
         return seen;
     }
 
-    private byte[] read(long offset, int length) {
+    @Test
+    void afterCloseRequestsFailWithEio() throws NbdException {
+        layer.close();
+        NbdException e = assertThrows(NbdException.class, () -> layer.read(0, 10, 0, alloc));
+        assertEquals(org.enbd.api.NbdError.EIO, e.error());
+    }
+
+    private byte[] read(long offset, int length) throws NbdException {
         ByteBuf buf = layer.read(offset, length, 0, alloc);
         try {
             assertEquals(length, buf.readableBytes());
