@@ -205,6 +205,13 @@ final class Supervisor implements Dispatcher.Listener {
         int live;
         Status.State state;
         String detail;
+        // lock order: the supervisor's monitor before the dispatcher's lock (pump), never the other way
+        long attempts;
+        String failure;
+        synchronized (this) {
+            attempts = reconnects;
+            failure = lastFailure;
+        }
         d.lock.lock();
         try {
             live = d.live.size();
@@ -222,9 +229,7 @@ final class Supervisor implements Dispatcher.Listener {
                 a.put("export", d.first.exportName());
                 a.put("size", d.first.size());
             }
-            synchronized (this) {
-                a.put("reconnects", reconnects);
-            }
+            a.put("reconnects", attempts);
             if (d.closed) {
                 state = Status.State.STOPPED;
                 detail = "closed";
@@ -233,7 +238,7 @@ final class Supervisor implements Dispatcher.Listener {
                 detail = d.fatal;
             } else if (live == 0) {
                 state = Status.State.DOWN;
-                detail = "no connection to " + options.uri() + (lastFailure.isEmpty() ? "" : ": " + lastFailure)
+                detail = "no connection to " + options.uri() + (failure.isEmpty() ? "" : ": " + failure)
                         + (d.dead ? " (requests fail with EIO)" : "; requests wait");
             } else if (live < target) {
                 state = Status.State.DEGRADED;
