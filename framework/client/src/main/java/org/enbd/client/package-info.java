@@ -18,7 +18,9 @@
  * <li><b>Retraction.</b> A connection with requests outstanding and no reply for {@code stallTimeout} is
  *     <i>retired</i>: nothing new goes to it, every request on it goes back to the queue (in its original order)
  *     and is resubmitted on another live connection, and a replacement opens. Requests on a connection that dies
- *     are resubmitted the same way; writes included.</li>
+ *     are resubmitted the same way; writes included. Each retraction doubles the request's stall budget (up to
+ *     64 times), so a server that is slow on every connection still gets to answer instead of being retracted
+ *     from forever.</li>
  * <li><b>Waiting, not failing.</b> While no connection is up, requests wait in a queue bounded by
  *     {@code queueLimit} (callers beyond it wait for room). Only after {@code deadTime} without any connection do
  *     waiting requests fail with EIO (and new ones fail at once until a connection is back).</li>
