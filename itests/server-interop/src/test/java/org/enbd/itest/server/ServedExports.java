@@ -26,7 +26,7 @@ import org.enbd.transport.tcp.internal.TcpTransport;
  * free TCP port and a Unix socket, for real clients to talk to.
  */
 final class ServedExports implements AutoCloseable {
-    private final NettyEventLoops loops = new NettyEventLoops(2);
+    private final NettyEventLoops loops = new NettyEventLoops(Integer.getInteger("enbd.test.loops", 2));
     private final List<LayeredExport> exports = new ArrayList<>();
     private final NbdServer server;
     private final Listener tcp;
