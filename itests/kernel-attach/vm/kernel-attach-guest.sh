@@ -132,7 +132,9 @@ sleep 1
 check killed-mid-write kill -0 "$WRITER"
 kill -9 "$SERVER"; wait "$SERVER" 2>/dev/null
 log "server killed while writing"
-sleep 1
+# down for longer than blk-mq's default 30 s request timeout (20 s here plus the restart): the kernel must not
+# time the writes out, since the engine behind the relay holds them until the server is back
+sleep 20
 start_server /tmp/server2.log
 check server-restarted wait_for 120 listening /tmp/server2.log
 log "server back"

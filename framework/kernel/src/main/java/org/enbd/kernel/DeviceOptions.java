@@ -7,8 +7,9 @@ import java.util.Objects;
  *
  * @param device           the device node, {@code /dev/nbdN}
  * @param connections      relay sockets (the kernel spreads requests over them, one queue each)
- * @param timeoutS         the kernel's per-request timeout; 0 = none (the engine behind the relay decides when a
- *                         request fails, so the kernel waits)
+ * @param timeoutS         the kernel's per-request timeout: longer than the engine behind the relay may take to
+ *                         answer (see {@link KernelTimeout}); 0 leaves blk-mq's 30 s, after which a device with
+ *                         several connections shuts the relay sockets down
  * @param deadConnTimeoutS how long the kernel waits for a reconfigure when every relay socket died (a relay
  *                         socket only dies with this process)
  * @param server           the server URI, for the backend identifier, the state file and status

@@ -24,7 +24,7 @@ public final class AttachProbe {
         org.enbd.kernel.netlink.NbdNetlink.open().close();
         System.out.println("probe: netlink after " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         try (NettyEventLoops loops = loops0;
-             KernelDevice device = KernelDevice.attach(new DeviceOptions(args[0], 2, 0, 0, "memory:probe", method),
+             KernelDevice device = KernelDevice.attach(new DeviceOptions(args[0], 2, 60, 0, "memory:probe", method),
                      layer, loops)) {
             System.out.println("probe: attach after " + (System.nanoTime() - t0) / 1_000_000 + " ms");
             System.out.println("probe: attached " + device.device() + " via " + device.method() + " size "

@@ -19,6 +19,7 @@ import org.enbd.client.RemoteDevice;
 import org.enbd.kernel.AttachMethod;
 import org.enbd.kernel.DeviceOptions;
 import org.enbd.kernel.KernelDevice;
+import org.enbd.kernel.KernelTimeout;
 import org.enbd.kernel.MemoryLock;
 import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
@@ -107,8 +108,9 @@ public final class DeviceComponent {
             return;
         }
         try {
-            DeviceOptions device = new DeviceOptions(config.device(), Math.max(1, opened.connections()), 0,
-                    config.deadConnTimeoutS(), options.uri().toString(),
+            DeviceOptions device = new DeviceOptions(config.device(), Math.max(1, opened.connections()),
+                    KernelTimeout.seconds(options.deadTime(), options.stallTimeout()), config.deadConnTimeoutS(),
+                    options.uri().toString(),
                     AttachMethod.valueOf(config.method().toUpperCase(Locale.ROOT)));
             KernelDevice attached = KernelDevice.attach(device, opened, loops);
             synchronized (this) {

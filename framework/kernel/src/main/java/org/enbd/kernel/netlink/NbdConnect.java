@@ -11,8 +11,8 @@ import java.util.Objects;
  * @param sizeBytes        the export size
  * @param blockSize        the logical block size (512..4096, a power of two)
  * @param serverFlags      the transmission flags the kernel may rely on (FLUSH, FUA, TRIM, ...)
- * @param timeoutS         per-request timeout; 0 = wait as long as it takes (the engine behind the socket handles
- *                         failures, so the kernel should never give up on a request by itself)
+ * @param timeoutS         per-request timeout in seconds; 0 waits only with a single socket (with several, the
+ *                         driver still times requests out after 30 s and marks their sockets dead)
  * @param deadConnTimeoutS how long the kernel queues requests while every socket is dead; 0 = fail them at once
  * @param backend          NBD_ATTR_BACKEND_IDENTIFIER, shown in /sys/block/nbdN/backend; null for none
  * @param sockets          connected socket descriptors (one per connection); the kernel takes its own reference

@@ -21,6 +21,7 @@ import org.enbd.kernel.AttachMethod;
 import org.enbd.kernel.DeviceOptions;
 import org.enbd.kernel.DeviceTable;
 import org.enbd.kernel.KernelDevice;
+import org.enbd.kernel.KernelTimeout;
 import org.enbd.runtime.internal.NettyEventLoops;
 import org.enbd.server.ExportDirectory;
 import org.enbd.server.LayeredExport;
@@ -76,7 +77,8 @@ public final class GuestNode {
         Transport tcp = new TcpTransport(loops);
         ClientOptions options = ClientOptions.of(uri).withConnections(connections);
         RemoteDevice remote = connect(options, tcp, loops);
-        KernelDevice kernel = KernelDevice.attach(new DeviceOptions(device, remote.connections(), 0, 0,
+        KernelDevice kernel = KernelDevice.attach(new DeviceOptions(device, remote.connections(),
+                KernelTimeout.seconds(options.deadTime(), options.stallTimeout()), 0,
                 options.uri().toString(), AttachMethod.AUTO), remote, loops);
         System.out.println("enbd: " + device + " attached to " + uri + " through " + kernel.method() + ", "
                 + kernel.sizeBytes() + " bytes, " + remote.connections() + " connections");
