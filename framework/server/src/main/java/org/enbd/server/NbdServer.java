@@ -8,7 +8,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Future;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -39,7 +41,8 @@ public final class NbdServer implements AutoCloseable {
 
     private final HandshakeSettings settings;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
-    private final Set<Channel> handshaking = ConcurrentHashMap.newKeySet();
+    /** Connections in the handshake, with the timer that closes them if it takes too long. */
+    private final Map<Channel, Future<?>> handshaking = new ConcurrentHashMap<>();
     private final Set<TransmissionPhase> transmitting = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
 
@@ -114,7 +117,7 @@ public final class NbdServer implements AutoCloseable {
     public boolean close(Duration timeout) {
         closing = true;
         new ArrayList<>(listeners).forEach(Listener::close);
-        handshaking.forEach(Channel::close);
+        handshaking.keySet().forEach(Channel::close);
         List<CompletableFuture<Void>> drained = new ArrayList<>();
         transmitting.forEach(phase -> drained.add(phase.drain()));
         try {
@@ -135,16 +138,33 @@ public final class NbdServer implements AutoCloseable {
             channel.close();
             return;
         }
-        handshaking.add(channel);
-        channel.closeFuture().addListener(f -> handshaking.remove(channel));
+        Duration timeout = settings.limits().handshakeTimeout();
+        handshaking.put(channel, channel.eventLoop().schedule(() -> handshakeTimedOut(channel, timeout),
+                timeout.toMillis(), TimeUnit.MILLISECONDS));
+        channel.closeFuture().addListener(f -> endHandshake(channel));
         channel.pipeline()
                 .addLast(HandshakeHandler.DECODER, new ServerHandshakeDecoder(settings.limits().maxOptionLength()))
                 .addLast(HandshakeHandler.ENCODER, new HandshakeEncoder())
                 .addLast(HandshakeHandler.HANDLER, new HandshakeHandler(settings));
     }
 
+    private void handshakeTimedOut(Channel channel, Duration timeout) {
+        if (handshaking.remove(channel) != null) {
+            LOG.info("{}: no export chosen within {} ms of connecting; closing the connection",
+                    channel.remoteAddress(), timeout.toMillis());
+            channel.close();
+        }
+    }
+
+    private void endHandshake(Channel channel) {
+        Future<?> timer = handshaking.remove(channel);
+        if (timer != null) {
+            timer.cancel(false);
+        }
+    }
+
     private void started(TransmissionPhase phase) {
-        handshaking.remove(phase.channel());
+        endHandshake(phase.channel());
         transmitting.add(phase);
         phase.closed().whenComplete((ok, failure) -> transmitting.remove(phase));
         if (closing) {

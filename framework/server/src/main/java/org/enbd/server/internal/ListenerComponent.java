@@ -52,6 +52,9 @@ public final class ListenerComponent {
 
         @AttributeDefinition(description = "STARTTLS policy: off, optional or required")
         String tls() default "off";
+
+        @AttributeDefinition(description = "Seconds a client may take to finish the handshake before it is closed")
+        int handshakeTimeoutS() default 30;
     }
 
     private final StatusBoard status;
@@ -74,7 +77,8 @@ public final class ListenerComponent {
             try {
                 address = StreamAddress.parse(config.address());
                 server = new NbdServer(exports, ServerLimits.DEFAULT.withMaxPayload(config.maxPayload())
-                        .withMaxInFlight(config.maxInFlight()), TlsPolicy.parse(config.tls()), null);
+                        .withMaxInFlight(config.maxInFlight())
+                        .withHandshakeTimeout(java.time.Duration.ofSeconds(config.handshakeTimeoutS())), TlsPolicy.parse(config.tls()), null);
             } catch (IllegalArgumentException e) {
                 report(Status.State.FAILED, e.getMessage());
                 return;
