@@ -66,9 +66,9 @@ public final class LayeredExport implements Export, AutoCloseable {
             throw e;
         }
         if (context.readOnly()) {
-            top = new ReadOnlyLayer(top);
+            top = ReadOnlyLayer.over(top);
         }
-        return new SessionLayer(top, opened);
+        return SessionLayer.over(top, opened);
     }
 
     /** Closes the shared backend; connections still open see failures from then on. */

@@ -1,7 +1,10 @@
 package org.enbd.server.internal;
 
 import org.enbd.api.layer.Capabilities;
+import org.enbd.api.layer.RequestFlags;
+import org.enbd.api.layer.Support;
 import org.enbd.protocol.ReplyFormat;
+import org.enbd.protocol.Request;
 
 /**
  * What one connection's transmission phase works with, fixed when it starts.
@@ -14,4 +17,14 @@ import org.enbd.protocol.ReplyFormat;
  */
 public record Negotiated(long size, Capabilities capabilities, int transmissionFlags, ReplyFormat format,
                          int allocationContextId) {
+
+    /** Whether FUA on this request becomes a flush after it, because the stack only emulates FUA. */
+    boolean emulatedFua(Request request) {
+        return RequestFlags.has(request.flags(), RequestFlags.FUA) && capabilities.fua() == Support.EMULATE;
+    }
+
+    /** The flags the layer sees: FUA goes to the layer when it honours it natively, else it is taken off. */
+    int flagsForLayer(Request request) {
+        return emulatedFua(request) ? request.flags() & ~RequestFlags.FUA : request.flags();
+    }
 }

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.enbd.api.NbdError;
 import org.enbd.api.NbdException;
+import org.enbd.api.layer.AsyncLayer;
 import org.enbd.api.layer.Layer;
 import org.enbd.api.layer.RequestFlags;
 import org.enbd.api.layer.Support;
@@ -21,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * Serves one connection's requests: checks each once, runs it on the stack, and writes its reply when it is
  * done, in whatever order requests finish. Layers that may block run on virtual threads (one per request, so a
  * slow request never holds up the others); layers that never block ({@link Layer#mayBlock()} false) run inline on
- * the event loop. Replies are flushed once per batch by the FlushConsolidationHandler before this handler.
+ * the event loop. An {@link AsyncLayer} is called on the event loop and answered when its stage completes
+ * ({@link AsyncRequests}), with no thread per request. Replies are flushed once per batch by the
+ * FlushConsolidationHandler before this handler.
  *
  * <p>All state here is touched on the channel's event loop only; a request finishing elsewhere hands its reply
  * back to the loop. Above {@code maxInFlight} outstanding requests, or while the socket is not writable, the
@@ -41,6 +44,8 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private final int maxInFlight;
     private final boolean inline;
     private final Executor blocking;
+    /** Set when the layer is an {@link AsyncLayer}: its requests then run without a thread each. */
+    private final AsyncRequests async;
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private ChannelHandlerContext ctx;
     private String peer = "?";
@@ -60,6 +65,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         this.maxInFlight = maxInFlight;
         this.inline = !layer.mayBlock();
         this.blocking = blocking;
+        this.async = layer instanceof AsyncLayer a ? new AsyncRequests(a, negotiated, replies) : null;
     }
 
     /** Completes when the connection has closed and its layer is closed. */
@@ -121,12 +127,14 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         }
         inFlight++;
         updateReading();
-        if (inline) {
-            finish(request, execute(command, request));
+        if (async != null && async.handles(command)) {
+            async.execute(command, request, ctx.alloc(), peer).thenAccept(this::finishOnLoop);
+        } else if (inline) {
+            finish(execute(command, request));
         } else {
             blocking.execute(() -> {
                 Reply reply = execute(command, request);
-                ctx.executor().execute(() -> finish(request, reply));
+                ctx.executor().execute(() -> finish(reply));
             });
         }
     }
@@ -170,7 +178,8 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                 case WRITE -> {
                     ByteBuf data = request.payload();
                     if (data.isReadable()) {
-                        withFua(request, () -> layer.write(request.offset(), data, flagsForLayer(request)));
+                        int flags = negotiated.flagsForLayer(request);
+                        withFua(request, () -> layer.write(request.offset(), data, flags));
                     }
                     yield replies.ok(request);
                 }
@@ -180,13 +189,15 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                 }
                 case TRIM -> {
                     if (request.length() > 0) {
-                        withFua(request, () -> layer.trim(request.offset(), request.length(), flagsForLayer(request)));
+                        int flags = negotiated.flagsForLayer(request);
+                        withFua(request, () -> layer.trim(request.offset(), request.length(), flags));
                     }
                     yield replies.ok(request);
                 }
                 case WRITE_ZEROES -> {
                     if (request.length() > 0) {
-                        withFua(request, () -> layer.zero(request.offset(), request.length(), flagsForLayer(request)));
+                        withFua(request, () -> layer.zero(request.offset(), request.length(),
+                                negotiated.flagsForLayer(request)));
                     }
                     yield replies.ok(request);
                 }
@@ -228,25 +239,24 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** FUA goes to the layer when it honours it natively, else it becomes a flush after the operation. */
-    private int flagsForLayer(Request request) {
-        return emulatedFua(request) ? request.flags() & ~RequestFlags.FUA : request.flags();
-    }
-
-    private boolean emulatedFua(Request request) {
-        return RequestFlags.has(request.flags(), RequestFlags.FUA)
-                && negotiated.capabilities().fua() == Support.EMULATE;
-    }
-
     private void withFua(Request request, LayerCall call) throws NbdException {
         call.run();
-        if (emulatedFua(request)) {
+        if (negotiated.emulatedFua(request)) {
             layer.flush(0);
         }
     }
 
+    /** An asynchronous request's reply, from whichever thread completed it, back to the channel's loop. */
+    private void finishOnLoop(Reply reply) {
+        if (ctx.executor().inEventLoop()) {
+            finish(reply);
+        } else {
+            ctx.executor().execute(() -> finish(reply));
+        }
+    }
+
     /** On the event loop: the reply goes out and the request leaves the in-flight count. */
-    private void finish(Request request, Reply reply) {
+    private void finish(Reply reply) {
         inFlight--;
         if (inactive) {
             reply.release();

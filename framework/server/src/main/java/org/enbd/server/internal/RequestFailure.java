@@ -15,6 +15,11 @@ record RequestFailure(NbdError error, String message) {
     private static final Logger LOG = LoggerFactory.getLogger(RequestFailure.class);
 
     static RequestFailure of(Throwable failure, Request request, String peer) {
+        // an asynchronous layer's stage fails with its NbdException wrapped (CompletableFuture's composition)
+        while ((failure instanceof java.util.concurrent.CompletionException
+                || failure instanceof java.util.concurrent.ExecutionException) && failure.getCause() != null) {
+            failure = failure.getCause();
+        }
         if (failure instanceof NbdException e) {
             LOG.debug("{}: {} failed: {}", peer, request, e.toString());
             return new RequestFailure(e.error(), e.getMessage());
