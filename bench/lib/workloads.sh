@@ -78,14 +78,15 @@ bench_rss() {
   local rc=$?
   kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null
   ((rc == 0)) && grep -q 'err= 0' "$BENCH_TMP/rss.out" || { tail -3 "$BENCH_TMP/rss.out" >&2; return 1; }
-  awk -v i="$idle" -v b="$(cat "$peak")" 'BEGIN {printf "%.1f %.1f\n", i / 1024, b / 1024}'
+  awk -v i="$idle" -v b="$(sort -n "$peak" | tail -1)" 'BEGIN {printf "%.1f %.1f\n", i / 1024, b / 1024}'
 }
 
 bench_rss_sample() {
   local pid=$1 out=$2 max=0 now
   while kill -0 "$pid" 2>/dev/null; do
     now=$(bench_peak_rss_kib "$pid")
-    ((now > max)) && { max=$now; echo "$max" >"$out"; }
+    # appended, never rewritten: the sampler is killed at any moment, and a rewrite could leave it empty
+    ((now > max)) && { max=$now; echo "$max" >>"$out"; }
     sleep 0.2
   done
 }
