@@ -39,7 +39,6 @@ class KernelAttachTest {
                 "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86): kernel test skipped");
         Path module = GuestNode.repo().resolve("itests/kernel-attach");
         // plain (default): the engines as plain Java; mixed: the distribution's enbd client for the first attach
-        // plain (default): the engines as plain Java; mixed: the distribution's enbd client for the first attach
         String mode = System.getProperty("enbd.kernel.mode", "");
         List<String> command = new ArrayList<>(List.of(module.resolve("vm/kernel-attach.sh").toString()));
         if (!mode.isEmpty()) {
