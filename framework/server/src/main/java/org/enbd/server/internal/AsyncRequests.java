@@ -5,6 +5,8 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import org.enbd.api.layer.AsyncLayer;
 import org.enbd.api.layer.Support;
 import org.enbd.protocol.Command;
@@ -42,11 +44,11 @@ final class AsyncRequests {
     }
 
     /**
-     * Starts {@code request} on the layer. The returned stage completes with the reply (an error reply when the
-     * layer failed) and never exceptionally; the request is released when the layer is done with it (a WRITE's
+     * Starts {@code request} on the layer; {@code done} gets the reply (an error reply when the layer failed), on
+     * whichever thread completed the stage. The request is released when the layer is done with it (a WRITE's
      * payload is borrowed until then).
      */
-    CompletionStage<Reply> execute(Command command, Request request, ByteBufAllocator alloc, String peer) {
+    void execute(Command command, Request request, ByteBufAllocator alloc, String peer, Consumer<Reply> done) {
         CompletionStage<?> stage;
         try {
             stage = start(command, request, alloc);
@@ -54,20 +56,40 @@ final class AsyncRequests {
             // a layer that throws instead of failing its stage is answered the same way
             stage = CompletableFuture.failedFuture(failure);
         }
-        return stage.handle((result, failure) -> {
+        stage.whenComplete(new Completion(command, request, peer, done));
+    }
+
+    /** One object per request (not a chain of lambdas): maps the stage's outcome to the reply. */
+    private final class Completion implements BiConsumer<Object, Throwable> {
+        private final Command command;
+        private final Request request;
+        private final String peer;
+        private final Consumer<Reply> done;
+
+        Completion(Command command, Request request, String peer, Consumer<Reply> done) {
+            this.command = command;
+            this.request = request;
+            this.peer = peer;
+            this.done = done;
+        }
+
+        @Override
+        public void accept(Object result, Throwable failure) {
+            Reply reply;
             try {
                 if (failure != null) {
                     RequestFailure f = RequestFailure.of(failure, request, peer);
-                    return replies.error(request, f.error().value(), f.message());
+                    reply = replies.error(request, f.error().value(), f.message());
+                } else if (command == Command.READ) {
+                    reply = replies.data(request, (ByteBuf) result);
+                } else {
+                    reply = replies.ok(request);
                 }
-                if (command == Command.READ) {
-                    return replies.data(request, (ByteBuf) result);
-                }
-                return replies.ok(request);
             } finally {
                 request.release();
             }
-        });
+            done.accept(reply);
+        }
     }
 
     private CompletionStage<?> start(Command command, Request request, ByteBufAllocator alloc) {

@@ -46,6 +46,8 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private final Executor blocking;
     /** Set when the layer is an {@link AsyncLayer}: its requests then run without a thread each. */
     private final AsyncRequests async;
+    /** Allocated once: the asynchronous path's reply sink. */
+    private final java.util.function.Consumer<Reply> replySink = this::finishOnLoop;
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private ChannelHandlerContext ctx;
     private String peer = "?";
@@ -128,14 +130,11 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         inFlight++;
         updateReading();
         if (async != null && async.handles(command)) {
-            async.execute(command, request, ctx.alloc(), peer).thenAccept(this::finishOnLoop);
+            async.execute(command, request, ctx.alloc(), peer, replySink);
         } else if (inline) {
             finish(execute(command, request));
         } else {
-            blocking.execute(() -> {
-                Reply reply = execute(command, request);
-                ctx.executor().execute(() -> finish(reply));
-            });
+            blocking.execute(new BlockingRequest(command, request));
         }
     }
 
@@ -251,7 +250,43 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         if (ctx.executor().inEventLoop()) {
             finish(reply);
         } else {
-            ctx.executor().execute(() -> finish(reply));
+            ctx.executor().execute(new Finish(reply));
+        }
+    }
+
+    /** A request on the blocking executor, then its reply on the loop: one object for both hops per request. */
+    private final class BlockingRequest implements Runnable {
+        private final Command command;
+        private Request request;
+        private Reply reply;
+
+        BlockingRequest(Command command, Request request) {
+            this.command = command;
+            this.request = request;
+        }
+
+        @Override
+        public void run() {
+            if (reply == null) {
+                reply = execute(command, request);
+                request = null;
+                ctx.executor().execute(this);
+            } else {
+                finish(reply);
+            }
+        }
+    }
+
+    private final class Finish implements Runnable {
+        private final Reply reply;
+
+        Finish(Reply reply) {
+            this.reply = reply;
+        }
+
+        @Override
+        public void run() {
+            finish(reply);
         }
     }
 
