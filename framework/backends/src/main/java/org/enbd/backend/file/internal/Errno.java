@@ -15,6 +15,7 @@ public final class Errno extends Exception {
     static final int EIO = 5;
     static final int ENXIO = 6;
     static final int EBADF = 9;
+    static final int EAGAIN = 11;
     static final int ENOMEM = 12;
     static final int EACCES = 13;
     static final int EINVAL = 22;

@@ -2,9 +2,12 @@ package org.enbd.backend.file.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.enbd.api.NbdError;
 import org.enbd.api.NbdException;
+import org.enbd.api.layer.AsyncLayer;
 import org.enbd.api.layer.Capabilities;
 import org.enbd.api.layer.ExtentSink;
 import org.enbd.api.layer.Layer;
@@ -15,19 +18,27 @@ import org.enbd.api.layer.Support;
  * A regular file as an export, as nbdkit's file plugin: pread/pwrite on the buffers' own memory, trim punches
  * holes, zero uses fallocate, block status comes from SEEK_DATA/SEEK_HOLE, FUA is an fdatasync after the write.
  * The device backend extends it and changes only size, trim, zero and extents.
+ *
+ * <p>It is an {@link AsyncLayer}, so the server calls it on the event loop without a thread per request: a READ
+ * whose data is all in the page cache is served right there ({@code preadv2(RWF_NOWAIT)}, a memory copy), and
+ * everything else runs the blocking method on the export's {@link BlockingIo} threads.
  */
-public class FileLayer implements Layer {
+public class FileLayer implements AsyncLayer {
+    /** Largest READ served on the calling thread from the page cache; a larger copy would hold the loop. */
+    static final int INLINE_READ_MAX = 1 << 20;
     protected final PosixFile file;
     protected final boolean readOnly;
     private final long size;
     /** Cleared the first time the file system refuses to punch holes, so later calls do not try again. */
     private final AtomicBoolean canPunch = new AtomicBoolean(true);
     private final AtomicBoolean canZeroRange = new AtomicBoolean(true);
+    private final BlockingIo io;
 
     protected FileLayer(PosixFile file, boolean readOnly, long size) {
         this.file = file;
         this.readOnly = readOnly;
         this.size = size;
+        this.io = new BlockingIo(file.path());
     }
 
     /** Opens a regular file; a missing or unreadable one is an NbdException naming the path. */
@@ -142,7 +153,7 @@ public class FileLayer implements Layer {
         if (RequestFlags.has(flags, RequestFlags.FAST_ZERO)) {
             throw new NbdException(NbdError.ENOTSUP, "fast zero not possible on " + file.path());
         }
-        Layer.super.zero(offset, length, flags & ~RequestFlags.FAST_ZERO);
+        AsyncLayer.super.zero(offset, length, flags & ~RequestFlags.FAST_ZERO);
     }
 
     @Override
@@ -187,7 +198,69 @@ public class FileLayer implements Layer {
     }
 
     @Override
+    public CompletionStage<ByteBuf> readAsync(long offset, int length, int flags, ByteBufAllocator alloc) {
+        if (length <= INLINE_READ_MAX) {
+            ByteBuf into = alloc.directBuffer(length, length);
+            try {
+                if (file.readCached(offset, into, length)) {
+                    return CompletableFuture.completedFuture(into);
+                }
+            } catch (Errno e) {
+                into.release();
+                return CompletableFuture.failedFuture(e.toNbd("read " + length + " bytes at " + offset + " from "
+                        + file.path()));
+            } catch (RuntimeException e) {
+                into.release();
+                return CompletableFuture.failedFuture(e);
+            }
+            into.release();
+        }
+        return io.submit(() -> read(offset, length, flags, alloc));
+    }
+
+    @Override
+    public CompletionStage<Void> writeAsync(long offset, ByteBuf data, int flags) {
+        return io.submit(() -> {
+            write(offset, data, flags);
+            return null;
+        });
+    }
+
+    @Override
+    public CompletionStage<Void> flushAsync(int flags) {
+        return io.submit(() -> {
+            flush(flags);
+            return null;
+        });
+    }
+
+    @Override
+    public CompletionStage<Void> trimAsync(long offset, long length, int flags) {
+        return io.submit(() -> {
+            trim(offset, length, flags);
+            return null;
+        });
+    }
+
+    @Override
+    public CompletionStage<Void> zeroAsync(long offset, long length, int flags) {
+        return io.submit(() -> {
+            zero(offset, length, flags);
+            return null;
+        });
+    }
+
+    @Override
+    public CompletionStage<Void> cacheAsync(long offset, long length, int flags) {
+        return io.submit(() -> {
+            cache(offset, length, flags);
+            return null;
+        });
+    }
+
+    @Override
     public void close() {
+        io.close();
         file.close();
     }
 

@@ -49,11 +49,27 @@ public final class PosixFile implements AutoCloseable {
             ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
     private static final MethodHandle FADVISE = handle("posix_fadvise64", FunctionDescriptor.of(ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    private static final MethodHandle PREADV2 = handle("preadv64v2", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_INT));
+    /** preadv2 flag: fail with EAGAIN instead of waiting for the disk (data not in the page cache). */
+    static final int RWF_NOWAIT = 0x08;
+    /** Bytes of the per-thread scratch: the errno capture state, then one struct iovec at offset 16. */
+    private static final long SCRATCH_BYTES = 32;
+    private static final long IOVEC_AT = 16;
     private static final MethodHandle IOCTL = handle("ioctl", FunctionDescriptor.of(ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS), Linker.Option.firstVariadicArg(2));
 
     private final String path;
     private final int fd;
+    /**
+     * Native scratch per calling thread (errno state, one iovec), so a call allocates nothing: the event loops and
+     * the backend's I/O threads live long; a short-lived thread's scratch goes with it (automatic arena).
+     */
+    private final ThreadLocal<MemorySegment> scratch =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(SCRATCH_BYTES, 8));
+    /** Cleared when the kernel or file system refuses RWF_NOWAIT (EOPNOTSUPP), so it is not tried again. */
+    private volatile boolean noWaitReads = true;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     /** Calls share it; close takes it alone. */
     private final java.util.concurrent.locks.ReentrantReadWriteLock use =
@@ -89,8 +105,7 @@ public final class PosixFile implements AutoCloseable {
     public void readFully(long offset, ByteBuf into, int length) throws Errno {
         int start = into.writerIndex();
         into.ensureWritable(length);
-        ByteBuffer target = into.nioBuffer(start, length);
-        MemorySegment memory = MemorySegment.ofBuffer(target);
+        MemorySegment memory = memoryOf(into, start, length);
         long done = 0;
         while (done < length) {
             long n = call(PREAD_OP, memory.asSlice(done), length - done, offset + done, 0);
@@ -103,17 +118,67 @@ public final class PosixFile implements AutoCloseable {
         into.writerIndex(start + length);
     }
 
+    /**
+     * Reads {@code length} bytes at {@code offset} into {@code into} only if the page cache holds them all
+     * ({@code preadv2(RWF_NOWAIT)}): returns false, with {@code into} unchanged, when the read would wait for the
+     * disk (EAGAIN), came back short, or the system cannot say; the caller then reads on a thread that may block.
+     */
+    public boolean readCached(long offset, ByteBuf into, int length) throws Errno {
+        if (!noWaitReads || !into.hasMemoryAddress()) {
+            return false;
+        }
+        int start = into.writerIndex();
+        into.ensureWritable(length);
+        MemorySegment iovec = scratch.get().asSlice(IOVEC_AT, 16);
+        iovec.set(ValueLayout.JAVA_LONG, 0, into.memoryAddress() + start);
+        iovec.set(ValueLayout.JAVA_LONG, 8, length);
+        long n;
+        try {
+            n = call(PREADV2_OP, iovec, 1, offset, RWF_NOWAIT);
+        } catch (Errno e) {
+            if (e.errno() == Errno.EAGAIN) {
+                return false;
+            }
+            if (e.unsupported() || e.errno() == Errno.EINVAL) {
+                noWaitReads = false;
+                return false;
+            }
+            throw e;
+        }
+        if (n < length) {
+            return false; // part cached, or EOF inside: the blocking path zero-fills and finishes it
+        }
+        into.writerIndex(start + length);
+        return true;
+    }
+
+    /** The memory of {@code length} bytes of {@code buf} from {@code index}, by address when it has one. */
+    private static MemorySegment memoryOf(ByteBuf buf, int index, int length) {
+        if (buf.hasMemoryAddress()) {
+            return MemorySegment.ofAddress(buf.memoryAddress() + index).reinterpret(length);
+        }
+        return MemorySegment.ofBuffer(buf.nioBuffer(index, length));
+    }
+
     /** Writes every readable byte of {@code from} at {@code offset}, without moving its reader index. */
     public void writeFully(long offset, ByteBuf from) throws Errno {
+        if (from.hasMemoryAddress()) {
+            writeAll(memoryOf(from, from.readerIndex(), from.readableBytes()), offset);
+            return;
+        }
         long at = offset;
         for (ByteBuffer part : from.nioBuffers()) {
             MemorySegment memory = part.isDirect() ? MemorySegment.ofBuffer(part) : copyToNative(part);
-            long done = 0;
-            long length = memory.byteSize();
-            while (done < length) {
-                done += call(PWRITE_OP, memory.asSlice(done), length - done, at + done, 0);
-            }
-            at += length;
+            writeAll(memory, at);
+            at += memory.byteSize();
+        }
+    }
+
+    private void writeAll(MemorySegment memory, long offset) throws Errno {
+        long done = 0;
+        long length = memory.byteSize();
+        while (done < length) {
+            done += call(PWRITE_OP, memory.asSlice(done), length - done, offset + done, 0);
         }
     }
 
@@ -178,15 +243,16 @@ public final class PosixFile implements AutoCloseable {
     private static final int LSEEK_OP = 4;
     private static final int FADVISE_OP = 5;
     private static final int IOCTL_OP = 6;
+    private static final int PREADV2_OP = 7;
 
     /** One call with errno captured, retried on EINTR. Returns the call's non-negative result. */
     private long call(int op, MemorySegment memory, long length, long offset, int mode) throws Errno {
         use.readLock().lock();
-        try (Arena arena = Arena.ofConfined()) {
+        try {
             if (closed.get()) {
                 throw new Errno(Errno.EBADF, NAMES[op] + " after close of " + path);
             }
-            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment state = scratch.get();
             while (true) {
                 long r = switch (op) {
                     case PREAD_OP -> (long) PREAD.invokeExact(state, fd, memory, length, offset);
@@ -197,6 +263,8 @@ public final class PosixFile implements AutoCloseable {
                     // posix_fadvise returns the error number instead of setting errno
                     case FADVISE_OP -> -(int) FADVISE.invokeExact(state, fd, offset, length, mode);
                     case IOCTL_OP -> (int) IOCTL.invokeExact(state, fd, offset, memory);
+                    // memory is one struct iovec, length the iovec count, mode the RWF_ flags
+                    case PREADV2_OP -> (long) PREADV2.invokeExact(state, fd, memory, (int) length, offset, mode);
                     default -> throw new IllegalArgumentException("op " + op);
                 };
                 if (r >= 0) {
@@ -217,7 +285,7 @@ public final class PosixFile implements AutoCloseable {
     }
 
     private static final String[] NAMES = {"pread", "pwrite", "fdatasync", "fallocate", "lseek", "posix_fadvise",
-        "ioctl"};
+        "ioctl", "preadv2"};
 
     private static MemorySegment copyToNative(ByteBuffer heap) {
         MemorySegment memory = Arena.ofAuto().allocate(heap.remaining());

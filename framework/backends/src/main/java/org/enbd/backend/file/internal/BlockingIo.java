@@ -1,0 +1,65 @@
+package org.enbd.backend.file.internal;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.enbd.api.NbdException;
+
+/**
+ * The threads a file export's system calls may block on: a bounded pool of platform threads, started on demand
+ * and retired after a few idle seconds, shut down with the export.
+ *
+ * <p>Why platform threads and not a virtual thread per call: each call is one FFM downcall that pins its carrier
+ * anyway, so a virtual thread buys no concurrency over a platform worker, while it costs a VirtualThread, its
+ * continuation and a ForkJoinTask per request plus the carriers' park/unpark (35 % of the server's Java samples
+ * at QD32 in the profile before this change). A pool worker reuses its thread and its native scratch
+ * ({@link PosixFile}'s per-thread errno state and iovec). The bound (16, as nbdkit's default thread count) keeps
+ * a burst of writes from starting unbounded threads; the dispatcher's maxInFlight bounds the queue.
+ */
+final class BlockingIo implements AutoCloseable {
+    static final int THREADS = 16;
+    private final ExecutorService pool;
+
+    BlockingIo(String name) {
+        AtomicInteger n = new AtomicInteger();
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(THREADS, THREADS, 5, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), task -> {
+                    Thread t = new Thread(task, "enbd-file-io-" + n.incrementAndGet() + " " + name);
+                    t.setDaemon(true);
+                    return t;
+                });
+        executor.allowCoreThreadTimeOut(true);
+        this.pool = executor;
+    }
+
+    /** A call that may block, as a stage that fails with its NbdException. */
+    <T> CompletableFuture<T> submit(BlockingCall<T> call) {
+        CompletableFuture<T> done = new CompletableFuture<>();
+        try {
+            pool.execute(() -> {
+                try {
+                    done.complete(call.run());
+                } catch (Throwable t) {
+                    done.completeExceptionally(t);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            done.completeExceptionally(new NbdException(org.enbd.api.NbdError.EIO, "file export was closed"));
+        }
+        return done;
+    }
+
+    /** Stops the threads once the calls queued have run. */
+    @Override
+    public void close() {
+        pool.shutdown();
+    }
+
+    @FunctionalInterface
+    interface BlockingCall<T> {
+        T run() throws NbdException;
+    }
+}
