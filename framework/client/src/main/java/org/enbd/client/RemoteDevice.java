@@ -7,11 +7,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.CompletionException;
 import org.enbd.api.NbdError;
 import org.enbd.api.NbdException;
 import org.enbd.api.control.Status;
 import org.enbd.api.control.StatusBoard;
+import org.enbd.api.layer.AsyncLayer;
 import org.enbd.api.layer.BlockSizes;
 import org.enbd.api.layer.Capabilities;
 import org.enbd.api.layer.ExtentSink;
@@ -26,26 +27,29 @@ import org.enbd.protocol.TransmissionFlags;
 
 /**
  * A remote NBD export as a {@link Layer}: ENBD's client device. Requests are pipelined over several connections
- * and survive their failures (see the package documentation). The blocking {@link Layer} methods suit worker
- * threads (the local endpoint's server, the kernel relay); the {@code *Async} methods suit callers that keep many
- * requests outstanding themselves. Both wait only when {@link ClientOptions#queueLimit()} requests are already
- * outstanding. Never call either on a Netty event loop.
+ * and survive their failures (see the package documentation).
  *
- * <p>Buffers: {@link #read} returns a buffer the caller owns (often the bytes as they came off the wire, not a
- * copy). {@link #write} borrows {@code data} for the call and sends it without copying; if the write must be kept
- * for a replay after a server restart, its bytes are copied once when the server acknowledges it.
- * {@link #writeAsync} takes over the caller's reference instead, and keeps it without any copy.
+ * <p>Two forms. The blocking {@link Layer} methods suit worker threads (the kernel relay); a caller beyond
+ * {@link ClientOptions#queueLimit()} outstanding requests waits there for room. Never call them on an event loop.
+ * The {@link AsyncLayer} methods never wait, so ENBD-J's server calls them on its event loops (the local
+ * endpoint): when {@code queueLimit} requests are already outstanding, an asynchronous request is queued anyway
+ * rather than parking the loop or failing, as the server's own per-connection in-flight limit already bounds
+ * what each local connection can add. Their futures complete on the engine's event loops.
+ *
+ * <p>Buffers: reads return a buffer the caller owns (often the bytes as they came off the wire, not a copy).
+ * {@link #write} borrows {@code data} for the call and sends it without copying; if the write must be kept for a
+ * replay after a server restart, its bytes are copied once, into a pooled buffer, when the server acknowledges
+ * it. {@link #writeAsync} borrows {@code data} until its future completes and keeps a retained slice of it for
+ * the replay log, with no copy at all.
  */
-public final class RemoteDevice implements Layer {
+public final class RemoteDevice implements AsyncLayer {
     private final Engine engine;
     private final ClientOptions options;
-    private final Semaphore room;
     private final Capabilities capabilities;
 
     private RemoteDevice(Engine engine, ClientOptions options) {
         this.engine = engine;
         this.options = options;
-        this.room = new Semaphore(options.queueLimit());
         this.capabilities = derive(engine, options);
     }
 
@@ -123,54 +127,52 @@ public final class RemoteDevice implements Layer {
         return engine.status();
     }
 
+    /**
+     * Tells {@code listener} the device's status now and on every change after (connections lost or back,
+     * counters), on whichever thread made the change; it must not block. One listener: a second replaces it.
+     */
+    public void onStatus(java.util.function.Consumer<Status> listener) {
+        engine.onStatus(listener);
+    }
+
     @Override
     public ByteBuf read(long offset, int length, int flags, ByteBufAllocator alloc) throws NbdException {
-        return await(readAsync(offset, length, flags, alloc));
+        return await(read(offset, length, flags, alloc, true));
     }
 
     @Override
     public void write(long offset, ByteBuf data, int flags) throws NbdException {
-        int length = data.readableBytes();
-        int max = capabilities.blockSizes().maximum();
-        List<CompletableFuture<?>> parts = new ArrayList<>();
-        for (int done = 0; done < length || length == 0; done += max) {
-            int n = Math.min(max, length - done);
-            parts.add(submit(Command.WRITE, offset + done, n, flags, data.retainedSlice(data.readerIndex() + done, n),
-                    false, null));
-            if (length == 0) {
-                break;
-            }
-        }
-        awaitAll(parts);
+        // borrowed for the call only: the engine gets slices and copies what the replay log must keep
+        await(write(offset, data, flags, false, true));
     }
 
     @Override
     public void flush(int flags) throws NbdException {
         if (capabilities.flush()) {
-            await(flushAsync());
+            await(submit(Command.FLUSH, 0, 0, 0, null, false, null, true));
         }
     }
 
     @Override
     public void trim(long offset, long length, int flags) throws NbdException {
         if (capabilities.trim()) {
-            await(trimAsync(offset, length, flags));
+            await(submit(Command.TRIM, offset, length, flags, null, false, null, true));
         }
     }
 
     @Override
     public void zero(long offset, long length, int flags) throws NbdException {
         if (capabilities.zero() == Support.NATIVE) {
-            await(zeroAsync(offset, length, flags));
+            await(submit(Command.WRITE_ZEROES, offset, length, flags, null, false, null, true));
         } else {
-            Layer.super.zero(offset, length, flags);
+            AsyncLayer.super.zero(offset, length, flags);
         }
     }
 
     @Override
     public void cache(long offset, long length, int flags) throws NbdException {
         if (capabilities.cache() == Support.NATIVE) {
-            await(submit(Command.CACHE, offset, length, flags, null, false, null));
+            await(submit(Command.CACHE, offset, length, flags, null, false, null, true));
         }
     }
 
@@ -187,7 +189,7 @@ public final class RemoteDevice implements Layer {
             long ask = Math.min(end - at, 0xffffffffL & -granule);
             @SuppressWarnings("unchecked")
             List<ReplyChunk.Extent> extents = (List<ReplyChunk.Extent>) await(submit(Command.BLOCK_STATUS, at, ask,
-                    flags & RequestFlags.REQ_ONE, null, false, null));
+                    flags & RequestFlags.REQ_ONE, null, false, null, true));
             if (extents.isEmpty()) {
                 throw new NbdException(NbdError.EIO, "block status at " + at + " on " + options.uri()
                         + " returned no extent");
@@ -202,15 +204,84 @@ public final class RemoteDevice implements Layer {
         }
     }
 
-    /** Reads asynchronously; the buffer completing the future belongs to the caller. */
+    // ---- AsyncLayer: never waits, so it may be called on an event loop ----
+
+    /** Reads without waiting; the buffer completing the future belongs to the caller. */
+    @Override
     public CompletableFuture<ByteBuf> readAsync(long offset, int length, int flags, ByteBufAllocator alloc) {
+        return read(offset, length, flags, alloc, false);
+    }
+
+    /**
+     * Writes without waiting. {@code data} is borrowed until the future completes; what the replay log must keep
+     * after that is a retained slice of it, never a copy, so the caller must not change its bytes afterwards
+     * (release it, as a decoded request is).
+     */
+    @Override
+    public CompletableFuture<Void> writeAsync(long offset, ByteBuf data, int flags) {
+        return write(offset, data, flags, true, false);
+    }
+
+    /** Completes once every write acknowledged before the call is durable on the server, across reconnects. */
+    @Override
+    public CompletableFuture<Void> flushAsync(int flags) {
+        return capabilities.flush() ? done(submit(Command.FLUSH, 0, 0, 0, null, false, null, false)) : nothing();
+    }
+
+    /** {@link #flushAsync(int)} with no flags. */
+    public CompletableFuture<Void> flushAsync() {
+        return flushAsync(0);
+    }
+
+    @Override
+    public CompletableFuture<Void> trimAsync(long offset, long length, int flags) {
+        return capabilities.trim() ? done(submit(Command.TRIM, offset, length, flags, null, false, null, false))
+                : nothing();
+    }
+
+    /** WRITE_ZEROES, or, when the server lacks it, writes of zeroes (as the blocking {@link #zero} does). */
+    @Override
+    public CompletableFuture<Void> zeroAsync(long offset, long length, int flags) {
+        if (capabilities.zero() == Support.NATIVE) {
+            return done(submit(Command.WRITE_ZEROES, offset, length, flags, null, false, null, false));
+        }
+        if (!capabilities.writable()) {
+            return CompletableFuture.failedFuture(new NbdException(NbdError.EPERM, "read-only export"));
+        }
+        if (RequestFlags.has(flags, RequestFlags.FAST_ZERO)) {
+            return CompletableFuture.failedFuture(new NbdException(NbdError.ENOTSUP, "no fast zero on "
+                    + options.uri()));
+        }
+        int chunk = Math.min(capabilities.blockSizes().maximum(), 1 << 20);
+        int wf = flags & ~(RequestFlags.NO_HOLE | RequestFlags.FAST_ZERO);
+        Parts parts = new Parts((int) ((length + chunk - 1) / chunk));
+        for (long done = 0; done < length; done += chunk) {
+            int n = (int) Math.min(chunk, length - done);
+            // the engine takes over this buffer of zeroes (and keeps it for replay without a copy)
+            parts.add(submit(Command.WRITE, offset + done, n, wf, ByteBufAllocator.DEFAULT.directBuffer(n, n)
+                    .writeZero(n), true, null, false));
+        }
+        return parts;
+    }
+
+    @Override
+    public CompletableFuture<Void> cacheAsync(long offset, long length, int flags) {
+        return capabilities.cache() == Support.NATIVE
+                ? done(submit(Command.CACHE, offset, length, flags, null, false, null, false)) : nothing();
+    }
+
+    // ---- shared by both forms ----
+
+    private CompletableFuture<ByteBuf> read(long offset, int length, int flags, ByteBufAllocator alloc,
+                                            boolean mayWait) {
         int max = capabilities.blockSizes().maximum();
         if (length <= max) {
-            return submit(Command.READ, offset, length, flags, null, false, alloc).thenApply(ByteBuf.class::cast);
+            return cast(submit(Command.READ, offset, length, flags, null, false, alloc, mayWait));
         }
         List<CompletableFuture<Object>> parts = new ArrayList<>();
         for (int done = 0; done < length; done += max) {
-            parts.add(submit(Command.READ, offset + done, Math.min(max, length - done), flags, null, false, alloc));
+            parts.add(submit(Command.READ, offset + done, Math.min(max, length - done), flags, null, false, alloc,
+                    mayWait));
         }
         return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).handle((v, err) -> {
             CompositeByteBuf out = alloc.compositeBuffer(parts.size());
@@ -221,57 +292,57 @@ public final class RemoteDevice implements Layer {
             }
             if (err != null) {
                 out.release();
-                throw err instanceof RuntimeException r ? r : new java.util.concurrent.CompletionException(err);
+                throw err instanceof RuntimeException r ? r : new CompletionException(err);
             }
             return out;
         });
     }
 
-    /** Writes asynchronously; takes over the caller's reference to {@code data} (no copy, even for replay). */
-    public CompletableFuture<Void> writeAsync(long offset, ByteBuf data, int flags) {
-        if (data.readableBytes() > capabilities.blockSizes().maximum()) {
-            CompletableFuture<Void> f = new CompletableFuture<>();
-            try {
-                write(offset, data, flags);
-                f.complete(null);
-            } catch (NbdException e) {
-                f.completeExceptionally(e);
-            } finally {
-                data.release();
-            }
-            return f;
+    /**
+     * Splits {@code data} to the payload limit; each part is a retained slice the engine takes over. With
+     * {@code keep} the engine keeps those slices for replay; without, it copies what it must keep.
+     */
+    private CompletableFuture<Void> write(long offset, ByteBuf data, int flags, boolean keep, boolean mayWait) {
+        int length = data.readableBytes();
+        int max = capabilities.blockSizes().maximum();
+        int from = data.readerIndex();
+        if (length <= max) {
+            return done(submit(Command.WRITE, offset, length, flags, data.retainedSlice(from, length), keep, null,
+                    mayWait));
         }
-        return submit(Command.WRITE, offset, data.readableBytes(), flags, data, true, null).thenApply(o -> null);
-    }
-
-    /** Completes once every write acknowledged before the call is durable on the server, across reconnects. */
-    public CompletableFuture<Void> flushAsync() {
-        return submit(Command.FLUSH, 0, 0, 0, null, false, null).thenApply(o -> null);
-    }
-
-    public CompletableFuture<Void> trimAsync(long offset, long length, int flags) {
-        return submit(Command.TRIM, offset, length, flags, null, false, null).thenApply(o -> null);
-    }
-
-    public CompletableFuture<Void> zeroAsync(long offset, long length, int flags) {
-        return submit(Command.WRITE_ZEROES, offset, length, flags, null, false, null).thenApply(o -> null);
+        Parts parts = new Parts((length + max - 1) / max);
+        for (int done = 0; done < length; done += max) {
+            int n = Math.min(max, length - done);
+            parts.add(submit(Command.WRITE, offset + done, n, flags, data.retainedSlice(from + done, n), keep, null,
+                    mayWait));
+        }
+        return parts;
     }
 
     private CompletableFuture<Object> submit(Command command, long offset, long length, int flags, ByteBuf data,
-                                             boolean ownsData, ByteBufAllocator alloc) {
-        try {
-            room.acquire();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            if (data != null) {
-                data.release();
-            }
-            return CompletableFuture.failedFuture(new NbdException(NbdError.EIO, "interrupted"));
-        }
-        CompletableFuture<Object> f = engine.submit(command, offset, length, flags, data, ownsData,
-                alloc == null ? ByteBufAllocator.DEFAULT : alloc);
-        f.whenComplete((v, e) -> room.release());
-        return f;
+                                             boolean ownsData, ByteBufAllocator alloc, boolean mayWait) {
+        return engine.submit(command, offset, length, flags, data, ownsData,
+                alloc == null ? ByteBufAllocator.DEFAULT : alloc, mayWait);
+    }
+
+    /**
+     * The engine completes requests other than READ and BLOCK_STATUS with null: the same future serves as a
+     * {@code CompletableFuture<Void>}, with no stage added per request.
+     */
+    @SuppressWarnings("unchecked")
+    private static CompletableFuture<Void> done(CompletableFuture<Object> f) {
+        return (CompletableFuture<Void>) (CompletableFuture<?>) f;
+    }
+
+    /** What the server does not support is done at once (as the blocking methods do). */
+    private static CompletableFuture<Void> nothing() {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** A READ's future completes with its buffer: the same future, typed. */
+    @SuppressWarnings("unchecked")
+    private static CompletableFuture<ByteBuf> cast(CompletableFuture<Object> f) {
+        return (CompletableFuture<ByteBuf>) (CompletableFuture<?>) f;
     }
 
     private static <T> T await(CompletableFuture<T> f) throws NbdException {
@@ -286,26 +357,12 @@ public final class RemoteDevice implements Layer {
             });
             throw new NbdException(NbdError.EIO, "interrupted while waiting for the server");
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause() instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+            Throwable cause = e.getCause() instanceof CompletionException c && c.getCause() != null
                     ? c.getCause() : e.getCause();
             if (cause instanceof NbdException n) {
                 throw new NbdException(n.error(), n.getMessage(), n);
             }
             throw new NbdException(NbdError.EIO, String.valueOf(cause), cause);
-        }
-    }
-
-    private static void awaitAll(List<CompletableFuture<?>> parts) throws NbdException {
-        NbdException first = null;
-        for (CompletableFuture<?> p : parts) {
-            try {
-                await(p);
-            } catch (NbdException e) {
-                first = first == null ? e : first;
-            }
-        }
-        if (first != null) {
-            throw first;
         }
     }
 

@@ -7,7 +7,10 @@
  * Each connection carries up to {@code maxInFlight} requests at once; replies are matched to requests by cookie
  * and accepted in any order; a new request goes to the live connection with the fewest outstanding. WRITE data
  * goes to the socket as the caller's buffer (the header is a separate small buffer); READ data is returned as the
- * slice of the received bytes when the server sends it in one chunk.
+ * slice of the received bytes when the server sends it in one chunk. The device is an
+ * {@link org.enbd.api.layer.AsyncLayer}: served locally, each request runs on the server's event loop and is
+ * answered from the engine's, with no thread per request; acknowledged writes are kept for replay as retained
+ * slices of the request's buffer (asynchronous writes) or one copy into a pooled buffer (blocking writes).
  *
  * <h2>Resilience: one design</h2>
  * <ol>
@@ -22,7 +25,8 @@
  *     64 times), so a server that is slow on every connection still gets to answer instead of being retracted
  *     from forever.</li>
  * <li><b>Waiting, not failing.</b> While no connection is up, requests wait in a queue bounded by
- *     {@code queueLimit} (callers beyond it wait for room). Only after {@code deadTime} without any connection do
+ *     {@code queueLimit} (blocking callers beyond it wait for room;
+ *     asynchronous ones, on an event loop, are queued anyway and never wait). Only after {@code deadTime} without any connection do
  *     waiting requests fail with EIO (and new ones fail at once until a connection is back).</li>
  * <li><b>Stale writes never land after newer ones.</b> Every write-type request (WRITE, WRITE_ZEROES, TRIM) locks
  *     its range from submission until acknowledged; a later write overlapping it waits. Overlapping writes so

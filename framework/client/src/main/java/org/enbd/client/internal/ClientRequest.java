@@ -27,6 +27,11 @@ final class ClientRequest {
     final long submittedNanos;
 
     RangeLock lock;
+    /** Whether it holds one of the device's {@code queueLimit} permits (released when it completes). */
+    boolean holdsRoom;
+    /** Set when answered, read when the future is completed after the dispatcher's lock is released. */
+    Object result;
+    Throwable failure;
     int attempts;
     /** The replay log entry this request re-sends, or null. */
     ReplayLog.Entry replayOf;

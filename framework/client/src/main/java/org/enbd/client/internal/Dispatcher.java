@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import org.enbd.api.NbdError;
@@ -19,14 +20,14 @@ import org.enbd.client.internal.OverlapTable.RangeLock;
 import org.enbd.protocol.Command;
 import org.enbd.protocol.Reply;
 import org.enbd.protocol.Request;
-import org.enbd.api.layer.RequestFlags;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The client engine's scheduler: takes requests, spreads them over the live connections (least outstanding
  * first, many pipelined on each), matches replies by cookie in any order, and carries requests across connection
- * failures. See the package documentation for the resilience design; {@link Recovery} holds the failure paths.
+ * failures. See the package documentation for the resilience design; {@link Replies} handles what comes back and
+ * {@link Recovery} the failure paths.
  *
  * <p>One lock guards all state; it is held for map operations only. Work that leaves the engine (writing to a
  * channel, completing a caller's future) is collected while locked and run after unlocking, so no callback runs
@@ -34,8 +35,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Dispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
-    /** Zeroes and trims carry no data but still count: the log flushes by itself past this many entries. */
-    private static final int MAX_LOG_ENTRIES = 1 << 16;
 
     /** Hooks to the supervisor. */
     interface Listener {
@@ -60,10 +59,16 @@ final class Dispatcher {
     final List<Conn> live = new ArrayList<>();
     final List<Conn> retired = new ArrayList<>();
     final Recovery recovery;
+    final Replies replies;
     private final List<Runnable> deferred = new ArrayList<>();
+    /** Requests answered while locked, completed after unlocking (a list rather than a lambda per request). */
+    private final List<ClientRequest> completions = new ArrayList<>();
+    /** Room for requests of the device's callers: {@code queueLimit} permits (see {@link #submit}). */
+    private final Semaphore room;
     private final java.util.Map<Link, List<Request>> outgoing = new java.util.HashMap<>();
     private long seq;
-    private long ackSeq;
+    /** Numbers acknowledged writes in the replay log; a FLUSH covers those up to its cutoff. */
+    long ackSeq;
     private int connIds;
     private int roundRobin;
     int queuedFlushes;
@@ -76,22 +81,52 @@ final class Dispatcher {
     long acknowledged;
 
     Dispatcher(Settings settings, LongSupplier clock, Listener listener) {
+        this(settings, clock, listener, Integer.MAX_VALUE);
+    }
+
+    Dispatcher(Settings settings, LongSupplier clock, Listener listener, int queueLimit) {
+        this.room = new Semaphore(queueLimit);
         this.settings = settings;
         this.clock = clock;
         this.listener = listener;
         this.downSinceNanos = clock.getAsLong();
         this.recovery = new Recovery(this);
+        this.replies = new Replies(this);
     }
 
     // ---- requests in ----
 
+    /** {@link #submit(Command, long, long, int, ByteBuf, boolean, ByteBufAllocator, boolean)} without waiting. */
+    CompletableFuture<Object> submit(Command command, long offset, long length, int flags, ByteBuf data,
+                                     boolean ownsData, ByteBufAllocator alloc) {
+        return submit(command, offset, length, flags, data, ownsData, alloc, false);
+    }
+
     /**
      * Queues a request. WRITE {@code data} is one reference the engine takes over; with {@code ownsData} false the
      * bytes are copied if they must be kept after the reply (the replay log), else they are sent as they are.
+     *
+     * <p>Each request takes one of {@code queueLimit} permits while it is outstanding. With {@code mayWait} a
+     * caller finding none waits for one (worker threads); without, the request is queued anyway and never waits,
+     * so an event loop calling here is never parked: its own in-flight limit bounds what it can add.
      */
     CompletableFuture<Object> submit(Command command, long offset, long length, int flags, ByteBuf data,
-                                     boolean ownsData, ByteBufAllocator alloc) {
+                                     boolean ownsData, ByteBufAllocator alloc, boolean mayWait) {
         CompletableFuture<Object> future = new CompletableFuture<>();
+        boolean permit = room.tryAcquire();
+        if (!permit && mayWait) {
+            try {
+                room.acquire();
+                permit = true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                if (data != null) {
+                    data.release();
+                }
+                future.completeExceptionally(new NbdException(NbdError.EIO, "interrupted while waiting for room"));
+                return future;
+            }
+        }
         lock.lock();
         try {
             String refusal = fatal != null ? fatal : closed ? "device closed" : dead
@@ -100,10 +135,13 @@ final class Dispatcher {
                 if (data != null) {
                     data.release();
                 }
+                if (permit) {
+                    room.release();
+                }
                 future.completeExceptionally(new NbdException(NbdError.EIO, refusal));
                 return future;
             }
-            enqueue(command, offset, length, flags, data, ownsData, alloc, future);
+            enqueue(command, offset, length, flags, data, ownsData, alloc, future).holdsRoom = permit;
             dispatch();
         } finally {
             unlock();
@@ -133,12 +171,14 @@ final class Dispatcher {
 
     void unlock() {
         outgoing.clear();
-        if (deferred.isEmpty()) {
+        if (deferred.isEmpty() && completions.isEmpty()) {
             lock.unlock();
             return;
         }
-        Runnable[] todo = deferred.toArray(Runnable[]::new);
+        Runnable[] todo = deferred.isEmpty() ? NO_ACTIONS : deferred.toArray(Runnable[]::new);
+        ClientRequest[] done = completions.isEmpty() ? NO_REQUESTS : completions.toArray(NO_REQUESTS);
         deferred.clear();
+        completions.clear();
         lock.unlock();
         for (Runnable r : todo) {
             try {
@@ -146,6 +186,27 @@ final class Dispatcher {
             } catch (RuntimeException e) {
                 LOG.warn("engine callback failed", e);
             }
+        }
+        for (ClientRequest r : done) {
+            complete(r);
+        }
+    }
+
+    private static final Runnable[] NO_ACTIONS = {};
+    private static final ClientRequest[] NO_REQUESTS = {};
+
+    /** Completes the caller's future (unlocked: the caller's stages may run here and submit again). */
+    private static void complete(ClientRequest r) {
+        Object result = r.result;
+        Throwable failure = r.failure;
+        r.result = null;
+        try {
+            boolean taken = failure == null ? r.future.complete(result) : r.future.completeExceptionally(failure);
+            if (!taken && result instanceof ByteBuf b) {
+                b.release();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("engine callback failed", e);
         }
     }
 
@@ -264,116 +325,7 @@ final class Dispatcher {
 
     /** A reply message arrived on {@code c} (called on its event loop; takes over the message's reference). */
     void onReply(Conn c, Reply reply) {
-        lock.lock();
-        try {
-            Attempt a = c.wire.get(reply.cookie());
-            if (a == null) {
-                reply.release();
-                recovery.violation(c, "reply with unknown cookie " + Long.toHexString(reply.cookie()));
-                return;
-            }
-            c.lastProgressNanos = clock.getAsLong();
-            if (a.assembly == null) {
-                a.assembly = new ReplyAssembly(a.command, a.offset, a.length, c.session.allocationContext(),
-                        a.request != null ? a.request.alloc : ByteBufAllocator.DEFAULT);
-            }
-            boolean done;
-            try {
-                done = a.assembly.accept(reply);
-            } catch (ReplyAssembly.Violation v) {
-                recovery.violation(c, v.getMessage());
-                return;
-            }
-            if (!done) {
-                return;
-            }
-            c.wire.remove(a.cookie);
-            ClientRequest r = a.request;
-            if (r == null) {
-                a.assembly.discard();
-                locks.release(a.ghost);
-                recovery.ghostResolved(c);
-            } else {
-                c.active--;
-                answered(r, a, c);
-            }
-            dispatch();
-        } finally {
-            unlock();
-        }
-    }
-
-    private void answered(ClientRequest r, Attempt a, Conn c) {
-        int error = a.assembly.error();
-        if (error == NbdError.ESHUTDOWN.value()) {
-            a.assembly.discard();
-            requeue(r);
-            recovery.retire(c, "server is shutting down (ESHUTDOWN)");
-            return;
-        }
-        if (r.command == Command.FLUSH) {
-            flushPartDone(r, error, a.assembly.message());
-            return;
-        }
-        if (error != 0) {
-            a.assembly.discard();
-            if (r.replayOf != null) {
-                LOG.warn("{}: replay of {} failed on {}: error {} {}", settings.target, r, c, error, a.assembly.message());
-                r.replayOf.replayLock = null;
-                log.forget(r.replayOf);
-            }
-            finish(r, null, new NbdException(NbdError.fromValue(error), describe(r) + " failed on "
-                    + settings.target + (a.assembly.message().isEmpty() ? "" : ": " + a.assembly.message())));
-            return;
-        }
-        Object result = a.assembly.result();
-        if (r.writeKind()) {
-            acked(r, c);
-        }
-        finish(r, result, null);
-    }
-
-    private void acked(ClientRequest r, Conn c) {
-        acknowledged++;
-        ReplayLog.Entry replayed = r.replayOf;
-        if (replayed != null) {
-            replayed.ackedOn = c;
-            locks.release(replayed.replayLock);
-            replayed.replayLock = null;
-            return;
-        }
-        if (!logging() || (RequestFlags.has(r.flags, RequestFlags.FUA) && c.session.fua())) {
-            return;
-        }
-        ByteBuf kept = null;
-        if (r.command == Command.WRITE) {
-            kept = r.ownsData ? r.data : r.data.copy();
-            if (r.ownsData) {
-                r.data = null;
-            }
-        }
-        log.add(new ReplayLog.Entry(r.seq, ++ackSeq, r.command, r.offset, r.length, r.flags & ~RequestFlags.FUA,
-                kept, c));
-        if (log.bytes() > settings.replayLimit || log.size() > MAX_LOG_ENTRIES) {
-            queueAutoFlush();
-        }
-    }
-
-    private void flushPartDone(ClientRequest r, int error, String message) {
-        if (r.flushPartsPending <= 0) {
-            return;
-        }
-        if (error != 0) {
-            r.flushPartsPending = 0;
-            recovery.abandonParts(r);
-            finish(r, null, new NbdException(NbdError.fromValue(error), "FLUSH failed on " + settings.target
-                    + (message.isEmpty() ? "" : ": " + message)));
-            return;
-        }
-        if (--r.flushPartsPending == 0) {
-            log.flushed(r.flushCutoff, first.multiConn() ? null : r.flushTargets);
-            finish(r, null, null);
-        }
+        replies.onReply(c, reply);
     }
 
     /** Completes a request: releases its range and data, and completes the caller's future after unlocking. */
@@ -383,19 +335,19 @@ final class Dispatcher {
             r.data.release();
             r.data = null;
         }
+        if (r.holdsRoom) {
+            r.holdsRoom = false;
+            room.release();
+        }
         if (r.future == null) {
             if (r.command == Command.FLUSH) {
                 autoFlushQueued = false;
             }
             return;
         }
-        CompletableFuture<Object> f = r.future;
-        defer(() -> {
-            boolean taken = failure == null ? f.complete(result) : f.completeExceptionally(failure);
-            if (!taken && result instanceof ByteBuf b) {
-                b.release();
-            }
-        });
+        r.result = result;
+        r.failure = failure;
+        completions.add(r);
     }
 
     /** Puts a request back in the queue, in its original order, for another connection. */

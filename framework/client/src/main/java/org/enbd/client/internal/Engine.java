@@ -36,7 +36,7 @@ public final class Engine {
         Supervisor supervisor = new Supervisor(options, transports, loops, board, statusId);
         Dispatcher dispatcher = new Dispatcher(new Dispatcher.Settings(options.uri().toString(),
                 options.stallTimeout().toNanos(), options.deadTime().toNanos(), options.maxInFlight(),
-                options.replayLimit()), System::nanoTime, supervisor);
+                options.replayLimit()), System::nanoTime, supervisor, options.queueLimit());
         supervisor.bind(dispatcher);
         if (board != null) {
             board.report(Status.of(statusId, "client", Status.State.STARTING, "connecting to " + options.uri()));
@@ -73,10 +73,13 @@ public final class Engine {
         }
     }
 
-    /** See {@link Dispatcher#submit}. */
+    /**
+     * See {@link Dispatcher#submit(Command, long, long, int, ByteBuf, boolean, ByteBufAllocator, boolean)}:
+     * with {@code mayWait} a caller beyond {@code queueLimit} outstanding requests waits for room; without, never.
+     */
     public CompletableFuture<Object> submit(Command command, long offset, long length, int flags, ByteBuf data,
-                                            boolean ownsData, ByteBufAllocator alloc) {
-        return dispatcher.submit(command, offset, length, flags, data, ownsData, alloc);
+                                            boolean ownsData, ByteBufAllocator alloc, boolean mayWait) {
+        return dispatcher.submit(command, offset, length, flags, data, ownsData, alloc, mayWait);
     }
 
     public long size() {
@@ -110,6 +113,11 @@ public final class Engine {
 
     public Status status() {
         return supervisor.status();
+    }
+
+    /** See {@code RemoteDevice.onStatus}. */
+    public void onStatus(java.util.function.Consumer<Status> listener) {
+        supervisor.onStatus(listener);
     }
 
     /** Fails what waits, closes every connection (soft disconnect), stops reconnecting. */

@@ -13,6 +13,9 @@ interface Link {
     /** Hard close with RST, so bytes still queued in the local socket die with it. */
     void abort();
 
+    /** The connection's buffer allocator (pooled): for the copies the replay log keeps. */
+    io.netty.buffer.ByteBufAllocator alloc();
+
     /** For logs: the peer and connection number. */
     String describe();
 }

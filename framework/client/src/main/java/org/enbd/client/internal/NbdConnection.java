@@ -102,6 +102,11 @@ final class NbdConnection extends SimpleChannelInboundHandler<Reply> implements 
     }
 
     @Override
+    public io.netty.buffer.ByteBufAllocator alloc() {
+        return channel.alloc();
+    }
+
+    @Override
     public String describe() {
         return name;
     }

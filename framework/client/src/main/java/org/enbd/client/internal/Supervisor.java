@@ -47,6 +47,8 @@ final class Supervisor implements Dispatcher.Listener {
     private long reconnects;
     private String lastFailure = "";
     private ScheduledFuture<?> ticker;
+    /** Told each new status after the board (the local endpoint follows its device's state). */
+    private volatile java.util.function.Consumer<Status> statusListener;
 
     Supervisor(ClientOptions options, TransportResolver transports, EventLoops loops, StatusBoard board,
                String statusId) {
@@ -193,10 +195,23 @@ final class Supervisor implements Dispatcher.Listener {
 
     @Override
     public void changed() {
-        if (board == null) {
+        java.util.function.Consumer<Status> l = statusListener;
+        if (board == null && l == null) {
             return;
         }
-        board.report(status());
+        Status s = status();
+        if (board != null) {
+            board.report(s);
+        }
+        if (l != null) {
+            l.accept(s);
+        }
+    }
+
+    /** Sets who is told every status change (one listener), and tells it the status now. */
+    void onStatus(java.util.function.Consumer<Status> listener) {
+        statusListener = listener;
+        listener.accept(status());
     }
 
     Status status() {

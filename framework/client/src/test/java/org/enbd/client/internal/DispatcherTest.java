@@ -161,4 +161,32 @@ class DispatcherTest {
         assertTrue(flush.isDone());
         assertEquals(0, f.d.log.size());
     }
+
+    @Test
+    void pastTheQueueLimitCallersThatMayNotWaitAreQueuedAndOthersWaitForRoom() throws Exception {
+        EngineFixture g = new EngineFixture(8, 1);
+        try {
+            Conn c = g.connect(true);
+            FakeLink link = g.link(c);
+            CompletableFuture<Object> first = g.read(0, 4);
+            CompletableFuture<Object> second = g.read(4096, 4);
+            assertEquals(2, link.count(), "no room left, yet the caller that may not wait was queued and sent");
+            CompletableFuture<CompletableFuture<Object>> waiter = CompletableFuture.supplyAsync(() -> g.d.submit(
+                    Command.READ, 8192, 4, 0, null, false, io.netty.buffer.ByteBufAllocator.DEFAULT, true));
+            Thread.sleep(200);
+            assertFalse(waiter.isDone(), "a caller that may wait waits for room");
+            g.ok(c, link.get(1));
+            ((ByteBuf) second.get()).release();
+            Thread.sleep(100);
+            assertFalse(waiter.isDone(), "the second request held no permit: answering it frees none");
+            g.ok(c, link.get(0));
+            ((ByteBuf) first.get()).release();
+            CompletableFuture<Object> third = waiter.get(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(3, link.count());
+            g.ok(c, link.get(2));
+            ((ByteBuf) third.get()).release();
+        } finally {
+            g.releaseAll();
+        }
+    }
 }

@@ -22,8 +22,12 @@ final class EngineFixture implements Dispatcher.Listener {
     int lost;
 
     EngineFixture(int maxInFlight) {
+        this(maxInFlight, Integer.MAX_VALUE);
+    }
+
+    EngineFixture(int maxInFlight, int queueLimit) {
         d = new Dispatcher(new Dispatcher.Settings("nbd://test/", 100 * MS, 1_000 * MS, maxInFlight, 1 << 20),
-                clock::get, this);
+                clock::get, this, queueLimit);
     }
 
     static Session session(boolean multiConn) {

@@ -31,8 +31,21 @@ final class FakeLink implements Link {
     }
 
     @Override
+    public io.netty.buffer.ByteBufAllocator alloc() {
+        return io.netty.buffer.ByteBufAllocator.DEFAULT;
+    }
+
+    @Override
     public String describe() {
         return name;
+    }
+
+    synchronized int count() {
+        return sent.size();
+    }
+
+    synchronized Request get(int i) {
+        return sent.get(i);
     }
 
     synchronized Request last() {

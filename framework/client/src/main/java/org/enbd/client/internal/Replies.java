@@ -1,0 +1,148 @@
+package org.enbd.client.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import org.enbd.api.NbdError;
+import org.enbd.api.NbdException;
+import org.enbd.api.layer.RequestFlags;
+import org.enbd.client.internal.Conn.Attempt;
+import org.enbd.protocol.Command;
+import org.enbd.protocol.Reply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What comes back from the server: matches each reply to its attempt by cookie, assembles structured replies,
+ * completes the request (or resolves a ghost), keeps acknowledged writes in the replay log and counts FLUSH parts.
+ * Runs under the {@link Dispatcher}'s lock, on the connection's event loop.
+ */
+final class Replies {
+    private static final Logger LOG = LoggerFactory.getLogger(Replies.class);
+    /** Zeroes and trims carry no data but still count: the log flushes by itself past this many entries. */
+    private static final int MAX_LOG_ENTRIES = 1 << 16;
+
+    private final Dispatcher d;
+
+    Replies(Dispatcher d) {
+        this.d = d;
+    }
+
+    /** A reply message arrived on {@code c} (called on its event loop; takes over the message's reference). */
+    void onReply(Conn c, Reply reply) {
+        d.lock.lock();
+        try {
+            Attempt a = c.wire.get(reply.cookie());
+            if (a == null) {
+                reply.release();
+                d.recovery.violation(c, "reply with unknown cookie " + Long.toHexString(reply.cookie()));
+                return;
+            }
+            c.lastProgressNanos = d.clock.getAsLong();
+            if (a.assembly == null) {
+                a.assembly = new ReplyAssembly(a.command, a.offset, a.length, c.session.allocationContext(),
+                        a.request != null ? a.request.alloc : ByteBufAllocator.DEFAULT);
+            }
+            boolean done;
+            try {
+                done = a.assembly.accept(reply);
+            } catch (ReplyAssembly.Violation v) {
+                d.recovery.violation(c, v.getMessage());
+                return;
+            }
+            if (!done) {
+                return;
+            }
+            c.wire.remove(a.cookie);
+            ClientRequest r = a.request;
+            if (r == null) {
+                a.assembly.discard();
+                d.locks.release(a.ghost);
+                d.recovery.ghostResolved(c);
+            } else {
+                c.active--;
+                answered(r, a, c);
+            }
+            d.dispatch();
+        } finally {
+            d.unlock();
+        }
+    }
+
+    private void answered(ClientRequest r, Attempt a, Conn c) {
+        int error = a.assembly.error();
+        if (error == NbdError.ESHUTDOWN.value()) {
+            a.assembly.discard();
+            d.requeue(r);
+            d.recovery.retire(c, "server is shutting down (ESHUTDOWN)");
+            return;
+        }
+        if (r.command == Command.FLUSH) {
+            flushPartDone(r, error, a.assembly.message());
+            return;
+        }
+        if (error != 0) {
+            a.assembly.discard();
+            if (r.replayOf != null) {
+                LOG.warn("{}: replay of {} failed on {}: error {} {}", d.settings.target(), r, c, error,
+                        a.assembly.message());
+                r.replayOf.replayLock = null;
+                d.log.forget(r.replayOf);
+            }
+            d.finish(r, null, new NbdException(NbdError.fromValue(error), d.describe(r) + " failed on "
+                    + d.settings.target() + (a.assembly.message().isEmpty() ? "" : ": " + a.assembly.message())));
+            return;
+        }
+        Object result = a.assembly.result();
+        if (r.writeKind()) {
+            acked(r, c);
+        }
+        d.finish(r, result, null);
+    }
+
+    private void acked(ClientRequest r, Conn c) {
+        d.acknowledged++;
+        ReplayLog.Entry replayed = r.replayOf;
+        if (replayed != null) {
+            replayed.ackedOn = c;
+            d.locks.release(replayed.replayLock);
+            replayed.replayLock = null;
+            return;
+        }
+        if (!d.logging() || (RequestFlags.has(r.flags, RequestFlags.FUA) && c.session.fua())) {
+            return;
+        }
+        ByteBuf kept = null;
+        if (r.command == Command.WRITE) {
+            if (r.ownsData) {
+                kept = r.data;
+                r.data = null;
+            } else {
+                // a pooled direct buffer from the connection's allocator: no zeroing, no cleaner, freed to the pool
+                int n = r.data.readableBytes();
+                kept = c.link.alloc().directBuffer(n, n).writeBytes(r.data, r.data.readerIndex(), n);
+            }
+        }
+        d.log.add(new ReplayLog.Entry(r.seq, ++d.ackSeq, r.command, r.offset, r.length, r.flags & ~RequestFlags.FUA,
+                kept, c));
+        if (d.log.bytes() > d.settings.replayLimit() || d.log.size() > MAX_LOG_ENTRIES) {
+            d.queueAutoFlush();
+        }
+    }
+
+    private void flushPartDone(ClientRequest r, int error, String message) {
+        if (r.flushPartsPending <= 0) {
+            return;
+        }
+        if (error != 0) {
+            r.flushPartsPending = 0;
+            d.recovery.abandonParts(r);
+            d.finish(r, null, new NbdException(NbdError.fromValue(error), "FLUSH failed on " + d.settings.target()
+                    + (message.isEmpty() ? "" : ": " + message)));
+            return;
+        }
+        if (--r.flushPartsPending == 0) {
+            d.log.flushed(r.flushCutoff, d.first.multiConn() ? null : r.flushTargets);
+            d.finish(r, null, null);
+        }
+    }
+}
