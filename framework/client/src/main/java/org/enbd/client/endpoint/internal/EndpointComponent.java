@@ -58,6 +58,9 @@ public final class EndpointComponent {
     private RemoteDevice device;
     private LocalEndpoint endpoint;
     private ServiceRegistration<Export> registration;
+    private EndpointStatus following;
+    private Status.State lastState;
+    private String lastDetail;
 
     @Activate
     public EndpointComponent(EndpointConfig config, Map<String, Object> properties, BundleContext bundle,
@@ -148,13 +151,29 @@ public final class EndpointComponent {
             }
             LOG.info("{}: serving {} ({} bytes, {} connections) on {}", id, options.uri(), opened.size(),
                     opened.connections(), served.localAddress());
-            board.report(new Status(id, "endpoint", Status.State.UP, "serving " + options.uri() + " on "
-                    + serveAt.endpoint(), Map.of("uri", options.uri().toString(), "serve", serveAt.toString(),
-                    "size", opened.size(), "remoteStatus", id + "/remote"), null));
+            synchronized (this) {
+                following = new EndpointStatus(id, "serving " + options.uri() + " on " + serveAt.endpoint(),
+                        Map.of("uri", options.uri().toString(), "serve", serveAt.toString(), "size", opened.size(),
+                                "remoteStatus", id + "/remote"));
+            }
+            opened.onStatus(this::remoteChanged);
         } catch (java.io.IOException | RuntimeException e) {
             LOG.error("{}: cannot serve on {}: {}", id, serveAt, e.getMessage());
             board.report(Status.of(id, "endpoint", Status.State.FAILED, e.getMessage()));
             opened.close();
+        }
+    }
+
+    /** The endpoint's own status follows its device's (see {@link EndpointStatus}); reported when it changes. */
+    private void remoteChanged(Status remote) {
+        synchronized (this) {
+            Status next = following == null ? null : following.follow(remote);
+            if (next == null || stopping || (next.state() == lastState && next.detail().equals(lastDetail))) {
+                return;
+            }
+            lastState = next.state();
+            lastDetail = next.detail();
+            board.report(next);
         }
     }
 
