@@ -15,7 +15,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import org.enbd.api.control.Status;
 import org.enbd.api.stream.StreamAddress;
 import org.enbd.client.LocalEndpoint;
 import org.enbd.client.RemoteDevice;
@@ -85,6 +88,18 @@ class ServerRestartTest {
         randomWritesWhileKilled(() -> Servers.enbdProcess(peers, port, image));
     }
 
+    private static long connectionsLost(RemoteDevice device) {
+        return lost(device.status());
+    }
+
+    private static long lost(Status s) {
+        return ((Number) s.attributes().get("connectionsLost")).longValue();
+    }
+
+    private static boolean connected(Status s) {
+        return ((Number) s.attributes().get("connections")).intValue() > 0;
+    }
+
     private interface Starter {
         Process start() throws Exception;
     }
@@ -97,7 +112,8 @@ class ServerRestartTest {
         byte[][] expected = new byte[writers][regionSize];
         List<Thread> threads = new ArrayList<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        long end = System.nanoTime() + Duration.ofSeconds(7).toNanos();
+        AtomicBoolean writing = new AtomicBoolean(true);
+        List<String> timeline = new ArrayList<>();
         try (RemoteDevice device = engine.open(Engine.options("nbd://127.0.0.1:" + port + "/disk")
                 .withConnections(4))) {
             for (int w = 0; w < writers; w++) {
@@ -105,7 +121,7 @@ class ServerRestartTest {
                 threads.add(Thread.ofPlatform().name("writer-" + w).start(() -> {
                     SplittableRandom random = new SplittableRandom(id);
                     try {
-                        while (System.nanoTime() < end) {
+                        while (writing.get()) {
                             int length = 512 * random.nextInt(1, 129);
                             int at = 512 * random.nextInt(0, (regionSize - length) / 512 + 1);
                             byte[] data = new byte[length];
@@ -120,17 +136,33 @@ class ServerRestartTest {
                     }
                 }));
             }
+            long start = System.nanoTime();
             for (int k = 0; k < 3; k++) {
                 Thread.sleep(1500);
+                long lost = connectionsLost(device);
                 Peers.kill9(server.get());
                 Thread.sleep(300);
                 server.set(starter.start());
+                timeline.add("kill " + (k + 1) + ": server back at " + (System.nanoTime() - start) / 1_000_000 + " ms");
+                // the next kill waits until the client is back on this server: a server killed again before it
+                // answers a handshake (a cold JVM on a starved machine can take longer than any fixed pause)
+                // leaves the client with no server at all, and downtime adding up past deadTime must fail with EIO
+                try {
+                    engine.board.await("test-device", s -> connected(s) && lost(s) > lost, Duration.ofSeconds(25));
+                } catch (TimeoutException e) {
+                    throw new AssertionError("the client did not come back to the restarted server: " + timeline
+                            + "; " + device.status());
+                }
+                timeline.add("kill " + (k + 1) + ": client back at " + (System.nanoTime() - start) / 1_000_000 + " ms");
             }
+            System.out.println("server restarts: " + timeline);
+            Thread.sleep(1000);
+            writing.set(false);
             for (Thread t : threads) {
                 t.join(60_000);
             }
             if (failure.get() != null) {
-                throw new AssertionError("a write failed", failure.get());
+                throw new AssertionError("a write failed; " + timeline, failure.get());
             }
             device.flush(0);
             for (int w = 0; w < writers; w++) {
