@@ -54,9 +54,13 @@ public final class PosixFile implements AutoCloseable {
             ValueLayout.JAVA_INT));
     /** preadv2 flag: fail with EAGAIN instead of waiting for the disk (data not in the page cache). */
     static final int RWF_NOWAIT = 0x08;
-    /** Bytes of the per-thread scratch: the errno capture state, then one struct iovec at offset 16. */
-    private static final long SCRATCH_BYTES = 32;
+    private static final MethodHandle PWRITEV = handle("pwritev64", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
+    /** Most parts written by one pwritev (a 1 MiB WRITE arrives in about 16 socket reads). */
+    static final int MAX_IOV = 64;
+    /** Bytes of the per-thread scratch: the errno capture state, then up to MAX_IOV struct iovec from offset 16. */
     private static final long IOVEC_AT = 16;
+    private static final long SCRATCH_BYTES = IOVEC_AT + 16L * MAX_IOV;
     private static final MethodHandle IOCTL = handle("ioctl", FunctionDescriptor.of(ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS), Linker.Option.firstVariadicArg(2));
 
@@ -166,12 +170,41 @@ public final class PosixFile implements AutoCloseable {
             writeAll(memoryOf(from, from.readerIndex(), from.readableBytes()), offset);
             return;
         }
+        ByteBuffer[] parts = from.nioBuffers();
+        long skip = parts.length > 1 && parts.length <= MAX_IOV ? gatherWrite(parts, offset) : 0;
         long at = offset;
-        for (ByteBuffer part : from.nioBuffers()) {
+        for (ByteBuffer part : parts) {
+            long length = part.remaining();
+            if (skip >= length) {
+                // written by the gathering write already
+                skip -= length;
+                at += length;
+                continue;
+            }
             MemorySegment memory = part.isDirect() ? MemorySegment.ofBuffer(part) : copyToNative(part);
-            writeAll(memory, at);
-            at += memory.byteSize();
+            writeAll(memory.asSlice(skip), at + skip);
+            skip = 0;
+            at += length;
         }
+    }
+
+    /**
+     * One pwritev for a payload in several direct parts (a WRITE received in several socket reads) instead of a
+     * pwrite each; returns the bytes written (all of them, unless the kernel wrote short or a part is on the heap).
+     */
+    private long gatherWrite(ByteBuffer[] parts, long offset) throws Errno {
+        MemorySegment iov = scratch.get().asSlice(IOVEC_AT, 16L * parts.length);
+        for (int i = 0; i < parts.length; i++) {
+            if (!parts[i].isDirect()) {
+                return 0;
+            }
+            MemorySegment part = MemorySegment.ofBuffer(parts[i]);
+            iov.set(ValueLayout.JAVA_LONG, 16L * i, part.address());
+            iov.set(ValueLayout.JAVA_LONG, 16L * i + 8, part.byteSize());
+        }
+        long written = call(PWRITEV_OP, iov, parts.length, offset, 0);
+        java.lang.ref.Reference.reachabilityFence(parts);
+        return written;
     }
 
     private void writeAll(MemorySegment memory, long offset) throws Errno {
@@ -244,6 +277,7 @@ public final class PosixFile implements AutoCloseable {
     private static final int FADVISE_OP = 5;
     private static final int IOCTL_OP = 6;
     private static final int PREADV2_OP = 7;
+    private static final int PWRITEV_OP = 8;
 
     /** One call with errno captured, retried on EINTR. Returns the call's non-negative result. */
     private long call(int op, MemorySegment memory, long length, long offset, int mode) throws Errno {
@@ -265,6 +299,7 @@ public final class PosixFile implements AutoCloseable {
                     case IOCTL_OP -> (int) IOCTL.invokeExact(state, fd, offset, memory);
                     // memory is one struct iovec, length the iovec count, mode the RWF_ flags
                     case PREADV2_OP -> (long) PREADV2.invokeExact(state, fd, memory, (int) length, offset, mode);
+                    case PWRITEV_OP -> (long) PWRITEV.invokeExact(state, fd, memory, (int) length, offset);
                     default -> throw new IllegalArgumentException("op " + op);
                 };
                 if (r >= 0) {
@@ -285,7 +320,7 @@ public final class PosixFile implements AutoCloseable {
     }
 
     private static final String[] NAMES = {"pread", "pwrite", "fdatasync", "fallocate", "lseek", "posix_fadvise",
-        "ioctl", "preadv2"};
+        "ioctl", "preadv2", "pwritev"};
 
     private static MemorySegment copyToNative(ByteBuffer heap) {
         MemorySegment memory = Arena.ofAuto().allocate(heap.remaining());

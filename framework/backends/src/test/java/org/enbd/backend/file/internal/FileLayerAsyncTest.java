@@ -105,4 +105,29 @@ class FileLayerAsyncTest {
                 Unpooled.wrappedBuffer(new byte[512]), 0).toCompletableFuture().get(5, TimeUnit.SECONDS));
         assertEquals(NbdError.EIO, ((NbdException) write.getCause()).error());
     }
+
+    @Test
+    void aPayloadInManyDirectPartsIsWrittenWholeAndInOrder() throws Exception {
+        for (int count : new int[] {20, PosixFile.MAX_IOV + 6}) {
+            try (FileLayer layer = open(4 * MIB)) {
+                byte[] data = bytes(count * 1000 + 37, count);
+                io.netty.buffer.CompositeByteBuf received = PooledByteBufAllocator.DEFAULT.compositeDirectBuffer(256);
+                int at = 0;
+                for (int i = 0; i < count; i++) {
+                    int n = i == count - 1 ? data.length - at : 1000;
+                    received.addComponent(true, PooledByteBufAllocator.DEFAULT.directBuffer(n).writeBytes(data, at, n));
+                    at += n;
+                }
+                // the decoder hands out a slice starting inside the first part, as after a request header
+                ByteBuf payload = received.retainedSlice(13, data.length - 13);
+                layer.writeAsync(MIB + 5, payload, 0).toCompletableFuture().get(5, TimeUnit.SECONDS);
+                payload.release();
+                received.release();
+                ByteBuf back = layer.read(MIB + 5, data.length - 13, 0, PooledByteBufAllocator.DEFAULT);
+                assertArrayEquals(java.util.Arrays.copyOfRange(data, 13, data.length), ByteBufUtil.getBytes(back),
+                        count + " parts");
+                back.release();
+            }
+        }
+    }
 }
