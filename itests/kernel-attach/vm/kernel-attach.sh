@@ -17,13 +17,10 @@ DIST=${ENBD_DIST:-$REPO/launcher/target/dist}
 
 dist_ready() { # the server's listener and our device component are in the distribution's bundles
     [ -f "$DIST/enbd.jar" ] || return 1
-    local b
+    local xml jar
+    xml=$(for jar in "$DIST"/bundles/enbd-*.jar; do unzip -p "$jar" 'OSGI-INF/*.xml' 2>/dev/null || true; done)
     for pid in org.enbd.server.listener org.enbd.kernel.device; do
-        b=0
-        for jar in "$DIST"/bundles/enbd-*.jar; do
-            unzip -p "$jar" 'OSGI-INF/*.xml' 2>/dev/null | grep -q "configuration-pid=\"$pid\"" && b=1 && break
-        done
-        [ $b = 1 ] || return 1
+        [[ $xml == *"configuration-pid=\"$pid\""* ]] || return 1
     done
 }
 
