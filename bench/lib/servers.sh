@@ -88,12 +88,21 @@ bench_server_stop() {
 }
 
 # What ./enbd runs, minus its staleness check (a rebuild in the middle of a measurement would be measured),
-# as the array ENBD_CMD; taskset execs it, so the pid is the JVM's.
+# as the array ENBD_CMD; taskset execs it, so the pid is the JVM's. The JVM options are ./enbd's own defaults,
+# read from its "jvm_defaults" lines so the two never drift apart, then ENBD_JAVA_OPTS as ./enbd adds them.
 bench_enbd_cmd() {
-  local opts=()
+  bench_jvm_opts
+  ENBD_CMD=("$JAVA_HOME/bin/java" "${JVM_OPTS[@]}" -jar "$ENBD_JAR")
+}
+
+# JVM_OPTS: the flags ./enbd gives the JVM (also used for PlainServer, so the two compare).
+bench_jvm_opts() {
+  local opts=() jvm_defaults=() ram_bytes defaults
+  defaults=$(sed -n '/^ram_bytes=/,/^\[\[ "\$ram_bytes"/p' "$REPO/enbd" 2>/dev/null)
+  if [[ -n $defaults ]]; then eval "$defaults"; fi
+  if ((${#jvm_defaults[@]} == 0)); then bench_log "no jvm_defaults in ./enbd: starting the JVM with its own defaults"; fi
   read -ra opts <<<"${ENBD_JAVA_OPTS:-}"
-  ENBD_CMD=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow
-    "${opts[@]}" -jar "$ENBD_JAR")
+  JVM_OPTS=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow "${jvm_defaults[@]}" "${opts[@]}")
 }
 
 bench_enbd_server() {
@@ -104,10 +113,9 @@ bench_enbd_server() {
 }
 
 bench_plain_server() {
-  local port=$1 spec=$2 log=$3 opts=()
-  read -ra opts <<<"${ENBD_JAVA_OPTS:-}"
-  taskset -c "$SERVER_CPUS" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
-    --sun-misc-unsafe-memory-access=allow "${opts[@]}" -cp "$BENCH_JMH_CP" org.enbd.bench.PlainServer \
+  local port=$1 spec=$2 log=$3
+  bench_jvm_opts
+  taskset -c "$SERVER_CPUS" "$JAVA_HOME/bin/java" "${JVM_OPTS[@]}" -cp "$BENCH_JMH_CP" org.enbd.bench.PlainServer \
     "$port" "$BENCH_EXPORT" "$spec" >"$log" 2>&1 &
   SERVER_MAIN=$!
 }
