@@ -58,6 +58,7 @@ public final class EndpointComponent {
     private RemoteDevice device;
     private LocalEndpoint endpoint;
     private ServiceRegistration<Export> registration;
+    private final Object statusLock = new Object();
     private EndpointStatus following;
     private Status.State lastState;
     private String lastDetail;
@@ -151,7 +152,7 @@ public final class EndpointComponent {
             }
             LOG.info("{}: serving {} ({} bytes, {} connections) on {}", id, options.uri(), opened.size(),
                     opened.connections(), served.localAddress());
-            synchronized (this) {
+            synchronized (statusLock) {
                 following = new EndpointStatus(id, "serving " + options.uri() + " on " + serveAt.endpoint(),
                         Map.of("uri", options.uri().toString(), "serve", serveAt.toString(), "size", opened.size(),
                                 "remoteStatus", id + "/remote"));
@@ -164,9 +165,13 @@ public final class EndpointComponent {
         }
     }
 
-    /** The endpoint's own status follows its device's (see {@link EndpointStatus}); reported when it changes. */
+    /**
+     * The endpoint's own status follows its device's (see {@link EndpointStatus}); reported when it changes. Called
+     * on the engine's event loops, so it takes only its own small lock, never the component's monitor (deactivate
+     * holds that while the local server drains on those loops).
+     */
     private void remoteChanged(Status remote) {
-        synchronized (this) {
+        synchronized (statusLock) {
             Status next = following == null ? null : following.follow(remote);
             if (next == null || stopping || (next.state() == lastState && next.detail().equals(lastDetail))) {
                 return;
@@ -208,7 +213,10 @@ public final class EndpointComponent {
                 device.close();
             }
         }
-        board.report(Status.of(id, "endpoint", Status.State.STOPPED, "stopped"));
+        synchronized (statusLock) {
+            // after this no follower report can land: remoteChanged checks stopping under the same lock
+            board.report(Status.of(id, "endpoint", Status.State.STOPPED, "stopped"));
+        }
         board.remove(id + "/remote");
     }
 }
