@@ -255,14 +255,26 @@ final class Dispatcher {
         return locks.blocked(r.seq, r.offset, r.length, false);
     }
 
-    /** The live connection with fewest requests outstanding (and room, if asked); ties rotate. */
+    /**
+     * The live connection with fewest requests outstanding (and room, if asked). Among equals, one served by the
+     * calling thread's event loop wins: the request is then written at once, and its reply completes on the loop
+     * that asked (the local endpoint's), saving two thread hand-offs per request; other ties rotate.
+     */
     Conn leastLoaded(boolean needRoom) {
         Conn best = null;
+        boolean bestLocal = false;
         int n = live.size();
         for (int i = 0; i < n; i++) {
             Conn c = live.get((roundRobin + i) % n);
-            if ((!needRoom || c.active < settings.maxInFlight) && (best == null || c.active < best.active)) {
+            if (needRoom && c.active >= settings.maxInFlight) {
+                continue;
+            }
+            if (best == null || c.active < best.active) {
                 best = c;
+                bestLocal = c.link.inEventLoop();
+            } else if (c.active == best.active && !bestLocal && c.link.inEventLoop()) {
+                best = c;
+                bestLocal = true;
             }
         }
         roundRobin++;

@@ -16,6 +16,9 @@ interface Link {
     /** The connection's buffer allocator (pooled): for the copies the replay log keeps. */
     io.netty.buffer.ByteBufAllocator alloc();
 
+    /** Whether the calling thread is this connection's event loop (a write from it needs no hand-off). */
+    boolean inEventLoop();
+
     /** For logs: the peer and connection number. */
     String describe();
 }

@@ -102,6 +102,11 @@ final class NbdConnection extends SimpleChannelInboundHandler<Reply> implements 
     }
 
     @Override
+    public boolean inEventLoop() {
+        return channel.eventLoop().inEventLoop();
+    }
+
+    @Override
     public io.netty.buffer.ByteBufAllocator alloc() {
         return channel.alloc();
     }

@@ -31,6 +31,11 @@ final class FakeLink implements Link {
     }
 
     @Override
+    public boolean inEventLoop() {
+        return false;
+    }
+
+    @Override
     public io.netty.buffer.ByteBufAllocator alloc() {
         return io.netty.buffer.ByteBufAllocator.DEFAULT;
     }
