@@ -4,11 +4,11 @@
 #
 #   kernel-attach.sh [mixed|dist|plain]
 #
-# plain (the default): the engines as plain Java (GuestNode, from this module's target), the fastest under
-# emulation; mixed: the distribution's `enbd client --device` (launcher/target/dist/enbd.jar, or $ENBD_DIST) for
-# the first attach, plain Java for the server and the second attach; dist: every role from the distribution (too
-# slow under emulation for the client's 60 s dead time across a server restart). Needs the module built (mvn
-# install of itests/kernel-attach). Exit status: the guest's.
+# mixed (the default when the distribution is built): the distribution's `enbd client --device`
+# (launcher/target/dist/enbd.jar, or $ENBD_DIST) for the first attach, plain Java for the server (its restart must
+# beat the client's 60 s dead time; Felix starts too slowly under emulation) and the second attach; plain: every
+# role as plain Java (GuestNode, from this module's target); dist: every role from the distribution (too slow
+# under emulation). Needs the module built (mvn install of itests/kernel-attach). Exit status: the guest's.
 set -euo pipefail
 HERE=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -24,8 +24,10 @@ dist_ready() { # the server's listener and our device component are in the distr
     done
 }
 
-MODE=${1:-plain}
-if [ "$MODE" != plain ] && ! dist_ready; then
+MODE=${1:-}
+if [ -z "$MODE" ]; then
+    if dist_ready; then MODE=mixed; else MODE=plain; fi
+elif [ "$MODE" != plain ] && ! dist_ready; then
     echo "kernel-attach: $DIST lacks the server listener or kernel device component: build the launcher" >&2
     exit 2
 fi

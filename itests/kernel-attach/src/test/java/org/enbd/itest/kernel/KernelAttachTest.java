@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Timeout;
  * The Linux kernel's nbd driver attached to ENBD-J: boots Debian's stock kernel under QEMU (vm/kernel-attach.sh)
  * and runs the guest scenario there: attach, mkfs and files, the server killed with -9 mid-write and restarted,
  * fsck, the client killed with -9 and the device taken over by the next attach, a clean disconnect, and dd
- * throughput against Debian's nbd-client. Skips only when qemu-system-x86_64 is missing. {@code
- * -Denbd.kernel.mode=mixed} runs the distribution's {@code enbd client --device} for the first attach.
+ * throughput against Debian's nbd-client. Skips only when qemu-system-x86_64 is missing. The first attach is the
+ * distribution's {@code enbd client --device} when launcher/target/dist is built.
  */
 class KernelAttachTest {
     /** Checks the guest must report, in order of the scenario. */
@@ -38,7 +38,8 @@ class KernelAttachTest {
         Assumptions.assumeTrue(onPath("qemu-system-x86_64"),
                 "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86): kernel test skipped");
         Path module = GuestNode.repo().resolve("itests/kernel-attach");
-        // plain (default): the engines as plain Java; mixed: the distribution's enbd client for the first attach
+        // default: mixed (the distribution's enbd client for the first attach) when the distribution is built,
+        // else plain (the engines as plain Java); -Denbd.kernel.mode=plain|mixed|dist chooses
         String mode = System.getProperty("enbd.kernel.mode", "");
         List<String> command = new ArrayList<>(List.of(module.resolve("vm/kernel-attach.sh").toString()));
         if (!mode.isEmpty()) {
