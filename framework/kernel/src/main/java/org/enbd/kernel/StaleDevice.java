@@ -1,8 +1,6 @@
 package org.enbd.kernel;
 
 import java.io.IOException;
-import org.enbd.kernel.ioctl.NbdIoctl;
-import org.enbd.kernel.netlink.FamilyMissingException;
 import org.enbd.kernel.netlink.NbdNetlink;
 import org.enbd.kernel.sys.ErrnoException;
 import org.slf4j.Logger;
@@ -59,20 +57,10 @@ final class StaleDevice {
         return netlink.status(index).stream().anyMatch(s -> s.index() == index && s.connected());
     }
 
-    /**
-     * On the ioctl path the configuration may still have come from netlink (an earlier attach): netlink's
-     * DISCONNECT drops it; without the family, NBD_DISCONNECT plus NBD_CLEAR_SOCK drop an ioctl configuration.
-     */
+    /** On the ioctl path the configuration may still have come from netlink (an earlier attach). */
     private void disconnectByNetlinkOrIoctl() throws IOException {
-        try (NbdNetlink netlink = NbdNetlink.open()) {
-            netlink.disconnect(index);
-            return;
-        } catch (FamilyMissingException e) {
-            LOG.debug("{}", e.getMessage());
-        }
-        try (NbdIoctl ioctl = NbdIoctl.open(device)) {
-            ioctl.disconnect();
-            ioctl.clearSockets();
+        try {
+            DeviceDisconnect.release(device, index);
         } catch (ErrnoException e) {
             LOG.info("{}: {}", device, e.getMessage());
         }

@@ -9,6 +9,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import org.enbd.kernel.DeviceDisconnect;
+import org.enbd.kernel.DeviceEntry;
+import org.enbd.kernel.DeviceTable;
 import org.enbd.launcher.Actions;
 import org.enbd.launcher.ExportSpec;
 import org.enbd.launcher.FactoryConfiguration;
@@ -106,21 +109,42 @@ public final class FelixActions implements Actions {
         try (FelixHost host = FelixHost.boot(Distribution.locate(), plan)) {
             Signals.onTermination(host::stop);
             new PluginList(host.context()).settle(Duration.ofSeconds(5)).print(out);
-            KernelDevices.print(out);
+            printKernelDevices();
             out.flush();
             return 0;
         }
     }
 
+    /** Each connected device (sysfs shows a pid) with its size, as the kernel module's table reads it. */
+    private void printKernelDevices() {
+        out.println("kernel devices:");
+        List<DeviceEntry> devices = new DeviceTable().list();
+        if (devices.isEmpty()) {
+            out.println("  (none: the nbd kernel module is not loaded)");
+            return;
+        }
+        List<DeviceEntry> connected = devices.stream().filter(DeviceEntry::attached).toList();
+        for (DeviceEntry e : connected) {
+            out.printf("  %-15s connected, pid %d, %d bytes%n", e.device(), e.pid(), e.sizeBytes());
+        }
+        if (connected.isEmpty()) {
+            out.println("  (none connected, " + devices.size() + " available)");
+        }
+    }
+
     @Override
-    public int disconnect(Path device) throws Exception {
+    public int disconnect(Path device) {
         Logging.configure(false);
         try {
-            return KernelDevices.disconnect(device, out, err);
-        } catch (Exception | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            if (new DeviceDisconnect().disconnect(device) == DeviceDisconnect.Outcome.NOT_CONNECTED) {
+                out.println("enbd: " + device + " is not connected");
+            } else {
+                out.println("enbd: disconnected " + device);
+            }
+            return 0;
+        } catch (IOException e) {
+            err.println("enbd: " + e.getMessage());
+            return 1;
         }
     }
 }
