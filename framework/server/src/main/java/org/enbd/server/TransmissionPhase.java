@@ -2,6 +2,7 @@ package org.enbd.server;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -26,6 +27,9 @@ public final class TransmissionPhase {
     public static final String ENCODER = "nbd-reply-encoder";
     public static final String DISPATCHER = "nbd-dispatcher";
     public static final String FLUSHER = "nbd-flush";
+
+    /** Outbound bytes queued above which the connection stops reading requests (and below which it resumes). */
+    private static final WriteBufferWaterMark REPLY_WATER_MARK = new WriteBufferWaterMark(1 << 20, 4 << 20);
 
     /** Blocking layers run on a virtual thread per request. */
     private static final Executor VIRTUAL = command -> Thread.ofVirtual().name("enbd-request").start(command);
@@ -61,6 +65,11 @@ public final class TransmissionPhase {
                 allocationContextId);
         RequestDispatcher dispatcher = new RequestDispatcher(layer, negotiated, limits.maxPayload(),
                 limits.maxInFlight(), VIRTUAL);
+        // Netty's default high water mark (64 KiB) is less than one 1 MiB READ reply: the dispatcher stopped reading
+        // after every large reply (autoRead off and on: two epoll_ctl per request in strace) and so took a client's
+        // pipelined reads one per loop turn. Replies of memory exports are slices of its pages; maxInFlight bounds
+        // the rest.
+        channel.config().setWriteBufferWaterMark(REPLY_WATER_MARK);
         ChannelPipeline pipeline = channel.pipeline();
         // flushes from many finished requests are merged into one write(2), in and outside a read batch
         pipeline.addLast(FLUSHER, new FlushConsolidationHandler(256, true));

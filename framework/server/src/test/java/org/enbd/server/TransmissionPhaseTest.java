@@ -83,6 +83,17 @@ class TransmissionPhaseTest {
     }
 
     @Test
+    void aWholeLargeReplyFitsBelowTheWaterMarkSoReadingGoesOn() throws Exception {
+        install(memory, ReplyFormat.SIMPLE, ServerLimits.DEFAULT);
+        send(Command.READ, 0, 1, 0, 1 << 20, null);
+        send(Command.READ, 0, 2, 1 << 20, 1 << 20, null);
+        // two 1 MiB replies queued, not yet flushed to a slow peer: the connection keeps reading requests
+        assertTrue(channel.config().getWriteBufferHighWaterMark() > 2 << 20);
+        assertTrue(channel.config().isAutoRead());
+        outbound().release();
+    }
+
+    @Test
     void writeThenReadWithSimpleReplies() throws Exception {
         install(memory, ReplyFormat.SIMPLE, ServerLimits.DEFAULT);
         send(Command.WRITE, RequestFlags.FUA, 7, 4096, 5, new byte[] {1, 2, 3, 4, 5});
