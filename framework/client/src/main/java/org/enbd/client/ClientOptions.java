@@ -51,6 +51,19 @@ public record ClientOptions(StreamAddress uri, int connections, Duration stallTi
         return of(StreamAddress.parse(uri));
     }
 
+    /**
+     * The options a component's configuration gives (the endpoint's and the kernel device's share these keys):
+     * times in milliseconds; the first reconnect delay is 50 ms, or the maximum when that is smaller.
+     */
+    public static ClientOptions fromConfiguration(String uri, int connections, long stallTimeoutMs, long deadTimeMs,
+                                                  long reconnectMaxMs, int queueLimit) {
+        return of(uri).withConnections(connections)
+                .withStallTimeout(Duration.ofMillis(stallTimeoutMs))
+                .withDeadTime(Duration.ofMillis(deadTimeMs))
+                .withReconnect(Duration.ofMillis(Math.min(50, reconnectMaxMs)), Duration.ofMillis(reconnectMaxMs))
+                .withQueueLimit(queueLimit);
+    }
+
     /** The defaults for {@code uri}. */
     public static ClientOptions of(StreamAddress uri) {
         return new ClientOptions(uri, 0, Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofMillis(50),

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.CompletionException;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.enbd.api.NbdError;
 import org.enbd.api.NbdException;
 import org.enbd.api.control.Status;
@@ -67,6 +69,39 @@ public final class RemoteDevice implements AsyncLayer {
     public static RemoteDevice open(ClientOptions options, TransportResolver transports, EventLoops loops,
                                     StatusBoard status, String statusId) throws NbdException {
         return new RemoteDevice(Engine.open(options, transports, loops, status, statusId), options);
+    }
+
+    /**
+     * {@link #open}, retried while the failure is the network's (EIO), with a delay doubling from 100 ms up to
+     * {@link ClientOptions#reconnectMax()}: what a component does that must come up whenever the server does.
+     *
+     * @param stopped  asked before each attempt; true ends the wait
+     * @param retrying told of each network failure before the wait
+     * @return the device, or null when stopped or interrupted (the interrupt flag stays set)
+     * @throws NbdException when the server refuses (unknown export, TLS or policy): retrying cannot help
+     */
+    public static RemoteDevice openRetrying(ClientOptions options, TransportResolver transports, EventLoops loops,
+                                            StatusBoard status, String statusId, BooleanSupplier stopped,
+                                            Consumer<NbdException> retrying) throws NbdException {
+        long delay = 100;
+        while (!stopped.getAsBoolean()) {
+            try {
+                return open(options, transports, loops, status, statusId);
+            } catch (NbdException e) {
+                if (e.error() != NbdError.EIO) {
+                    throw e;
+                }
+                retrying.accept(e);
+                try {
+                    Thread.sleep(delay);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return null;
+                }
+                delay = Math.min(delay * 2, options.reconnectMax().toMillis());
+            }
+        }
+        return null;
     }
 
     private static Capabilities derive(Engine engine, ClientOptions options) {

@@ -1,14 +1,12 @@
 package org.enbd.kernel.internal;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import org.enbd.api.NbdError;
 import org.enbd.api.NbdException;
 import org.enbd.api.control.Status;
 import org.enbd.api.control.StatusBoard;
@@ -89,12 +87,8 @@ public final class DeviceComponent {
     private void run() {
         ClientOptions options;
         try {
-            options = ClientOptions.of(config.uri()).withConnections(config.connections())
-                    .withStallTimeout(Duration.ofMillis(config.stallTimeoutMs()))
-                    .withDeadTime(Duration.ofMillis(config.deadTimeMs()))
-                    .withReconnect(Duration.ofMillis(Math.min(50, config.reconnectMaxMs())),
-                            Duration.ofMillis(config.reconnectMaxMs()))
-                    .withQueueLimit(config.queueLimit());
+            options = ClientOptions.fromConfiguration(config.uri(), config.connections(), config.stallTimeoutMs(),
+                    config.deadTimeMs(), config.reconnectMaxMs(), config.queueLimit());
             AttachMethod.valueOf(config.method().toUpperCase(Locale.ROOT));
             if (config.memlock()) {
                 MemoryLock.lockAll();
@@ -131,25 +125,13 @@ public final class DeviceComponent {
 
     /** Connects, retrying while the failure is the network's (EIO); null when stopped or refused. */
     private RemoteDevice openRemote(ClientOptions options) {
-        long delay = 100;
-        while (!stopping) {
-            try {
-                return RemoteDevice.open(options, this::forScheme, loops, board, id + "/remote");
-            } catch (NbdException e) {
-                if (e.error() != NbdError.EIO) {
-                    fail(e.getMessage());
-                    return null;
-                }
-                board.report(status(Status.State.DOWN, e.getMessage() + "; retrying", 0, 0));
-                try {
-                    Thread.sleep(delay);
-                } catch (InterruptedException interrupted) {
-                    return null;
-                }
-                delay = Math.min(delay * 2, options.reconnectMax().toMillis());
-            }
+        try {
+            return RemoteDevice.openRetrying(options, this::forScheme, loops, board, id + "/remote", () -> stopping,
+                    e -> board.report(status(Status.State.DOWN, e.getMessage() + "; retrying", 0, 0)));
+        } catch (NbdException e) {
+            fail(e.getMessage());
+            return null;
         }
-        return null;
     }
 
     /** Someone else disconnected the device (enbd client --disconnect, nbd-client -d): the device is gone. */

@@ -1,13 +1,11 @@
 package org.enbd.client.endpoint.internal;
 
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import org.enbd.api.NbdError;
 import org.enbd.api.NbdException;
 import org.enbd.api.control.Status;
 import org.enbd.api.control.StatusBoard;
@@ -73,12 +71,8 @@ public final class EndpointComponent {
         ClientOptions o;
         StreamAddress at;
         try {
-            o = ClientOptions.of(config.uri()).withConnections(config.connections())
-                    .withStallTimeout(Duration.ofMillis(config.stallTimeoutMs()))
-                    .withDeadTime(Duration.ofMillis(config.deadTimeMs()))
-                    .withReconnect(Duration.ofMillis(Math.min(50, config.reconnectMaxMs())),
-                            Duration.ofMillis(config.reconnectMaxMs()))
-                    .withQueueLimit(config.queueLimit());
+            o = ClientOptions.fromConfiguration(config.uri(), config.connections(), config.stallTimeoutMs(),
+                    config.deadTimeMs(), config.reconnectMaxMs(), config.queueLimit());
             at = LocalEndpoint.parseServe(config.serve());
         } catch (RuntimeException e) {
             board.report(Status.of(id, "endpoint", Status.State.FAILED, "bad configuration: " + e.getMessage()));
@@ -113,21 +107,15 @@ public final class EndpointComponent {
     }
 
     private void open() {
-        long delay = 100;
-        RemoteDevice opened = null;
-        while (!stopping && opened == null) {
-            try {
-                opened = RemoteDevice.open(options, this::forScheme, loops, board, id + "/remote");
-            } catch (NbdException e) {
-                if (e.error() != NbdError.EIO) {
-                    LOG.error("{}: {}", id, e.getMessage());
-                    board.report(Status.of(id, "endpoint", Status.State.FAILED, e.getMessage()));
-                    return;
-                }
-                board.report(Status.of(id, "endpoint", Status.State.DOWN, e.getMessage() + "; retrying"));
-                sleep(delay);
-                delay = Math.min(delay * 2, options.reconnectMax().toMillis());
-            }
+        RemoteDevice opened;
+        try {
+            opened = RemoteDevice.openRetrying(options, this::forScheme, loops, board, id + "/remote",
+                    () -> stopping, e -> board.report(Status.of(id, "endpoint", Status.State.DOWN,
+                            e.getMessage() + "; retrying")));
+        } catch (NbdException e) {
+            LOG.error("{}: {}", id, e.getMessage());
+            board.report(Status.of(id, "endpoint", Status.State.FAILED, e.getMessage()));
+            return;
         }
         if (opened == null) {
             return;
@@ -179,15 +167,6 @@ public final class EndpointComponent {
             lastState = next.state();
             lastDetail = next.detail();
             board.report(next);
-        }
-    }
-
-    private void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            stopping = true;
         }
     }
 
