@@ -14,10 +14,12 @@ public interface BackendFactory {
     String TYPE = "enbd.backend.type";
 
     /**
-     * Opens the backend; called once per export, and the layer is shared by all its connections.
+     * Opens the backend; called once per export, off the event loop, and the layer is shared by all its
+     * connections.
      *
      * @param argument the spec after {@code TYPE:}, e.g. {@code 1G} or a path
+     * @param events   where the backend reports size and medium changes (a device that grew, a medium ejected)
      * @throws NbdException with a message naming what is wrong (missing file, bad size) when it cannot open
      */
-    Layer open(String argument, ExportContext export) throws NbdException;
+    Layer open(String argument, ExportContext export, ExportEvents events) throws NbdException;
 }

@@ -22,7 +22,17 @@ public interface Export {
 
     /**
      * The request path for one connection: the export's features, outermost first, over its shared backend.
-     * Closing the returned layer closes what was opened for the connection, never the shared backend.
+     * Closing the returned layer closes what was opened for the connection, never the shared backend. Called off
+     * the event loop.
      */
     Layer open(SessionContext session) throws NbdException;
+
+    /**
+     * Calls {@code listener} with every event the export's backend and features publish, from any thread, until
+     * the returned handle is closed. An export whose layers publish nothing may keep the default.
+     */
+    default AutoCloseable events(java.util.function.Consumer<ExportEvent> listener) {
+        return () -> {
+        };
+    }
 }

@@ -2,6 +2,15 @@
  * The request path, after nbdkit's plugins and filters: a {@link org.enbd.api.layer.Layer} answers the
  * requests of one export; a backend ends the chain and {@link org.enbd.api.layer.Feature}s wrap it.
  *
+ * <h2>2.0.0</h2>
+ * One asynchronous request contract instead of a blocking {@code Layer} beside an {@code AsyncLayer}: every
+ * request method returns a {@link java.util.concurrent.CompletionStage} and never blocks, so wrappers keep the
+ * thread-free path by construction. Features have a per-export life ({@link org.enbd.api.layer.Feature#attach}
+ * returning an {@link org.enbd.api.layer.AttachedFeature}) and a per-connection one
+ * ({@link org.enbd.api.layer.AttachedFeature#open}), both off the event loop; layers report size and medium
+ * changes upward as {@link org.enbd.api.layer.ExportEvent}s; {@link org.enbd.api.layer.Layer#control} carries
+ * ENBD control messages down the stack.
+ *
  * <h2>How ENBD's features sit on this interface</h2>
  * Each is one bundle registering one {@link org.enbd.api.layer.Feature} service; none knows the others, and an
  * export (server side) or a device (client side) names its stack in order, as {@code nbdkit --filter=a --filter=b}.
@@ -29,7 +38,7 @@
  * </ul>
  */
 @Export
-@Version("1.0.0")
+@Version("2.0.0")
 package org.enbd.api.layer;
 
 import org.osgi.annotation.bundle.Export;
