@@ -5,31 +5,45 @@ import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Where a stream goes: an NBD URI (uri.md) parsed once. {@code nbd://host:port/export},
  * {@code nbds://...} (TLS required), {@code nbd+unix:///export?socket=PATH}, and other schemes such as
  * {@code nbd+ssh://user@host/export} for transports that register them.
  *
+ * <p>Parsing knows only the NBD URI standard's own schemes ({@code nbd}, {@code nbds}, {@code nbd+unix},
+ * {@code nbds+unix}, {@code nbd+vsock}, {@code nbds+vsock}): those need a host, or {@code ?socket=} for the Unix
+ * ones. Any other scheme is parsed for syntax only, with or without a host, and the {@link Transport} that serves
+ * it checks the rest: each transport owns its address syntax. A URI without a port leaves {@link #NO_PORT}, and the
+ * transport uses its own {@link Transport#defaultPort()} (10809 for TCP, 22 for SSH): there is no one default
+ * port for every scheme.
+ *
  * @param scheme     the URI scheme, lower case
  * @param user       the userinfo of the authority, or null
- * @param host       host name or address (IPv6 without brackets), or null for Unix sockets
- * @param port       port, 10809 when the URI has none
+ * @param host       host name or address (IPv6 without brackets), or null (Unix sockets, host-less schemes)
+ * @param port       port; {@link #NO_PORT} when the URI names none (the transport's default); 0 = any free port
+ *                   when listening
  * @param exportName export name: the path without its leading slash, decoded
  * @param query      the decoded query parameters, in order
  */
 public record StreamAddress(String scheme, String user, String host, int port, String exportName,
                             Map<String, String> query) {
-    /** The IANA port for NBD. */
-    public static final int DEFAULT_PORT = 10809;
+    /** The port of an address that names none: its transport's {@link Transport#defaultPort()} applies. */
+    public static final int NO_PORT = -1;
+
+    /** The schemes of the NBD URI standard, which {@link #parse} checks itself. */
+    private static final Set<String> STANDARD = Set.of("nbd", "nbds", "nbd+unix", "nbds+unix", "nbd+vsock",
+            "nbds+vsock");
 
     public StreamAddress {
         Objects.requireNonNull(scheme, "scheme");
         Objects.requireNonNull(exportName, "exportName");
         query = Map.copyOf(query);
-        if (port < 0 || port > 65535) {
+        if (port < NO_PORT || port > 65535) {
             throw new IllegalArgumentException("port out of range: " + port);
         }
     }
@@ -37,8 +51,8 @@ public record StreamAddress(String scheme, String user, String host, int port, S
     /**
      * Parses an NBD URI.
      *
-     * @throws IllegalArgumentException naming what is wrong: not a URI, no scheme, a Unix scheme without
-     *                                  {@code socket=}, a TCP scheme without a host
+     * @throws IllegalArgumentException naming what is wrong: not a URI, no scheme, a standard Unix scheme without
+     *                                  {@code socket=}, a standard TCP or vsock scheme without a host
      */
     public static StreamAddress parse(String text) {
         URI uri;
@@ -51,7 +65,7 @@ public record StreamAddress(String scheme, String user, String host, int port, S
             throw new IllegalArgumentException("not an NBD URI (expected nbd://HOST[:PORT]/EXPORT or "
                     + "nbd+unix:///EXPORT?socket=PATH): " + text);
         }
-        String scheme = uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+        String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
         String path = uri.getPath() == null ? "" : uri.getPath();
         String exportName = path.startsWith("/") ? path.substring(1) : path;
         Map<String, String> query = parseQuery(uri.getRawQuery());
@@ -59,13 +73,14 @@ public record StreamAddress(String scheme, String user, String host, int port, S
         if (host != null && host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
-        StreamAddress address = new StreamAddress(scheme, uri.getUserInfo(), host,
-                uri.getPort() < 0 ? DEFAULT_PORT : uri.getPort(), exportName, query);
-        if (address.isUnix() && !query.containsKey("socket")) {
-            throw new IllegalArgumentException("a " + scheme + " URI needs ?socket=PATH: " + text);
-        }
-        if (!address.isUnix() && host == null) {
-            throw new IllegalArgumentException("a " + scheme + " URI needs a host: " + text);
+        StreamAddress address = new StreamAddress(scheme, uri.getUserInfo(), host, uri.getPort(), exportName, query);
+        if (STANDARD.contains(scheme)) {
+            if (address.isUnix() && !query.containsKey("socket")) {
+                throw new IllegalArgumentException("a " + scheme + " URI needs ?socket=PATH: " + text);
+            }
+            if (!address.isUnix() && host == null) {
+                throw new IllegalArgumentException("a " + scheme + " URI needs a host: " + text);
+            }
         }
         return address;
     }
@@ -77,7 +92,12 @@ public record StreamAddress(String scheme, String user, String host, int port, S
 
     /** A Unix socket address {@code nbd+unix:///export?socket=path}. */
     public static StreamAddress unix(String socketPath, String exportName) {
-        return new StreamAddress("nbd+unix", null, null, DEFAULT_PORT, exportName, Map.of("socket", socketPath));
+        return new StreamAddress("nbd+unix", null, null, NO_PORT, exportName, Map.of("socket", socketPath));
+    }
+
+    /** The port, or {@code defaultPort} (the transport's) when the address names none. */
+    public int portOr(int defaultPort) {
+        return port == NO_PORT ? defaultPort : port;
     }
 
     /** The scheme says TLS is required ({@code nbds}, {@code nbds+unix}, ...). */
@@ -95,17 +115,26 @@ public record StreamAddress(String scheme, String user, String host, int port, S
         return query.get("socket");
     }
 
+    /** The same place on another port ({@link #NO_PORT}: the transport's default). */
+    public StreamAddress withPort(int newPort) {
+        return new StreamAddress(scheme, user, host, newPort, exportName, query);
+    }
+
     /** The same place with another export name. */
     public StreamAddress withExportName(String name) {
         return new StreamAddress(scheme, user, host, port, name, query);
     }
 
-    /** Where it connects, for logs: {@code host:port} or the socket path. */
+    /**
+     * Where it connects, for logs: {@code host:port}, {@code host} when the port is the transport's default, or the
+     * socket path; empty for a host-less address.
+     */
     public String endpoint() {
         if (isUnix()) {
             return socketPath();
         }
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        String where = host == null ? "" : host.contains(":") ? "[" + host + "]" : host;
+        return port == NO_PORT ? where : where + ":" + port;
     }
 
     /** The URI again, with the export name and query encoded. */

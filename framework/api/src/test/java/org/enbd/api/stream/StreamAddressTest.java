@@ -23,8 +23,31 @@ class StreamAddressTest {
     }
 
     @Test
-    void portDefaultsToIanaPort() {
-        assertEquals(10809, StreamAddress.parse("nbd://example.com/disk").port());
+    void aMissingPortIsLeftToTheTransport() {
+        StreamAddress a = StreamAddress.parse("nbd://example.com/disk");
+        assertEquals(StreamAddress.NO_PORT, a.port());
+        assertEquals(10809, a.portOr(10809));
+        assertEquals(22, StreamAddress.parse("nbd+ssh://alice@example.com/disk").portOr(22));
+        assertEquals(10810, StreamAddress.parse("nbd://example.com:10810/disk").portOr(10809));
+        assertEquals("example.com", a.endpoint());
+        assertEquals("nbd://example.com/disk", a.toString());
+        assertEquals("example.com:10809", a.withPort(a.portOr(10809)).endpoint());
+    }
+
+    @Test
+    void portZeroMeansAnyPortNotTheDefault() {
+        assertEquals(0, StreamAddress.parse("nbd://127.0.0.1:0").portOr(10809));
+    }
+
+    @Test
+    void otherSchemesOwnTheirSyntax() {
+        StreamAddress aoe = StreamAddress.parse("aoe://eth0/1.2");
+        assertEquals("eth0", aoe.host());
+        assertEquals("1.2", aoe.exportName());
+        StreamAddress hostless = StreamAddress.parse("nbd+foo:///disk");
+        assertNull(hostless.host());
+        assertEquals("", hostless.endpoint());
+        assertEquals(hostless, StreamAddress.parse(hostless.toString()));
     }
 
     @Test
@@ -74,12 +97,14 @@ class StreamAddressTest {
         assertTrue(e.getMessage().contains("::not a uri"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> StreamAddress.parse("disk.img"));
         assertThrows(IllegalArgumentException.class, () -> StreamAddress.parse("nbd:///nohost"));
+        assertThrows(IllegalArgumentException.class, () -> StreamAddress.parse("nbds+vsock:///nohost"));
+        assertThrows(IllegalArgumentException.class, () -> StreamAddress.parse("nbd://h:65536/x"));
     }
 
     @Test
     void toStringRoundTrips() {
         for (String uri : new String[] {"nbd://example.com:10809/hello%20world", "nbd+unix:///disk?socket=/tmp/s.sock",
-                "nbds://[::1]:10809/"}) {
+                "nbds://[::1]:10809/", "nbd://example.com/x", "nbd+ssh://alice@example.com/disk"}) {
             assertEquals(StreamAddress.parse(uri), StreamAddress.parse(StreamAddress.parse(uri).toString()), uri);
         }
     }

@@ -9,31 +9,71 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
+import java.net.UnknownHostException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.enbd.api.stream.EventLoops;
 import org.enbd.api.stream.Listener;
 import org.enbd.api.stream.StreamAddress;
 import org.enbd.api.stream.Transport;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * ENBD's plainest stream: TCP ({@code nbd://HOST:PORT}) and Unix domain sockets ({@code nbd+unix:///?socket=P}),
- * on the framework's event loops. TCP streams get TCP_NODELAY (the spec asks for it: replies are small and
- * latency-bound) and SO_KEEPALIVE (so a vanished peer is noticed even when idle).
+ * ENBD's plainest stream: TCP ({@code nbd://HOST[:PORT]}, port 10809 by default) and Unix domain sockets
+ * ({@code nbd+unix:///?socket=P}), on the framework's event loops; the {@code nbds} forms too, since TLS is an
+ * upgrade inside the handshake, not a transport. TCP streams get TCP_NODELAY (the spec asks for it: replies are
+ * small and latency-bound) and SO_KEEPALIVE (so a vanished peer is noticed even when idle).
+ *
+ * <p>{@link #connect} never blocks: the client engine reconnects from an event loop. A host name is looked up on a
+ * small pool of resolver threads this component owns (the JDK's resolver blocks, and Netty's default one would
+ * block the channel's loop); an address literal needs no lookup and connects at once.
  */
-@Component(service = Transport.class, property = {Transport.SCHEMES + "=nbd", Transport.SCHEMES + "=nbd+unix"})
-public final class TcpTransport implements Transport {
+@Component(service = Transport.class, property = {Transport.SCHEMES + "=nbd", Transport.SCHEMES + "=nbds",
+        Transport.SCHEMES + "=nbd+unix", Transport.SCHEMES + "=nbds+unix"})
+public final class TcpTransport implements Transport, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TcpTransport.class);
+    /** The IANA port for NBD. */
+    static final int NBD_PORT = 10809;
+    /** Lookups at once: enough for several devices reconnecting together, few enough to bound a DNS outage. */
+    private static final int RESOLVERS = 4;
+
+    /** Looks a host name up (blocking); the component's is the JDK's. */
+    @FunctionalInterface
+    interface HostLookup {
+        InetAddress lookup(String host) throws UnknownHostException;
+    }
+
     private final EventLoops loops;
+    private final HostLookup lookup;
+    private final ThreadPoolExecutor resolvers;
 
     @Activate
     public TcpTransport(@Reference EventLoops loops) {
+        this(loops, InetAddress::getByName);
+    }
+
+    TcpTransport(EventLoops loops, HostLookup lookup) {
         this.loops = loops;
+        this.lookup = lookup;
+        AtomicInteger count = new AtomicInteger();
+        this.resolvers = new ThreadPoolExecutor(RESOLVERS, RESOLVERS, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> Thread.ofPlatform().daemon()
+                        .name("enbd-tcp-resolver-" + count.incrementAndGet()).unstarted(r));
+        resolvers.allowCoreThreadTimeOut(true);
     }
 
     @Override
@@ -42,17 +82,52 @@ public final class TcpTransport implements Transport {
     }
 
     @Override
+    public int defaultPort() {
+        return NBD_PORT;
+    }
+
+    @Override
     public CompletionStage<Channel> connect(StreamAddress to, ChannelHandler initializer) {
         CompletableFuture<Channel> result = new CompletableFuture<>();
-        SocketAddress remote;
-        try {
-            remote = socketAddress(to);
-        } catch (IllegalArgumentException e) {
-            result.completeExceptionally(e);
+        if (to.isUnix()) {
+            if (to.socketPath() == null) {
+                result.completeExceptionally(new IllegalArgumentException("no ?socket=PATH in " + to));
+            } else {
+                connect(to, unixAddress(to.socketPath()), initializer, result);
+            }
             return result;
         }
+        if (to.host() == null) {
+            result.completeExceptionally(new IllegalArgumentException("no host in " + to));
+            return result;
+        }
+        int port = to.portOr(NBD_PORT);
+        InetAddress literal = literal(to.host());
+        if (literal != null) {
+            connect(to, new InetSocketAddress(literal, port), initializer, result);
+            return result;
+        }
+        try {
+            resolvers.execute(() -> {
+                try {
+                    connect(to, new InetSocketAddress(lookup.lookup(to.host()), port), initializer, result);
+                } catch (UnknownHostException | RuntimeException e) {
+                    result.completeExceptionally(new IOException("cannot connect to " + endpoint(to) + ": unknown host "
+                            + to.host(), e));
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(new IOException("cannot connect to " + endpoint(to)
+                    + ": the tcp transport is stopping", e));
+        }
+        return result;
+    }
+
+    /** Connects to an address that needs no lookup; returns at once. */
+    private void connect(StreamAddress to, SocketAddress remote, ChannelHandler initializer,
+                         CompletableFuture<Channel> result) {
         Bootstrap bootstrap = new Bootstrap().group(loops.group()).channelFactory(loops.channelFactory(remote))
-                .handler(initializer);
+                .handler(initializer).disableResolver();
         if (!to.isUnix()) {
             bootstrap.option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.SO_KEEPALIVE, true)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000);
@@ -61,18 +136,26 @@ public final class TcpTransport implements Transport {
             if (f.isSuccess()) {
                 result.complete(f.channel());
             } else {
-                result.completeExceptionally(new IOException("cannot connect to " + to.endpoint() + ": "
+                result.completeExceptionally(new IOException("cannot connect to " + endpoint(to) + ": "
                         + f.cause().getMessage(), f.cause()));
             }
         });
-        return result;
     }
 
+    /** Binds at once (a host name is looked up here, on the caller's thread: never an event loop). */
     @Override
     public Listener listen(StreamAddress at, ChannelHandler initializer) throws IOException {
-        SocketAddress local = socketAddress(at);
+        SocketAddress local;
         if (at.isUnix()) {
+            if (at.socketPath() == null) {
+                throw new IOException("cannot listen on " + at + ": no ?socket=PATH");
+            }
+            local = unixAddress(at.socketPath());
             UnixSocketFile.removeIfStale(at.socketPath());
+        } else if (at.host() == null) {
+            throw new IOException("cannot listen on " + at + ": no host");
+        } else {
+            local = new InetSocketAddress(at.host(), at.portOr(NBD_PORT));
         }
         ServerBootstrap bootstrap = new ServerBootstrap().group(loops.group())
                 .channelFactory(loops.serverChannelFactory(local)).childHandler(initializer)
@@ -85,21 +168,45 @@ public final class TcpTransport implements Transport {
         ChannelFuture bound = bootstrap.bind(local).awaitUninterruptibly();
         if (!bound.isSuccess()) {
             Throwable cause = bound.cause();
-            throw new IOException("cannot listen on " + at.endpoint() + ": " + cause.getMessage(), cause);
+            throw new IOException("cannot listen on " + endpoint(at) + ": " + cause.getMessage(), cause);
         }
         return new BoundListener(bound.channel(), at.isUnix() ? at.socketPath() : null);
     }
 
-    private SocketAddress socketAddress(StreamAddress address) {
+    /** Stops the resolver threads; a lookup still in the JDK's resolver cannot be interrupted and ends by itself. */
+    @Deactivate
+    @Override
+    public void close() {
+        resolvers.shutdownNow();
+        try {
+            if (!resolvers.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.warn("a host name lookup is still running after 5 s; its thread is a daemon and ends with it");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** {@code host:port} with the default port filled in, or the socket path. */
+    private static String endpoint(StreamAddress address) {
         if (address.isUnix()) {
-            // epoll domain channels take Netty's address type, NIO's take the JDK's
-            return "epoll".equals(loops.ioKind()) ? new DomainSocketAddress(address.socketPath())
-                    : UnixDomainSocketAddress.of(address.socketPath());
+            return address.endpoint();
         }
-        if (address.host() == null) {
-            throw new IllegalArgumentException("no host in " + address);
+        return address.withPort(address.portOr(NBD_PORT)).endpoint();
+    }
+
+    private SocketAddress unixAddress(String path) {
+        // epoll domain channels take Netty's address type, NIO's take the JDK's
+        return "epoll".equals(loops.ioKind()) ? new DomainSocketAddress(path) : UnixDomainSocketAddress.of(path);
+    }
+
+    /** The address when {@code host} is an IPv4 or IPv6 literal, else null; never looks anything up. */
+    private static InetAddress literal(String host) {
+        try {
+            return InetAddress.ofLiteral(host);
+        } catch (IllegalArgumentException notALiteral) {
+            return null;
         }
-        return new InetSocketAddress(address.host(), address.port());
     }
 
     /** A bound server channel; closing it stops accepting and removes the socket file it made. */

@@ -1,6 +1,7 @@
 package org.enbd.transport.tcp.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,9 +12,13 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -21,7 +26,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.enbd.api.stream.Listener;
 import org.enbd.api.stream.StreamAddress;
 import org.enbd.runtime.internal.NettyEventLoops;
@@ -29,6 +38,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** TCP and Unix streams on real sockets; name lookups off the event loops. */
 class TcpTransportTest {
     private final NettyEventLoops loops = new NettyEventLoops(1);
     private final TcpTransport transport = new TcpTransport(loops);
@@ -38,7 +48,97 @@ class TcpTransportTest {
 
     @AfterEach
     void close() {
+        transport.close();
         loops.close();
+    }
+
+    @Test
+    void aHostNameIsLookedUpOffTheEventLoopAndTheLoopStaysFree() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<Thread> lookedUpOn = new CompletableFuture<>();
+        AtomicBoolean onALoop = new AtomicBoolean();
+        TcpTransport slowDns = new TcpTransport(loops, host -> {
+            onALoop.set(inEventLoop());
+            lookedUpOn.complete(Thread.currentThread());
+            assertEquals("nbd.example.test", host);
+            awaitQuietly(release); // a DNS server that takes its time
+            return InetAddress.getLoopbackAddress();
+        });
+        try (Listener listener = transport.listen(StreamAddress.tcp("127.0.0.1", 0, ""), echo())) {
+            int port = ((InetSocketAddress) listener.localAddress()).getPort();
+            StreamAddress named = StreamAddress.parse("nbd://nbd.example.test:" + port + "/");
+            EventLoop loop = loops.group().next();
+            // as the client engine does on a reconnect: connect() called on an event loop
+            CompletionStage<Channel> connecting = loop.submit(() -> slowDns.connect(named, pong(new CompletableFuture<>())))
+                    .get(5, TimeUnit.SECONDS);
+            Thread resolver = lookedUpOn.get(5, TimeUnit.SECONDS);
+            assertTrue(resolver.getName().startsWith("enbd-tcp-resolver-"), resolver.getName());
+            assertFalse(onALoop.get(), "the lookup ran on an event loop");
+            assertEquals("free", loop.submit(() -> "free").get(5, TimeUnit.SECONDS),
+                    "the loop runs other work while the lookup waits");
+            assertFalse(connecting.toCompletableFuture().isDone());
+            release.countDown();
+            connecting.toCompletableFuture().get(5, TimeUnit.SECONDS).close().sync();
+        } finally {
+            release.countDown();
+            slowDns.close();
+        }
+    }
+
+    @Test
+    void addressLiteralsAreNeverLookedUp() throws Exception {
+        TcpTransport noDns = new TcpTransport(loops, host -> {
+            throw new AssertionError("looked up " + host);
+        });
+        try (Listener listener = transport.listen(StreamAddress.tcp("127.0.0.1", 0, ""), echo())) {
+            int port = ((InetSocketAddress) listener.localAddress()).getPort();
+            assertEquals("pong", roundTrip(noDns, StreamAddress.parse("nbd://127.0.0.1:" + port)));
+        } finally {
+            noDns.close();
+        }
+    }
+
+    @Test
+    void anUnknownHostFailsNamingItAndTheDefaultPort() {
+        assertEquals(10809, transport.defaultPort());
+        TcpTransport noSuchHost = new TcpTransport(loops, host -> {
+            throw new UnknownHostException(host);
+        });
+        try {
+            ExecutionException e = assertThrows(ExecutionException.class, () -> noSuchHost.connect(
+                    StreamAddress.parse("nbd://nowhere.invalid/disk"), echo()).toCompletableFuture()
+                    .get(5, TimeUnit.SECONDS));
+            assertEquals("cannot connect to nowhere.invalid:10809: unknown host nowhere.invalid",
+                    e.getCause().getMessage());
+        } finally {
+            noSuchHost.close();
+        }
+    }
+
+    @Test
+    void aStoppedTransportRefusesToConnect() {
+        TcpTransport stopped = new TcpTransport(loops, host -> InetAddress.getLoopbackAddress());
+        stopped.close();
+        ExecutionException e = assertThrows(ExecutionException.class, () -> stopped.connect(
+                StreamAddress.parse("nbd://somewhere.test/"), echo()).toCompletableFuture().get(5, TimeUnit.SECONDS));
+        assertTrue(e.getCause().getMessage().contains("stopping"), e.getCause().getMessage());
+    }
+
+    private boolean inEventLoop() {
+        for (EventExecutor executor : loops.group()) {
+            if (executor.inEventLoop()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test
@@ -84,13 +184,21 @@ class TcpTransportTest {
     }
 
     private String roundTrip(StreamAddress to) throws Exception {
-        CompletableFuture<String> answer = new CompletableFuture<>();
-        Channel channel = transport.connect(to, new SimpleChannelInboundHandler<ByteBuf>() {
+        return roundTrip(transport, to);
+    }
+
+    private static ChannelHandler pong(CompletableFuture<String> answer) {
+        return new SimpleChannelInboundHandler<ByteBuf>() {
             @Override
             protected void channelRead0(ChannelHandlerContext ctx, ByteBuf msg) {
                 answer.complete(msg.toString(StandardCharsets.US_ASCII));
             }
-        }).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        };
+    }
+
+    private static String roundTrip(TcpTransport through, StreamAddress to) throws Exception {
+        CompletableFuture<String> answer = new CompletableFuture<>();
+        Channel channel = through.connect(to, pong(answer)).toCompletableFuture().get(5, TimeUnit.SECONDS);
         channel.writeAndFlush(Unpooled.copiedBuffer("ping", StandardCharsets.US_ASCII));
         try {
             return answer.get(5, TimeUnit.SECONDS);
