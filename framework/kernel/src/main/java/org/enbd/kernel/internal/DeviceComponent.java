@@ -1,19 +1,16 @@
 package org.enbd.kernel.internal;
 
 import java.io.IOException;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import org.enbd.api.NbdException;
 import org.enbd.api.control.Status;
 import org.enbd.api.control.StatusBoard;
 import org.enbd.api.stream.EventLoops;
-import org.enbd.api.stream.Transport;
+import org.enbd.api.stream.TransportRegistry;
 import org.enbd.client.ClientOptions;
 import org.enbd.client.RemoteDevice;
+import org.enbd.client.TransportResolver;
 import org.enbd.kernel.AttachMethod;
 import org.enbd.kernel.DeviceOptions;
 import org.enbd.kernel.KernelDevice;
@@ -25,16 +22,14 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@code enbd client URI --device /dev/nbdN}: opens the client engine's {@link RemoteDevice} and attaches it to
- * the kernel ({@link KernelDevice}: netlink, else ioctls). Opening waits for the network, so it runs on a thread
+ * the kernel ({@link KernelDevice}: netlink, else ioctls), through the transport the framework's
+ * {@link TransportRegistry} chooses for the URI (asked again on every reconnect). Opening waits for the network, so it runs on a thread
  * this component owns and joins on deactivate; while the server cannot be reached it retries (DOWN), a refusal
  * ends in FAILED. Deactivation disconnects the device, waits for the kernel to let go, then closes the engine.
  * Reports to the status board under its {@code service.pid}.
@@ -46,7 +41,7 @@ public final class DeviceComponent {
     private static final Logger LOG = LoggerFactory.getLogger(DeviceComponent.class);
     private static final String KIND = "device";
 
-    private final Map<Transport, List<String>> transports = new ConcurrentHashMap<>();
+    private final TransportRegistry transports;
     private final EventLoops loops;
     private final StatusBoard board;
     private final String id;
@@ -58,30 +53,14 @@ public final class DeviceComponent {
 
     @Activate
     public DeviceComponent(DeviceConfig config, Map<String, Object> properties, @Reference EventLoops loops,
-                           @Reference StatusBoard board) {
+                           @Reference StatusBoard board, @Reference TransportRegistry transports) {
+        this.transports = transports;
         this.loops = loops;
         this.board = board;
         this.config = config;
         this.id = String.valueOf(properties.getOrDefault(Constants.SERVICE_PID, "org.enbd.kernel.device"));
         board.report(status(Status.State.STARTING, "connecting to " + config.uri(), 0, 0));
         opener = Thread.ofPlatform().name("enbd-device-" + id).daemon().start(this::run);
-    }
-
-    @Reference(service = Transport.class, cardinality = ReferenceCardinality.MULTIPLE,
-            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
-    void addTransport(Transport transport, Map<String, Object> properties) {
-        Object schemes = properties.get(Transport.SCHEMES);
-        transports.put(transport, schemes instanceof String[] a ? Arrays.asList(a)
-                : schemes instanceof String s ? List.of(s) : List.of());
-    }
-
-    void removeTransport(Transport transport) {
-        transports.remove(transport);
-    }
-
-    private Optional<Transport> forScheme(String scheme) {
-        return transports.entrySet().stream().filter(e -> e.getValue().contains(scheme)).map(Map.Entry::getKey)
-                .findFirst();
     }
 
     private void run() {
@@ -126,7 +105,7 @@ public final class DeviceComponent {
     /** Connects, retrying while the failure is the network's (EIO); null when stopped or refused. */
     private RemoteDevice openRemote(ClientOptions options) {
         try {
-            return RemoteDevice.openRetrying(options, this::forScheme, loops, board, id + "/remote", () -> stopping,
+            return RemoteDevice.openRetrying(options, TransportResolver.of(transports), loops, board, id + "/remote", () -> stopping,
                     e -> board.report(status(Status.State.DOWN, e.getMessage() + "; retrying", 0, 0)));
         } catch (NbdException e) {
             fail(e.getMessage());

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import org.enbd.api.control.Status;
 import org.enbd.api.control.StatusBoard;
+import org.enbd.api.stream.TransportRegistry;
 import org.enbd.runtime.internal.NettyEventLoops;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -21,6 +22,8 @@ import org.junit.jupiter.api.Test;
 class DeviceComponentTest {
     private final NettyEventLoops loops = new NettyEventLoops(1);
     private final Board board = new Board();
+    /** No transport at all: the device keeps retrying, as with a server that cannot be reached. */
+    private final TransportRegistry transports = TransportRegistry.of(List.of(), Map.of());
 
     @AfterEach
     void stop() {
@@ -30,7 +33,7 @@ class DeviceComponentTest {
     @Test
     void aBadUriFailsWithTheReasonUnderItsPid() throws Exception {
         DeviceComponent c = new DeviceComponent(config("not a uri", "/dev/nbd0"),
-                Map.of("service.pid", "org.enbd.kernel.device~nbd0"), loops, board);
+                Map.of("service.pid", "org.enbd.kernel.device~nbd0"), loops, board, transports);
         Status failed = board.await("org.enbd.kernel.device~nbd0", s -> s.state() == Status.State.FAILED,
                 Duration.ofSeconds(10));
         assertTrue(failed.detail().startsWith("bad configuration"), failed.detail());
@@ -43,7 +46,7 @@ class DeviceComponentTest {
     @Test
     void startsReportingAndStopsCleanlyWhileStillConnecting() throws Exception {
         DeviceComponent c = new DeviceComponent(config("nbd://127.0.0.1:1/x", "/dev/nbd3"),
-                Map.of("service.pid", "dev3"), loops, board);
+                Map.of("service.pid", "dev3"), loops, board, transports);
         assertEquals(Status.State.STARTING, board.reports.getFirst().state());
         assertEquals("nbd://127.0.0.1:1/x", board.reports.getFirst().attributes().get("server"));
         c.deactivate(); // joins the opener thread: no thread outlives the component

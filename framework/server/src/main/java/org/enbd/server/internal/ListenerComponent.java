@@ -3,9 +3,6 @@ package org.enbd.server.internal;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.util.Arrays;
-import java.util.IdentityHashMap;
-import java.util.List;
 import java.util.Map;
 import org.enbd.api.control.Status;
 import org.enbd.api.control.StatusBoard;
@@ -13,6 +10,7 @@ import org.enbd.api.layer.Export;
 import org.enbd.api.stream.Listener;
 import org.enbd.api.stream.StreamAddress;
 import org.enbd.api.stream.Transport;
+import org.enbd.api.stream.TransportRegistry;
 import org.enbd.server.NbdServer;
 import org.enbd.server.ServerLimits;
 import org.enbd.server.TlsPolicy;
@@ -30,9 +28,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
  * One configured listener: an {@link NbdServer} serving the {@link Export} services its {@code exports.target}
- * filter selects, on the address it is given, through whichever {@link Transport} serves that address's scheme.
- * Transports are chosen by scheme, never by ranking; when the one in use goes away the listener closes and
- * waits for another. It reports UP "listening on HOST:PORT" or FAILED with the reason under its PID.
+ * filter selects, on the address it is given, through the {@link Transport} the framework's one
+ * {@link TransportRegistry} chooses for that address. When the registry's choice changes (the transport in use went
+ * away, or another was configured) the listener closes and listens again through the new choice, or waits for
+ * one. It reports UP "listening on HOST:PORT" or FAILED with the reason under its PID.
  */
 @Component(configurationPid = "org.enbd.server.listener", configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = {})
@@ -41,7 +40,8 @@ public final class ListenerComponent {
     /** A listener's configuration ({@code exports.target} is the exports reference's target filter). */
     @ObjectClassDefinition(name = "ENBD listener", description = "Where the NBD server accepts clients")
     public @interface Config {
-        @AttributeDefinition(description = "nbd://HOST:PORT or nbd+unix:///?socket=PATH")
+        @AttributeDefinition(name = "Address", description = "nbd://HOST[:PORT] or nbd+unix:///?socket=PATH, or a "
+                + "URI of any scheme a transport serves")
         String address();
 
         @AttributeDefinition(description = "Largest READ/WRITE payload in bytes")
@@ -59,8 +59,8 @@ public final class ListenerComponent {
 
     private final StatusBoard status;
     private final String id;
-    /** By identity: two transport services are never the same one, however they compare. */
-    private final Map<Transport, List<String>> transports = new IdentityHashMap<>();
+    private final TransportRegistry transports;
+    private final TransportRegistry.Subscription watching;
     private final LiveExports exports = new LiveExports();
     private StreamAddress address;
     private NbdServer server;
@@ -69,11 +69,14 @@ public final class ListenerComponent {
     private boolean active;
 
     @Activate
-    public ListenerComponent(@Reference StatusBoard status, Config config, Map<String, Object> properties) {
+    public ListenerComponent(@Reference StatusBoard status, @Reference TransportRegistry transports, Config config,
+                             Map<String, Object> properties) {
         this.status = status;
+        this.transports = transports;
         this.id = String.valueOf(properties.getOrDefault("service.pid", "listener:" + config.address()));
         synchronized (this) {
             active = true;
+            watching = transports.onChange(this::transportsChanged);
             try {
                 address = StreamAddress.parse(config.address());
                 server = new NbdServer(exports, ServerLimits.DEFAULT.withMaxPayload(config.maxPayload())
@@ -87,18 +90,16 @@ public final class ListenerComponent {
         }
     }
 
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    synchronized void bindTransport(Transport transport, Map<String, Object> properties) {
-        transports.put(transport, schemes(properties.get(Transport.SCHEMES)));
-        refresh();
-    }
-
-    synchronized void unbindTransport(Transport transport) {
-        transports.remove(transport);
-        if (transport == inUse) {
+    /** The registry's choice changed: a listener through a transport no longer chosen closes, then refresh. */
+    private synchronized void transportsChanged() {
+        if (!active || address == null) {
+            return;
+        }
+        Transport chosen = transports.forAddress(address).orElse(null);
+        if (listener != null && chosen != inUse) {
+            String name = inUse.name();
             closeListener();
-            report(Status.State.DOWN, "transport " + transport.name() + " went away");
+            report(Status.State.DOWN, "transport " + name + " went away");
         }
         refresh();
     }
@@ -117,6 +118,7 @@ public final class ListenerComponent {
     @Deactivate
     synchronized void deactivate() {
         active = false;
+        watching.close();
         closeListener();
         if (server != null) {
             server.close();
@@ -130,8 +132,7 @@ public final class ListenerComponent {
         if (!active || server == null || listener != null) {
             return;
         }
-        Transport transport = transports.entrySet().stream().filter(e -> e.getValue().contains(address.scheme()))
-                .map(Map.Entry::getKey).findFirst().orElse(null);
+        Transport transport = transports.forAddress(address).orElse(null);
         if (transport == null) {
             report(Status.State.STARTING, "waiting for a transport for " + address.scheme() + "://");
             return;
@@ -163,15 +164,5 @@ public final class ListenerComponent {
 
     private void report(Status.State state, String detail) {
         status.report(Status.of(id, "listener", state, detail));
-    }
-
-    private static List<String> schemes(Object value) {
-        if (value instanceof String[] many) {
-            return Arrays.asList(many);
-        }
-        if (value instanceof java.util.Collection<?> many) {
-            return many.stream().map(String::valueOf).toList();
-        }
-        return value == null ? List.of() : List.of(String.valueOf(value));
     }
 }

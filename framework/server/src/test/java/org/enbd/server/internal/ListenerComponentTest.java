@@ -9,18 +9,22 @@ import java.io.IOException;
 import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.enbd.api.control.Status;
 import org.enbd.api.stream.Listener;
 import org.enbd.api.stream.StreamAddress;
 import org.enbd.api.stream.Transport;
 import org.enbd.runtime.internal.MemoryStatusBoard;
+import org.enbd.runtime.internal.ServiceTransportRegistry;
 import org.junit.jupiter.api.Test;
 
-/** The listener component built by hand, as SCR would, with transports that bind or fail. */
+/** The listener component built by hand, as SCR would, on the framework's registry with transports that come and go. */
 class ListenerComponentTest {
     private final MemoryStatusBoard board = new MemoryStatusBoard();
+    private final ServiceTransportRegistry transports = new ServiceTransportRegistry();
     private static final String PID = "org.enbd.server.listener~t";
 
     private static ListenerComponent.Config config(String address, String tls) {
@@ -40,28 +44,29 @@ class ListenerComponentTest {
 
     @Test
     void waitsForATransportThenReportsWhereItListens() {
-        ListenerComponent listener = new ListenerComponent(board, config("nbd://127.0.0.1:10809", "off"),
+        ListenerComponent listener = new ListenerComponent(board, transports, config("nbd://127.0.0.1:10809", "off"),
                 Map.of("service.pid", PID));
         assertEquals(Status.State.STARTING, status().state());
         Transport unix = new FakeTransport(null);
-        listener.bindTransport(unix, Map.of(Transport.SCHEMES, new String[] {"nbd+unix"}));
+        transports.add(unix, List.of("nbd+unix"));
         assertEquals(Status.State.STARTING, status().state(), "a transport for another scheme does not do");
-        Transport tcp = new FakeTransport(null);
-        listener.bindTransport(tcp, Map.of(Transport.SCHEMES, new String[] {"nbd", "nbd+unix"}));
+        FakeTransport tcp = new FakeTransport(null);
+        transports.add(tcp, List.of("nbd", "nbd+unix"));
         assertEquals(Status.State.UP, status().state());
         assertEquals("listening on 127.0.0.1:10809", status().detail());
-        listener.unbindTransport(tcp);
+        transports.remove(tcp);
         assertEquals(Status.State.STARTING, status().state());
         listener.deactivate();
         assertTrue(board.get(PID).isEmpty());
+        transports.add(new FakeTransport(null), List.of("nbd"));
+        assertTrue(board.get(PID).isEmpty(), "a deactivated listener hears no more changes");
     }
 
     @Test
     void aPortInUseIsReportedAsFailed() {
-        ListenerComponent listener = new ListenerComponent(board, config("nbd://127.0.0.1:10809", "off"),
+        ListenerComponent listener = new ListenerComponent(board, transports, config("nbd://127.0.0.1:10809", "off"),
                 Map.of("service.pid", PID));
-        listener.bindTransport(new FakeTransport("cannot listen on 127.0.0.1:10809: Address already in use"),
-                Map.of(Transport.SCHEMES, "nbd"));
+        transports.add(new FakeTransport("cannot listen on 127.0.0.1:10809: Address already in use"), List.of("nbd"));
         assertEquals(Status.State.FAILED, status().state());
         assertTrue(status().detail().contains("Address already in use"), status().detail());
         listener.deactivate();
@@ -69,23 +74,52 @@ class ListenerComponentTest {
 
     @Test
     void tlsRequiredWithoutAProviderFails() {
-        ListenerComponent listener = new ListenerComponent(board, config("nbd://127.0.0.1:10809", "required"),
+        ListenerComponent listener = new ListenerComponent(board, transports, config("nbd://127.0.0.1:10809", "required"),
                 Map.of("service.pid", PID));
-        listener.bindTransport(new FakeTransport(null), Map.of(Transport.SCHEMES, "nbd"));
+        transports.add(new FakeTransport(null), List.of("nbd"));
         assertEquals(Status.State.FAILED, status().state());
         assertTrue(status().detail().contains("tls=required"), status().detail());
         listener.deactivate();
     }
 
     @Test
+    void aTransportAlreadyPresentIsUsedAtOnceAndAReplacementTakesOver() {
+        FakeTransport first = new FakeTransport(null);
+        FakeTransport second = new FakeTransport(null);
+        transports.add(first, List.of("nbd"));
+        transports.add(second, List.of("nbd"));
+        ListenerComponent listener = new ListenerComponent(board, transports, config("nbd://127.0.0.1:10809", "off"),
+                Map.of("service.pid", PID));
+        assertEquals(Status.State.UP, status().state());
+        assertEquals(1, first.listening());
+        transports.remove(first);
+        assertEquals(Status.State.UP, status().state(), "the second transport for the scheme took over");
+        assertEquals(0, first.listening(), "the listener through the first was closed");
+        assertEquals(1, second.listening());
+        listener.deactivate();
+        assertEquals(0, second.listening());
+    }
+
+    @Test
     void aBadAddressFailsAtOnce() {
-        new ListenerComponent(board, config("nbd+unix:///x", "off"), Map.of("service.pid", PID));
+        new ListenerComponent(board, transports, config("nbd+unix:///x", "off"), Map.of("service.pid", PID));
         assertEquals(Status.State.FAILED, status().state());
         assertTrue(status().detail().contains("socket="), status().detail());
     }
 
-    /** Binds without a socket, or fails with {@code failure}. */
-    private record FakeTransport(String failure) implements Transport {
+    /** Binds without a socket, or fails with {@code failure}; counts the listeners open. */
+    private static final class FakeTransport implements Transport {
+        private final String failure;
+        private final AtomicInteger open = new AtomicInteger();
+
+        FakeTransport(String failure) {
+            this.failure = failure;
+        }
+
+        int listening() {
+            return open.get();
+        }
+
         @Override
         public String name() {
             return "fake";
@@ -101,6 +135,7 @@ class ListenerComponentTest {
             if (failure != null) {
                 throw new IOException(failure);
             }
+            open.incrementAndGet();
             return new Listener() {
                 @Override
                 public SocketAddress localAddress() {
@@ -109,6 +144,7 @@ class ListenerComponentTest {
 
                 @Override
                 public void close() {
+                    open.decrementAndGet();
                 }
             };
         }

@@ -1,11 +1,8 @@
 package org.enbd.client.endpoint.internal;
 
-import java.util.Arrays;
 import java.util.Hashtable;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import org.enbd.api.NbdException;
 import org.enbd.api.control.Status;
 import org.enbd.api.control.StatusBoard;
@@ -13,9 +10,11 @@ import org.enbd.api.layer.Export;
 import org.enbd.api.stream.EventLoops;
 import org.enbd.api.stream.StreamAddress;
 import org.enbd.api.stream.Transport;
+import org.enbd.api.stream.TransportRegistry;
 import org.enbd.client.ClientOptions;
 import org.enbd.client.LocalEndpoint;
 import org.enbd.client.RemoteDevice;
+import org.enbd.client.TransportResolver;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceRegistration;
@@ -24,16 +23,14 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The local endpoint ({@code enbd client URI --serve ...}): opens the {@link RemoteDevice}, registers an
- * {@link Export} for it and serves it with the server engine over the transport of the serve address's scheme.
+ * {@link Export} for it and serves it with the server engine over the transport the framework's
+ * {@link TransportRegistry} chooses for the serve address (and for the remote URI, on every reconnect).
  * Opening may wait for the network, so it runs on a thread this component owns and joins on deactivate; while the
  * first connection fails for network reasons it retries (state DOWN), and a refusal (policy, TLS, unknown export)
  * ends in FAILED. Reports to the status board under its {@code service.pid}.
@@ -44,7 +41,7 @@ import org.slf4j.LoggerFactory;
 public final class EndpointComponent {
     private static final Logger LOG = LoggerFactory.getLogger(EndpointComponent.class);
 
-    private final Map<Transport, List<String>> transports = new ConcurrentHashMap<>();
+    private final TransportRegistry transports;
     private final EventLoops loops;
     private final StatusBoard board;
     private final BundleContext bundle;
@@ -63,7 +60,9 @@ public final class EndpointComponent {
 
     @Activate
     public EndpointComponent(EndpointConfig config, Map<String, Object> properties, BundleContext bundle,
-                             @Reference EventLoops loops, @Reference StatusBoard board) {
+                             @Reference EventLoops loops, @Reference StatusBoard board,
+                             @Reference TransportRegistry transports) {
+        this.transports = transports;
         this.loops = loops;
         this.board = board;
         this.bundle = bundle;
@@ -88,28 +87,10 @@ public final class EndpointComponent {
         opener.start();
     }
 
-    @Reference(service = Transport.class, cardinality = ReferenceCardinality.MULTIPLE,
-            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
-    void addTransport(Transport transport, Map<String, Object> properties) {
-        Object schemes = properties.get(Transport.SCHEMES);
-        List<String> list = schemes instanceof String[] a ? Arrays.asList(a)
-                : schemes instanceof String s ? List.of(s) : List.of();
-        transports.put(transport, list);
-    }
-
-    void removeTransport(Transport transport) {
-        transports.remove(transport);
-    }
-
-    private Optional<Transport> forScheme(String scheme) {
-        return transports.entrySet().stream().filter(e -> e.getValue().contains(scheme)).map(Map.Entry::getKey)
-                .findFirst();
-    }
-
     private void open() {
         RemoteDevice opened;
         try {
-            opened = RemoteDevice.openRetrying(options, this::forScheme, loops, board, id + "/remote",
+            opened = RemoteDevice.openRetrying(options, TransportResolver.of(transports), loops, board, id + "/remote",
                     () -> stopping, e -> board.report(Status.of(id, "endpoint", Status.State.DOWN,
                             e.getMessage() + "; retrying")));
         } catch (NbdException e) {
@@ -120,7 +101,7 @@ public final class EndpointComponent {
         if (opened == null) {
             return;
         }
-        Optional<Transport> local = forScheme(serveAt.scheme());
+        Optional<Transport> local = transports.forAddress(serveAt);
         try {
             if (local.isEmpty()) {
                 throw new java.io.IOException("no transport serves " + serveAt.scheme() + "://");
