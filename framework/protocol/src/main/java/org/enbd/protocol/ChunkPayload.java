@@ -63,6 +63,8 @@ final class ChunkPayload {
                 }
                 yield new ReplyChunk.BlockStatus(cookie, requestOffset, done, context, extents);
             }
+            case ENBD_CONTROL, ENBD_EVENT -> new ReplyChunk.Enbd(cookie, requestOffset, done, known,
+                    payload.readRetainedSlice(length));
             case ERROR, ERROR_OFFSET -> {
                 int fixed = known == ReplyType.ERROR ? 6 : 14;
                 expect(known, length >= fixed, length, "at least " + fixed);

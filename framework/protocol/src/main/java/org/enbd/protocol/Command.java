@@ -4,7 +4,9 @@ import java.util.Map;
 
 /** Request types (proto.md, "Request types"). */
 public enum Command implements WireEnum {
-    READ(0), WRITE(1), DISC(2), FLUSH(3), TRIM(4), CACHE(5), WRITE_ZEROES(6), BLOCK_STATUS(7), RESIZE(8);
+    READ(0), WRITE(1), DISC(2), FLUSH(3), TRIM(4), CACHE(5), WRITE_ZEROES(6), BLOCK_STATUS(7), RESIZE(8),
+    /** ENBD-J's control message ({@link EnbdExtension}); only after the extension was negotiated. */
+    ENBD_CONTROL(EnbdExtension.CMD_CONTROL);
 
     private static final Map<Integer, Command> BY_VALUE = WireEnum.index(Command.class);
     private final int value;

@@ -74,6 +74,23 @@ public sealed interface ReplyChunk extends Reply {
         }
     }
 
+    /**
+     * ENBD-J's chunks ({@link EnbdExtension}): {@link ReplyType#ENBD_CONTROL} answers a control request,
+     * {@link ReplyType#ENBD_EVENT} (with {@link EnbdExtension#EVENT_COOKIE}) is an event the server pushes.
+     */
+    record Enbd(long cookie, long requestOffset, boolean done, ReplyType type, ByteBuf data) implements ReplyChunk {
+        public Enbd {
+            if (type != ReplyType.ENBD_CONTROL && type != ReplyType.ENBD_EVENT) {
+                throw new IllegalArgumentException(type + " is not an ENBD chunk type");
+            }
+        }
+
+        @Override
+        public ByteBuf payload() {
+            return data;
+        }
+    }
+
     /** A chunk of a type this side does not know (client side only); error types have bit 15 set. */
     record Unknown(long cookie, long requestOffset, boolean done, int type, ByteBuf data) implements ReplyChunk {
         @Override

@@ -108,6 +108,13 @@ public final class ReplyEncoder extends MessageToMessageEncoder<Reply> {
                     b.writeLong(e.errorOffset());
                 }
             }
+            case ReplyChunk.Enbd x -> {
+                int length = x.data().readableBytes();
+                header(ctx, x, x.type().value(), length, 0, out);
+                if (length > 0) {
+                    out.add(x.data().retain());
+                }
+            }
             case ReplyChunk.Unknown u -> {
                 int length = u.data() == null ? 0 : u.data().readableBytes();
                 header(ctx, u, u.type(), length, 0, out);

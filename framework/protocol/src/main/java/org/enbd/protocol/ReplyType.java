@@ -5,7 +5,11 @@ import java.util.Map;
 /** Structured reply chunk types (proto.md, "Structured reply types"). */
 public enum ReplyType implements WireEnum {
     NONE(0), OFFSET_DATA(1), OFFSET_HOLE(2), BLOCK_STATUS(5), BLOCK_STATUS_EXT(6), ERROR(0x8001),
-    ERROR_OFFSET(0x8002);
+    ERROR_OFFSET(0x8002),
+    /** ENBD-J: the answer to a control message ({@link EnbdExtension}). */
+    ENBD_CONTROL(EnbdExtension.REPLY_CONTROL),
+    /** ENBD-J: a message the server pushes ({@link EnbdExtension}). */
+    ENBD_EVENT(EnbdExtension.REPLY_EVENT);
 
     /** Reply flag: this chunk is the last of its reply. */
     public static final int FLAG_DONE = 1;

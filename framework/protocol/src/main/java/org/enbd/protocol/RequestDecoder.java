@@ -32,6 +32,8 @@ public final class RequestDecoder extends ByteToMessageDecoder {
 
     private final int maxPayload;
     private boolean extended;
+    /** ENBD's extension was negotiated: its control requests carry a payload. */
+    private boolean enbd;
     private State state = State.HEADER;
     private int flags;
     private int type;
@@ -61,6 +63,15 @@ public final class RequestDecoder extends ByteToMessageDecoder {
     /** Switches between compact and extended headers; call on the channel's event loop, between requests. */
     public void setExtended(boolean extended) {
         this.extended = extended;
+    }
+
+    /**
+     * Whether ENBD's extension channel was negotiated ({@link EnbdExtension}): only then does a request of type
+     * {@link EnbdExtension#CMD_CONTROL} carry a payload. A standard client never sends it; without the
+     * extension it is an unknown command without payload, answered EINVAL.
+     */
+    public void setEnbd(boolean enbd) {
+        this.enbd = enbd;
     }
 
     public boolean isExtended() {
@@ -127,7 +138,7 @@ public final class RequestDecoder extends ByteToMessageDecoder {
     }
 
     private boolean hasPayload() {
-        return type == Command.WRITE.value() || (extended && RequestFlags.has(flags, RequestFlags.PAYLOAD_LEN));
+        return type == Command.WRITE.value() || (enbd && type == EnbdExtension.CMD_CONTROL) || (extended && RequestFlags.has(flags, RequestFlags.PAYLOAD_LEN));
     }
 
     private Request request(ByteBuf payload) {

@@ -22,7 +22,8 @@ public interface ExportDirectory {
         List<Feature> hooks = new ArrayList<>();
         for (Export export : list()) {
             if (export instanceof LayeredExport layered) {
-                layered.features().stream().filter(f -> !hooks.contains(f)).forEach(hooks::add);
+                layered.features().stream().map(StackEntry::feature).filter(f -> !hooks.contains(f))
+                        .forEach(hooks::add);
             }
         }
         return hooks;

@@ -5,8 +5,8 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import org.enbd.api.layer.Capabilities;
+import org.enbd.api.layer.ExportEvent;
 import org.enbd.api.layer.Layer;
 import org.enbd.api.layer.Support;
 import org.enbd.protocol.ReplyEncoder;
@@ -31,9 +31,6 @@ public final class TransmissionPhase {
     /** Outbound bytes queued above which the connection stops reading requests (and below which it resumes). */
     private static final WriteBufferWaterMark REPLY_WATER_MARK = new WriteBufferWaterMark(1 << 20, 4 << 20);
 
-    /** Blocking layers run on a virtual thread per request. */
-    private static final Executor VIRTUAL = command -> Thread.ofVirtual().name("enbd-request").start(command);
-
     private final Channel channel;
     private final RequestDispatcher dispatcher;
 
@@ -48,7 +45,7 @@ public final class TransmissionPhase {
      */
     public static TransmissionPhase install(Channel channel, Layer layer, Capabilities capabilities, long size,
             ReplyFormat format, ServerLimits limits) {
-        return install(channel, layer, capabilities, size, format, 0, limits);
+        return install(channel, layer, capabilities, size, format, 0, false, limits);
     }
 
     /**
@@ -58,13 +55,15 @@ public final class TransmissionPhase {
      * @param capabilities        what {@code layer} said it can do (asked once, by the caller)
      * @param format              the reply framing agreed (SIMPLE for the kernel)
      * @param allocationContextId the id the handshake gave {@code base:allocation}, or 0 when not negotiated
+     * @param enbd                ENBD's extension channel was negotiated: control requests are accepted and
+     *                            {@link #event}s are pushed to the client
      */
     public static TransmissionPhase install(Channel channel, Layer layer, Capabilities capabilities, long size,
-            ReplyFormat format, int allocationContextId, ServerLimits limits) {
+            ReplyFormat format, int allocationContextId, boolean enbd, ServerLimits limits) {
         Negotiated negotiated = new Negotiated(size, capabilities, transmissionFlags(capabilities, format), format,
-                allocationContextId);
+                allocationContextId, enbd);
         RequestDispatcher dispatcher = new RequestDispatcher(layer, negotiated, limits.maxPayload(),
-                limits.maxInFlight(), VIRTUAL);
+                limits.maxInFlight());
         // Netty's default high water mark (64 KiB) is less than one 1 MiB READ reply: the dispatcher stopped reading
         // after every large reply (autoRead off and on: two epoll_ctl per request in strace) and so took a client's
         // pipelined reads one per loop turn. Replies of memory exports are slices of its pages; maxInFlight bounds
@@ -74,6 +73,7 @@ public final class TransmissionPhase {
         // flushes from many finished requests are merged into one write(2), in and outside a read batch
         pipeline.addLast(FLUSHER, new FlushConsolidationHandler(256, true));
         RequestDecoder decoder = new RequestDecoder(limits.maxPayload(), format == ReplyFormat.EXTENDED);
+        decoder.setEnbd(enbd);
         pipeline.addLast(DECODER, decoder);
         pipeline.addLast(ENCODER, new ReplyEncoder(format));
         pipeline.addLast(DISPATCHER, dispatcher);
@@ -100,6 +100,14 @@ public final class TransmissionPhase {
         flags |= c.cache() != Support.NONE ? TransmissionFlags.SEND_CACHE : 0;
         flags |= c.rotational() ? TransmissionFlags.ROTATIONAL : 0;
         return flags;
+    }
+
+    /**
+     * An event about the served export, from any thread: requests are checked against a changed size from now
+     * on, and a client that negotiated ENBD's extension is told.
+     */
+    public void event(ExportEvent event) {
+        dispatcher.event(event);
     }
 
     public Channel channel() {

@@ -38,7 +38,7 @@ class HandshakeTimeoutTest {
     @BeforeEach
     void start() throws IOException {
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        LayeredExport export = new LayeredExport("", new MemoryLayer(1 << 20, false), false);
+        LayeredExport export = LayeredExport.of("", new MemoryLayer(1 << 20, false), false);
         server = new NbdServer(ExportDirectory.of(List.of(export)),
                 ServerLimits.DEFAULT.withHandshakeTimeout(Duration.ofMillis(300)));
         listener = server.listen(new NioTransport(group), StreamAddress.parse("nbd://127.0.0.1:0"));

@@ -8,15 +8,15 @@ import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import org.enbd.api.layer.AsyncLayer;
+import org.enbd.api.layer.Layer;
 import org.enbd.api.layer.Capabilities;
 import org.enbd.api.layer.Support;
 
 /**
- * An {@link AsyncLayer} test double: every asynchronous call is recorded and left pending until the test completes
- * it; the blocking methods fail, so a test notices when the engine took the thread path instead.
+ * A layer whose stages complete later: every call is recorded and left pending until the test completes it, as
+ * the client engine's or a file's stages do.
  */
-final class PendingAsyncLayer implements AsyncLayer {
+final class PendingAsyncLayer implements Layer {
     /** One call: what was asked, and the stage the test completes. */
     record Call(String what, CompletableFuture<Object> stage) {
     }
@@ -56,48 +56,33 @@ final class PendingAsyncLayer implements AsyncLayer {
     }
 
     @Override
-    public ByteBuf read(long offset, int length, int flags, ByteBufAllocator alloc) {
-        throw new AssertionError("blocking read called on an asynchronous layer");
-    }
-
-    @Override
-    public void write(long offset, ByteBuf data, int flags) {
-        throw new AssertionError("blocking write called on an asynchronous layer");
-    }
-
-    @Override
-    public void flush(int flags) {
-        throw new AssertionError("blocking flush called on an asynchronous layer");
-    }
-
-    @Override
-    public CompletionStage<ByteBuf> readAsync(long offset, int length, int flags, ByteBufAllocator alloc) {
+    public CompletionStage<ByteBuf> read(long offset, int length, int flags, ByteBufAllocator alloc) {
         return call("read " + offset + "+" + length);
     }
 
     @Override
-    public CompletionStage<Void> writeAsync(long offset, ByteBuf data, int flags) {
+    public CompletionStage<Void> write(long offset, ByteBuf data, int flags) {
         written.add(data.readableBytes());
         return call("write " + offset + "+" + data.readableBytes() + (flags != 0 ? " flags=" + flags : ""));
     }
 
     @Override
-    public CompletionStage<Void> flushAsync(int flags) {
+    public CompletionStage<Void> flush(int flags) {
         return call("flush");
     }
 
     @Override
-    public CompletionStage<Void> trimAsync(long offset, long length, int flags) {
+    public CompletionStage<Void> trim(long offset, long length, int flags) {
         return call("trim " + offset + "+" + length);
     }
 
     @Override
-    public CompletionStage<Void> zeroAsync(long offset, long length, int flags) {
+    public CompletionStage<Void> zero(long offset, long length, int flags) {
         return call("zero " + offset + "+" + length);
     }
 
     @Override
-    public CompletionStage<Void> cacheAsync(long offset, long length, int flags) {
+    public CompletionStage<Void> cache(long offset, long length, int flags) {
         return call("cache " + offset + "+" + length);
     }
 }

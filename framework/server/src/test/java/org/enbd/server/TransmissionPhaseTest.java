@@ -210,7 +210,7 @@ class TransmissionPhaseTest {
         }
     }
 
-    /** A blocking layer whose flush waits for {@code release}, then notes "flushed". */
+    /** A layer whose flush completes once {@code release} is counted down (on another thread), noting "flushed". */
     private static final class GatedFlush extends ForwardingLayer {
         private final CountDownLatch release;
         private final List<String> order;
@@ -222,18 +222,15 @@ class TransmissionPhaseTest {
         }
 
         @Override
-        public void flush(int flags) {
-            try {
-                release.await(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            order.add("flushed");
-        }
-
-        @Override
-        public boolean mayBlock() {
-            return true;
+        public java.util.concurrent.CompletionStage<Void> flush(int flags) {
+            return java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    release.await(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                order.add("flushed");
+            }, task -> Thread.ofPlatform().start(task));
         }
     }
 }

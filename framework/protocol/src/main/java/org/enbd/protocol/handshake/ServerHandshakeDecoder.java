@@ -34,6 +34,8 @@ public final class ServerHandshakeDecoder extends ByteToMessageDecoder {
 
     private final int maxOptionLength;
     private State state = State.CLIENT_FLAGS;
+    /** While held, bytes accumulate undecoded (the server opens an export off the event loop). */
+    private boolean held;
     private int option;
     /** Data bytes of the current option still to read or to skip. */
     private long remaining;
@@ -50,8 +52,26 @@ public final class ServerHandshakeDecoder extends ByteToMessageDecoder {
         this.maxOptionLength = maxOptionLength;
     }
 
+    /**
+     * Stops decoding until {@link #resume}: bytes that arrive meanwhile are kept as they are. The server holds the
+     * decoder while it opens an export for NBD_OPT_GO off the event loop, since what follows a GO may be the first
+     * transmission requests, which must reach the request decoder, not be read as options.
+     */
+    public void hold() {
+        held = true;
+    }
+
+    /** Decodes again, starting with the bytes kept while held. Call on the channel's event loop. */
+    public void resume(ChannelHandlerContext ctx) throws Exception {
+        held = false;
+        channelRead(ctx, Unpooled.EMPTY_BUFFER);
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (held) {
+            return;
+        }
         switch (state) {
             case CLIENT_FLAGS -> {
                 if (in.readableBytes() >= 4) {

@@ -16,7 +16,10 @@ import org.enbd.api.layer.Export;
 import org.enbd.api.layer.ExportContext;
 import org.enbd.api.layer.Feature;
 import org.enbd.api.layer.Layer;
+import org.enbd.server.ExportEventHub;
+import org.enbd.server.FeatureSet;
 import org.enbd.server.LayeredExport;
+import org.enbd.server.StackEntry;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
@@ -44,19 +47,22 @@ public final class ExportComponent {
     /** An export's configuration; every other String property is passed to its layers as a parameter. */
     @ObjectClassDefinition(name = "ENBD export", description = "A backend and its feature stack, served by name")
     public @interface Config {
-        @AttributeDefinition(description = "Export name clients ask for; empty for the default export")
+        @AttributeDefinition(name = "Name", description = "Export name clients ask for; empty for the default export")
         String name() default "";
 
-        @AttributeDefinition(description = "memory:SIZE, file:PATH, device:PATH, or a bare path")
+        @AttributeDefinition(name = "Backend", description = "memory:SIZE, file:PATH, device:PATH, or a bare path")
         String backend();
 
-        @AttributeDefinition(description = "Refuse writes, trims and zeroes (EPERM)")
+        @AttributeDefinition(name = "Read-only", description = "Refuse writes, trims and zeroes (EPERM)")
         boolean readOnly() default false;
 
-        @AttributeDefinition(description = "One line shown by NBD_OPT_LIST and NBD_INFO_DESCRIPTION")
+        @AttributeDefinition(name = "Description",
+                description = "One line shown by NBD_OPT_LIST and NBD_INFO_DESCRIPTION")
         String description() default "";
 
-        @AttributeDefinition(description = "Feature names, outermost first")
+        @AttributeDefinition(name = "Features", description = "Feature names, outermost first (one per entry, "
+                + "or joined with +: stats+fault); each feature's settings are further properties, e.g. "
+                + "fault.error=EIO")
         String[] features() default {};
     }
 
@@ -68,7 +74,8 @@ public final class ExportComponent {
     private final Config config;
     private final ExportContext context;
     private final Map<String, BackendFactory> backends = new ConcurrentHashMap<>();
-    private final Map<String, Feature> features = new ConcurrentHashMap<>();
+    private final FeatureSet features = new FeatureSet();
+    private final List<String> stackNames;
     private LayeredExport export;
     private ServiceRegistration<Export> registration;
     private boolean active;
@@ -88,6 +95,7 @@ public final class ExportComponent {
             }
         });
         this.context = new ExportContext(config.name(), config.readOnly(), parameters);
+        this.stackNames = FeatureSet.parseNames(config.features());
         synchronized (this) {
             active = true;
             refresh();
@@ -109,12 +117,12 @@ public final class ExportComponent {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     synchronized void bindFeature(Feature feature, Map<String, Object> properties) {
-        features.put(String.valueOf(properties.get(Feature.NAME)), feature);
+        features.add(feature, properties);
         refresh();
     }
 
     synchronized void unbindFeature(Feature feature, Map<String, Object> properties) {
-        features.remove(String.valueOf(properties.get(Feature.NAME)), feature);
+        features.remove(feature, properties);
         refresh();
     }
 
@@ -138,19 +146,14 @@ public final class ExportComponent {
             report(Status.State.FAILED, e.getMessage());
             return;
         }
-        List<Feature> stack = new ArrayList<>();
         List<String> missing = new ArrayList<>();
         BackendFactory factory = backends.get(spec.type());
         if (factory == null) {
             missing.add("backend type '" + spec.type() + "'");
         }
-        for (String name : config.features()) {
-            Feature feature = features.get(name);
-            if (feature == null) {
-                missing.add("feature '" + name + "'");
-            }
-            stack.add(feature);
-        }
+        List<String> missingFeatures = new ArrayList<>();
+        List<StackEntry> stack = features.resolve(stackNames, missingFeatures);
+        missingFeatures.forEach(name -> missing.add("feature '" + name + "'"));
         if (export != null && (missing.isEmpty() && stack.equals(export.features()))) {
             return; // still complete and unchanged
         }
@@ -159,18 +162,28 @@ public final class ExportComponent {
             report(Status.State.STARTING, "waiting for " + String.join(", ", missing));
             return;
         }
+        ExportEventHub events = new ExportEventHub(config.name().isEmpty() ? "default export"
+                : "export '" + config.name() + "'");
         Layer backend;
         try {
-            backend = factory.open(spec.argument(), context);
+            backend = factory.open(spec.argument(), context, events);
         } catch (NbdException | RuntimeException e) {
             report(Status.State.FAILED, "cannot open " + config.backend() + ": " + e.getMessage());
             return;
         }
-        export = new LayeredExport(context, config.description(), backend, stack);
+        try {
+            export = new LayeredExport(context, config.description(), backend, stack, events);
+        } catch (NbdException | RuntimeException e) {
+            backend.close();
+            report(Status.State.FAILED, "cannot stack " + String.join("+", stackNames) + " on " + config.backend()
+                    + ": " + e.getMessage());
+            return;
+        }
         Dictionary<String, Object> props = new Hashtable<>();
         props.put(Export.NAME, config.name());
         registration = bundle.registerService(Export.class, export, props);
         report(Status.State.UP, "export '" + config.name() + "' on " + config.backend()
+                + (stackNames.isEmpty() ? "" : " with " + String.join("+", stackNames))
                 + (config.readOnly() ? " (read-only)" : ""));
     }
 

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.enbd.api.NbdException;
 import org.enbd.api.layer.Capabilities;
 import org.enbd.api.layer.Export;
@@ -18,6 +19,7 @@ import org.enbd.api.layer.Feature;
 import org.enbd.api.layer.Layer;
 import org.enbd.api.layer.SessionContext;
 import org.enbd.api.stream.StreamSecurity;
+import org.enbd.protocol.EnbdExtension;
 import org.enbd.protocol.HandshakeFlags;
 import org.enbd.protocol.InfoType;
 import org.enbd.protocol.OptionReplyType;
@@ -34,6 +36,7 @@ import org.enbd.protocol.handshake.InfoReply;
 import org.enbd.protocol.handshake.MalformedOptionException;
 import org.enbd.protocol.handshake.MetaContextReply;
 import org.enbd.protocol.handshake.MetaContextRequest;
+import org.enbd.protocol.handshake.ServerHandshakeDecoder;
 import org.enbd.server.TlsPolicy;
 import org.enbd.server.TransmissionPhase;
 import org.slf4j.Logger;
@@ -50,6 +53,9 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     public static final String ENCODER = "nbd-handshake-encoder";
     public static final String HANDLER = "nbd-handshake";
     private static final Logger LOG = LoggerFactory.getLogger(HandshakeHandler.class);
+    /** Opening a stack may block (a backend's first stat, a feature reading a partition table): one virtual thread each. */
+    private static final java.util.concurrent.Executor OPENER =
+            task -> Thread.ofVirtual().name("enbd-open").start(task);
     private static final int KNOWN_CLIENT_FLAGS = HandshakeFlags.FIXED_NEWSTYLE | HandshakeFlags.NO_ZEROES;
 
     private final HandshakeSettings settings;
@@ -59,6 +65,8 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     private boolean noZeroes;
     private boolean tlsUp;
     private ReplyFormat format = ReplyFormat.SIMPLE;
+    /** NBD_OPT_ENBD was acknowledged: the transmission phase accepts control requests and pushes events. */
+    private boolean enbd;
     /** The export named in the last SET_META_CONTEXT, and whether base:allocation was selected for it. */
     private String metaExport;
     private boolean allocationSelected;
@@ -139,11 +147,6 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        for (Feature hook : settings.exports().optionHooks()) {
-            if (hook.option(new HookExchange(ctx, option, request.data(), peer, attributes))) {
-                return;
-            }
-        }
         if (settings.tls() == TlsPolicy.REQUIRED && !tlsUp && type != OptionType.STARTTLS
                 && type != OptionType.ABORT) {
             if (type == OptionType.EXPORT_NAME) {
@@ -152,6 +155,12 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
                 error(ctx, option, OptionReplyType.ERR_TLS_REQD, "TLS is required: send NBD_OPT_STARTTLS first");
             }
             return;
+        }
+        // feature hooks run after the TLS check, so a TLS-only server never lets one answer in clear
+        for (Feature hook : settings.exports().optionHooks()) {
+            if (hook.option(new HookExchange(ctx, option, request.data(), peer, attributes))) {
+                return;
+            }
         }
         try {
             switch (type == null ? OptionType.PEEK_EXPORT : type) {
@@ -165,6 +174,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
                 case LIST_META_CONTEXT, SET_META_CONTEXT -> metaContext(ctx, type,
                         MetaContextRequest.parse(request.data()));
                 case STARTTLS -> startTls(ctx, request.data());
+                case ENBD -> enbd(ctx, request.data());
                 case PEEK_EXPORT -> error(ctx, option, OptionReplyType.ERR_UNSUP, "option " + option
                         + " is not supported");
             }
@@ -180,16 +190,11 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             hangUp(ctx, "NBD_OPT_EXPORT_NAME for unknown export '" + name + "'");
             return;
         }
-        Opened opened;
-        try {
-            opened = open(export.get());
-        } catch (NbdException | RuntimeException e) {
-            hangUp(ctx, "cannot open export '" + name + "': " + e.getMessage());
-            return;
-        }
-        int flags = TransmissionPhase.transmissionFlags(opened.capabilities(), format);
-        ctx.writeAndFlush(new ExportNameReply(opened.size(), flags, !noZeroes));
-        startTransmission(ctx, name, opened);
+        openOffLoop(ctx, export.get(), opened -> {
+            int flags = TransmissionPhase.transmissionFlags(opened.capabilities(), format);
+            ctx.writeAndFlush(new ExportNameReply(opened.size(), flags, !noZeroes));
+            startTransmission(ctx, export.get(), opened);
+        }, failure -> hangUp(ctx, "cannot open export '" + name + "': " + failure.getMessage()));
     }
 
     private void list(ChannelHandlerContext ctx, ByteBuf data) {
@@ -211,23 +216,24 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             error(ctx, option, OptionReplyType.ERR_UNKNOWN, "no export named '" + request.name() + "'");
             return;
         }
-        Opened opened;
-        try {
-            opened = open(export.get());
-        } catch (NbdException | RuntimeException e) {
-            LOG.warn("{}: cannot open export '{}': {}", peer, request.name(), e.getMessage());
+        openOffLoop(ctx, export.get(), opened -> answerInfo(ctx, type, request, export.get(), opened), failure -> {
+            LOG.warn("{}: cannot open export '{}': {}", peer, request.name(), failure.getMessage());
             error(ctx, option, OptionReplyType.ERR_UNKNOWN, "export '" + request.name() + "' is not available: "
-                    + e.getMessage());
-            return;
-        }
+                    + failure.getMessage());
+        });
+    }
+
+    private void answerInfo(ChannelHandlerContext ctx, OptionType type, ExportRequest request, Export export,
+                            Opened opened) {
+        int option = type.value();
         Capabilities caps = opened.capabilities();
         ctx.write(new InfoReply.Export(opened.size(), TransmissionPhase.transmissionFlags(caps, format))
                 .reply(option, ctx.alloc()));
         if (request.requests(InfoType.NAME)) {
             ctx.write(new InfoReply.Name(request.name()).reply(option, ctx.alloc()));
         }
-        if (request.requests(InfoType.DESCRIPTION) && !export.get().description().isEmpty()) {
-            ctx.write(new InfoReply.Description(export.get().description()).reply(option, ctx.alloc()));
+        if (request.requests(InfoType.DESCRIPTION) && !export.description().isEmpty()) {
+            ctx.write(new InfoReply.Description(export.description()).reply(option, ctx.alloc()));
         }
         if (request.requests(InfoType.BLOCK_SIZE)) {
             int maximum = Math.min(caps.blockSizes().maximum(), settings.limits().maxPayload());
@@ -236,7 +242,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         }
         ctx.writeAndFlush(new OptionReply(option, OptionReplyType.ACK.value(), null));
         if (type == OptionType.GO) {
-            startTransmission(ctx, request.name(), opened);
+            startTransmission(ctx, export, opened);
         } else {
             opened.layer().close();
         }
@@ -302,8 +308,59 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private Opened open(Export export) throws NbdException {
-        SessionContext session = new SessionContext(export.context(), peer, tlsUp, attributes);
+    /**
+     * Opens the export's stack for this connection off the event loop (features may read a partition table, a
+     * backend may stat a file), holding the handshake decoder meanwhile so that bytes the client pipelined after
+     * the option wait for the outcome; then continues on the loop with {@code then} or {@code failed}.
+     */
+    private void openOffLoop(ChannelHandlerContext ctx, Export export, Consumer<Opened> then,
+                             Consumer<Exception> failed) {
+        ServerHandshakeDecoder decoder = (ServerHandshakeDecoder) ctx.pipeline().get(DECODER);
+        decoder.hold();
+        ctx.channel().config().setAutoRead(false);
+        SessionContext session = new SessionContext(export.context(), peer, tlsUp, null, attributes);
+        OPENER.execute(() -> {
+            Opened opened = null;
+            Exception failure = null;
+            try {
+                opened = open(export, session);
+            } catch (NbdException | RuntimeException e) {
+                failure = e;
+            }
+            Opened result = opened;
+            Exception error = failure;
+            ctx.executor().execute(() -> {
+                if (!ctx.channel().isActive() || ctx.isRemoved()) {
+                    if (result != null) {
+                        result.layer().close();
+                    }
+                    return;
+                }
+                if (result != null) {
+                    then.accept(result);
+                } else {
+                    failed.accept(error);
+                }
+                resume(ctx);
+            });
+        });
+    }
+
+    /** The handshake goes on (the option was answered without entering transmission): decode what was held. */
+    private void resume(ChannelHandlerContext ctx) {
+        ChannelHandlerContext decoderContext = ctx.pipeline().context(DECODER);
+        if (decoderContext == null) {
+            return; // transmission started: the request decoder has the held bytes
+        }
+        ctx.channel().config().setAutoRead(true);
+        try {
+            ((ServerHandshakeDecoder) decoderContext.handler()).resume(decoderContext);
+        } catch (Exception e) {
+            exceptionCaught(ctx, e);
+        }
+    }
+
+    private static Opened open(Export export, SessionContext session) throws NbdException {
         Layer layer = export.open(session);
         try {
             return new Opened(layer, layer.size(), layer.capabilities());
@@ -313,15 +370,39 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * NBD_OPT_ENBD: ENBD-J's extension channel ({@link EnbdExtension}). Needs structured replies, since control
+     * replies and pushed events are chunks.
+     */
+    private void enbd(ChannelHandlerContext ctx, ByteBuf data) {
+        int option = OptionType.ENBD.value();
+        if (data.readableBytes() != 4) {
+            error(ctx, option, OptionReplyType.ERR_INVALID, "NBD_OPT_ENBD carries a 4-byte version");
+        } else if (format == ReplyFormat.SIMPLE) {
+            error(ctx, option, OptionReplyType.ERR_INVALID, "negotiate structured replies before NBD_OPT_ENBD");
+        } else if (data.getInt(data.readerIndex()) < EnbdExtension.VERSION) {
+            error(ctx, option, OptionReplyType.ERR_UNSUP, "ENBD extension version "
+                    + data.getInt(data.readerIndex()) + " is not supported");
+        } else {
+            enbd = true;
+            ctx.writeAndFlush(new OptionReply(option, OptionReplyType.ACK.value(), null));
+        }
+    }
+
     /** Leaves the handshake: the transmission codec replaces this handler and its codec. */
-    private void startTransmission(ChannelHandlerContext ctx, String name, Opened opened) {
+    private void startTransmission(ChannelHandlerContext ctx, Export export, Opened opened) {
+        String name = export.context().exportName();
         int allocationId = allocationSelected && name.equals(metaExport) && format != ReplyFormat.SIMPLE
                 ? MetaContexts.ALLOCATION_ID : 0;
         var pipeline = ctx.pipeline();
         pipeline.remove(ENCODER);
         pipeline.remove(this);
         TransmissionPhase phase = TransmissionPhase.install(ctx.channel(), opened.layer(), opened.capabilities(),
-                opened.size(), format, allocationId, settings.limits());
+                opened.size(), format, allocationId, enbd, settings.limits());
+        AutoCloseable events = export.events(phase::event);
+        ctx.channel().closeFuture().addListener(closed -> events.close());
+        // reading was paused while the stack opened; the dispatcher pauses it again if held requests fill it up
+        ctx.channel().config().setAutoRead(true);
         // removing the decoder last hands bytes it already holds (pipelined requests) on to the request decoder
         pipeline.remove(DECODER);
         settings.started().accept(phase);

@@ -14,9 +14,10 @@ import org.enbd.protocol.Request;
  * @param transmissionFlags   what was advertised, derived from the capabilities
  * @param format              reply framing agreed in the handshake
  * @param allocationContextId the id given to {@code base:allocation}, or 0 when not negotiated
+ * @param enbd                ENBD's extension channel was negotiated (control requests, pushed events)
  */
 public record Negotiated(long size, Capabilities capabilities, int transmissionFlags, ReplyFormat format,
-                         int allocationContextId) {
+                         int allocationContextId, boolean enbd) {
 
     /** Whether FUA on this request becomes a flush after it, because the stack only emulates FUA. */
     boolean emulatedFua(Request request) {

@@ -1,11 +1,9 @@
 package org.enbd.server.internal;
 
 import io.netty.buffer.ByteBuf;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.enbd.api.NbdError;
 import org.enbd.api.NbdException;
-import org.enbd.api.layer.AsyncLayer;
 import org.enbd.api.layer.Capabilities;
 import org.enbd.api.layer.ForwardingLayer;
 import org.enbd.api.layer.Layer;
@@ -13,17 +11,12 @@ import org.enbd.api.layer.Support;
 
 /**
  * What a read-only export puts over its stack: nothing that changes data gets through, and none is advertised.
- * Over an {@link AsyncLayer} it is one too ({@link #over}), so a read-only remote export keeps the thread-free
- * path.
+ * The one read-only refusal of the server (the dispatcher's check refuses earlier, from the flags; this keeps a
+ * layer called directly honest too).
  */
-public class ReadOnlyLayer extends ForwardingLayer {
-    private ReadOnlyLayer(Layer next) {
+public final class ReadOnlyLayer extends ForwardingLayer {
+    public ReadOnlyLayer(Layer next) {
         super(next);
-    }
-
-    /** {@code next} made read-only; an {@link AsyncLayer} if {@code next} is one. */
-    public static ReadOnlyLayer over(Layer next) {
-        return next instanceof AsyncLayer async ? new Async(async) : new ReadOnlyLayer(next);
     }
 
     @Override
@@ -33,55 +26,21 @@ public class ReadOnlyLayer extends ForwardingLayer {
     }
 
     @Override
-    public void write(long offset, ByteBuf data, int flags) throws NbdException {
-        throw refused();
+    public CompletionStage<Void> write(long offset, ByteBuf data, int flags) {
+        return refused();
     }
 
     @Override
-    public void trim(long offset, long length, int flags) throws NbdException {
-        throw refused();
+    public CompletionStage<Void> trim(long offset, long length, int flags) {
+        return refused();
     }
 
     @Override
-    public void zero(long offset, long length, int flags) throws NbdException {
-        throw refused();
+    public CompletionStage<Void> zero(long offset, long length, int flags) {
+        return refused();
     }
 
-    private static NbdException refused() {
-        return new NbdException(NbdError.EPERM, "export is read-only");
-    }
-
-    private static final class Async extends ReadOnlyLayer implements ForwardingAsyncLayer {
-        private final AsyncLayer below;
-
-        Async(AsyncLayer next) {
-            super(next);
-            this.below = next;
-        }
-
-        @Override
-        public AsyncLayer asyncNext() {
-            return below;
-        }
-
-        @Override
-        public boolean mayBlock() {
-            return below.mayBlock();
-        }
-
-        @Override
-        public CompletionStage<Void> writeAsync(long offset, ByteBuf data, int flags) {
-            return CompletableFuture.failedFuture(refused());
-        }
-
-        @Override
-        public CompletionStage<Void> trimAsync(long offset, long length, int flags) {
-            return CompletableFuture.failedFuture(refused());
-        }
-
-        @Override
-        public CompletionStage<Void> zeroAsync(long offset, long length, int flags) {
-            return CompletableFuture.failedFuture(refused());
-        }
+    private static CompletionStage<Void> refused() {
+        return Layer.failed(NbdError.EPERM, "export is read-only");
     }
 }

@@ -3,7 +3,9 @@ package org.enbd.server.internal;
 import io.netty.buffer.ByteBuf;
 import java.util.List;
 import org.enbd.protocol.Reply;
+import org.enbd.protocol.EnbdExtension;
 import org.enbd.protocol.ReplyChunk;
+import org.enbd.protocol.ReplyType;
 import org.enbd.protocol.ReplyFormat;
 import org.enbd.protocol.Request;
 import org.enbd.protocol.SimpleReply;
@@ -41,6 +43,16 @@ final class Replies {
 
     Reply blockStatus(Request request, int contextId, List<ReplyChunk.Extent> extents) {
         return new ReplyChunk.BlockStatus(request.cookie(), request.offset(), true, contextId, extents);
+    }
+
+    /** The answer to an ENBD control request (structured replies are required by the extension). */
+    Reply control(Request request, ByteBuf data) {
+        return new ReplyChunk.Enbd(request.cookie(), request.offset(), true, ReplyType.ENBD_CONTROL, data);
+    }
+
+    /** An event pushed to an ENBD-J client, under the extension's reserved cookie. */
+    Reply event(ByteBuf data) {
+        return new ReplyChunk.Enbd(EnbdExtension.EVENT_COOKIE, 0, true, ReplyType.ENBD_EVENT, data);
     }
 
     Reply error(Request request, int error, String message) {

@@ -23,10 +23,18 @@ import org.enbd.protocol.TransmissionFlags;
 final class RequestCheck {
     private final Negotiated negotiated;
     private final int maxPayload;
+    /** The export's size now: it starts as negotiated and follows size events. */
+    private long size;
 
     RequestCheck(Negotiated negotiated, int maxPayload) {
         this.negotiated = negotiated;
         this.maxPayload = maxPayload;
+        this.size = negotiated.size();
+    }
+
+    /** The export's size changed: later requests are checked against the new size. */
+    void resize(long newSize) {
+        size = newSize;
     }
 
     /** Throws the error the client gets; returns the command otherwise. */
@@ -54,12 +62,15 @@ final class RequestCheck {
             throw new NbdException(negotiated.format() == ReplyFormat.SIMPLE ? NbdError.EINVAL : NbdError.EOVERFLOW,
                     "read of " + request.length() + " bytes exceeds the maximum payload " + maxPayload);
         }
-        if (command == Command.DISC || command == Command.FLUSH) {
-            return command;
+        if (command == Command.ENBD_CONTROL && request.payload() == null) {
+            throw invalid("control message of " + request.length() + " bytes exceeds the maximum payload "
+                    + maxPayload);
+        }
+        if (command == Command.DISC || command == Command.FLUSH || command == Command.ENBD_CONTROL) {
+            return command; // a control request's offset field holds its message type, not an offset
         }
         long offset = request.offset();
         long length = request.length();
-        long size = negotiated.size();
         if (offset < 0 || length < 0 || offset > size || length > size - offset) {
             NbdError error = command == Command.WRITE || command == Command.WRITE_ZEROES ? NbdError.ENOSPC
                     : NbdError.EINVAL;
@@ -99,6 +110,7 @@ final class RequestCheck {
             case CACHE -> TransmissionFlags.has(advertised, TransmissionFlags.SEND_CACHE);
             case BLOCK_STATUS -> negotiated.allocationContextId() != 0;
             case RESIZE -> false;
+            case ENBD_CONTROL -> negotiated.enbd();
         };
     }
 

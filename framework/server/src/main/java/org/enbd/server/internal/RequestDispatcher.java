@@ -1,34 +1,38 @@
 package org.enbd.server.internal;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BiConsumer;
 import org.enbd.api.NbdError;
 import org.enbd.api.NbdException;
-import org.enbd.api.layer.AsyncLayer;
+import org.enbd.api.layer.ExportEvent;
 import org.enbd.api.layer.Layer;
 import org.enbd.api.layer.RequestFlags;
 import org.enbd.api.layer.Support;
 import org.enbd.protocol.Command;
+import org.enbd.protocol.EnbdExtension;
 import org.enbd.protocol.Reply;
 import org.enbd.protocol.Request;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves one connection's requests: checks each once, runs it on the stack, and writes its reply when it is
- * done, in whatever order requests finish. Layers that may block run on virtual threads (one per request, so a
- * slow request never holds up the others); layers that never block ({@link Layer#mayBlock()} false) run inline on
- * the event loop. An {@link AsyncLayer} is called on the event loop and answered when its stage completes
- * ({@link AsyncRequests}), with no thread per request. Replies are flushed once per batch by the
- * FlushConsolidationHandler before this handler.
+ * Serves one connection's requests: checks each once, starts it on the stack from the event loop, and writes its
+ * reply when its stage completes, in whatever order requests finish. The stack never blocks (the {@link Layer}
+ * contract), so there is no thread per request here: a layer that answers at once (memory) is answered in the
+ * same loop turn; one that hands work to its own threads (a file, the client engine) completes later and its
+ * reply comes back to the loop. This is the one place commands are mapped onto the stack, with the emulations
+ * the negotiated capabilities call for (FUA as a flush after the write, CACHE by reading).
  *
- * <p>All state here is touched on the channel's event loop only; a request finishing elsewhere hands its reply
- * back to the loop. Above {@code maxInFlight} outstanding requests, or while the socket is not writable, the
- * connection stops reading (autoRead off), so a fast client cannot queue unbounded work or replies.
+ * <p>All state here is touched on the channel's event loop only. Above {@code maxInFlight} outstanding requests,
+ * or while the socket is not writable, the connection stops reading (autoRead off), so a fast client cannot queue
+ * unbounded work or replies.
  *
  * <p>The dispatcher owns the layer: it closes it once the channel has closed and the last request has finished.
  */
@@ -36,18 +40,15 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(RequestDispatcher.class);
     /** Most descriptors in one BLOCK_STATUS reply (the spec asks for at most 2^20). */
     private static final int MAX_EXTENTS = 1 << 16;
+    /** CACHE emulated by reading goes a mebibyte at a time. */
+    private static final int CACHE_CHUNK = 1 << 20;
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     private final Layer layer;
     private final Negotiated negotiated;
     private final RequestCheck check;
     private final Replies replies;
     private final int maxInFlight;
-    private final boolean inline;
-    private final Executor blocking;
-    /** Set when the layer is an {@link AsyncLayer}: its requests then run without a thread each. */
-    private final AsyncRequests async;
-    /** Allocated once: the asynchronous path's reply sink. */
-    private final java.util.function.Consumer<Reply> replySink = this::finishOnLoop;
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private ChannelHandlerContext ctx;
     private String peer = "?";
@@ -59,15 +60,12 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private boolean layerClosed;
     private boolean failed;
 
-    public RequestDispatcher(Layer layer, Negotiated negotiated, int maxPayload, int maxInFlight, Executor blocking) {
+    public RequestDispatcher(Layer layer, Negotiated negotiated, int maxPayload, int maxInFlight) {
         this.layer = layer;
         this.negotiated = negotiated;
         this.check = new RequestCheck(negotiated, maxPayload);
         this.replies = new Replies(negotiated.format());
         this.maxInFlight = maxInFlight;
-        this.inline = !layer.mayBlock();
-        this.blocking = blocking;
-        this.async = layer instanceof AsyncLayer a ? new AsyncRequests(a, negotiated, replies) : null;
     }
 
     /** Completes when the connection has closed and its layer is closed. */
@@ -83,6 +81,24 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         ctx.executor().execute(() -> {
             draining = true;
             closeIfIdle();
+        });
+    }
+
+    /**
+     * An event about the export, from any thread: the size the requests are checked against follows a size
+     * change, and a client that negotiated ENBD's extension is told (standard clients never see it).
+     */
+    public void event(ExportEvent event) {
+        if (ctx == null) {
+            return;
+        }
+        ctx.executor().execute(() -> {
+            if (event instanceof ExportEvent.SizeChanged s) {
+                check.resize(s.size());
+            }
+            if (negotiated.enbd() && !inactive && !closing) {
+                write(replies.event(EnbdExtension.encodeEvent(event, ctx.alloc())));
+            }
         });
     }
 
@@ -129,13 +145,14 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         }
         inFlight++;
         updateReading();
-        if (async != null && async.handles(command)) {
-            async.execute(command, request, ctx.alloc(), peer, replySink);
-        } else if (inline) {
-            finish(execute(command, request));
-        } else {
-            blocking.execute(new BlockingRequest(command, request));
+        CompletionStage<?> stage;
+        try {
+            stage = start(command, request, ctx.alloc());
+        } catch (Throwable failure) {
+            // a layer that throws instead of failing its stage is answered the same way
+            stage = CompletableFuture.failedFuture(failure);
         }
+        stage.whenComplete(new Completion(command, request));
     }
 
     @Override
@@ -168,129 +185,110 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
-    /** Runs a checked request on the stack and returns its reply; never throws. */
-    private Reply execute(Command command, Request request) {
-        try {
-            return switch (command) {
-                case READ -> replies.data(request, request.length() == 0 ? io.netty.buffer.Unpooled.EMPTY_BUFFER
-                        : layer.read(request.offset(), (int) request.length(), request.flags(), ctx.alloc()));
-                case WRITE -> {
-                    ByteBuf data = request.payload();
-                    if (data.isReadable()) {
-                        int flags = negotiated.flagsForLayer(request);
-                        withFua(request, () -> layer.write(request.offset(), data, flags));
-                    }
-                    yield replies.ok(request);
-                }
-                case FLUSH -> {
-                    layer.flush(0);
-                    yield replies.ok(request);
-                }
-                case TRIM -> {
-                    if (request.length() > 0) {
-                        int flags = negotiated.flagsForLayer(request);
-                        withFua(request, () -> layer.trim(request.offset(), request.length(), flags));
-                    }
-                    yield replies.ok(request);
-                }
-                case WRITE_ZEROES -> {
-                    if (request.length() > 0) {
-                        withFua(request, () -> layer.zero(request.offset(), request.length(),
-                                negotiated.flagsForLayer(request)));
-                    }
-                    yield replies.ok(request);
-                }
-                case CACHE -> {
-                    cache(request);
-                    yield replies.ok(request);
-                }
-                case BLOCK_STATUS -> blockStatus(request);
-                case DISC, RESIZE -> throw new IllegalStateException(command + " reached execute");
-            };
-        } catch (Throwable failure) {
-            RequestFailure f = RequestFailure.of(failure, request, peer);
-            return replies.error(request, f.error().value(), f.message());
-        } finally {
-            request.release();
-        }
+    /** Starts a checked request on the stack: the one mapping of commands onto layer calls. */
+    private CompletionStage<?> start(Command command, Request request, ByteBufAllocator alloc) {
+        long offset = request.offset();
+        long length = request.length();
+        return switch (command) {
+            case READ -> length == 0 ? CompletableFuture.completedFuture(Unpooled.EMPTY_BUFFER)
+                    : layer.read(offset, (int) length, request.flags(), alloc);
+            case WRITE -> request.payload().isReadable()
+                    ? withFua(request, layer.write(offset, request.payload(), negotiated.flagsForLayer(request)))
+                    : DONE;
+            case FLUSH -> layer.flush(0);
+            case TRIM -> length > 0
+                    ? withFua(request, layer.trim(offset, length, negotiated.flagsForLayer(request))) : DONE;
+            case WRITE_ZEROES -> length > 0
+                    ? withFua(request, layer.zero(offset, length, negotiated.flagsForLayer(request))) : DONE;
+            case CACHE -> negotiated.capabilities().cache() == Support.EMULATE
+                    ? cacheByReading(offset, offset + length, alloc) : layer.cache(offset, length, 0);
+            case BLOCK_STATUS -> blockStatus(request);
+            case ENBD_CONTROL -> control((int) offset, request.payload(), alloc);
+            case DISC, RESIZE -> throw new IllegalStateException(command + " reached start");
+        };
     }
 
-    private Reply blockStatus(Request request) throws NbdException {
+    private CompletionStage<ExtentCollector> blockStatus(Request request) {
         ExtentCollector collector = new ExtentCollector(request.length(),
                 RequestFlags.has(request.flags(), RequestFlags.REQ_ONE), MAX_EXTENTS);
-        if (negotiated.capabilities().extents()) {
-            layer.extents(request.offset(), request.length(), request.flags(), collector);
+        if (!negotiated.capabilities().extents()) {
+            return CompletableFuture.completedFuture(collector);
         }
-        return replies.blockStatus(request, negotiated.allocationContextId(), collector.extents());
+        return layer.extents(request.offset(), request.length(), request.flags(), collector)
+                .thenApply(done -> collector);
     }
 
-    private void cache(Request request) throws NbdException {
-        if (negotiated.capabilities().cache() == Support.EMULATE) {
-            long at = request.offset();
-            long end = at + request.length();
-            while (at < end) {
-                int chunk = (int) Math.min(end - at, 1 << 20);
-                layer.read(at, chunk, 0, ctx.alloc()).release();
-                at += chunk;
-            }
-        } else {
-            layer.cache(request.offset(), request.length(), 0);
+    /** The engine's own control messages are answered here; every other type goes down the stack. */
+    private CompletionStage<ByteBuf> control(int type, ByteBuf data, ByteBufAllocator alloc) {
+        if (type == EnbdExtension.CONTROL_PING) {
+            return CompletableFuture.completedFuture(data.retainedDuplicate());
         }
+        return layer.control(type, data, alloc);
     }
 
-    private void withFua(Request request, LayerCall call) throws NbdException {
-        call.run();
-        if (negotiated.emulatedFua(request)) {
-            layer.flush(0);
-        }
+    /** FUA the stack only emulates becomes a flush once the operation has completed. */
+    private CompletionStage<Void> withFua(Request request, CompletionStage<Void> operation) {
+        return negotiated.emulatedFua(request) ? operation.thenCompose(done -> layer.flush(0)) : operation;
     }
 
-    /** An asynchronous request's reply, from whichever thread completed it, back to the channel's loop. */
-    private void finishOnLoop(Reply reply) {
-        if (ctx.executor().inEventLoop()) {
-            finish(reply);
-        } else {
-            ctx.executor().execute(new Finish(reply));
+    /** CACHE on a stack that cannot prefetch: reads the range and drops the data, one chunk at a time. */
+    private CompletionStage<Void> cacheByReading(long at, long end, ByteBufAllocator alloc) {
+        if (at >= end) {
+            return DONE;
         }
+        int chunk = (int) Math.min(end - at, CACHE_CHUNK);
+        return layer.read(at, chunk, 0, alloc).thenCompose(data -> {
+            data.release();
+            return cacheByReading(at + chunk, end, alloc);
+        });
     }
 
-    /** A request on the blocking executor, then its reply on the loop: one object for both hops per request. */
-    private final class BlockingRequest implements Runnable {
+    /**
+     * One object per request (not a chain of lambdas): maps the stage's outcome to the reply, failures through
+     * {@link RequestFailure} (the one place errors are mapped), and hands it to the loop.
+     */
+    private final class Completion implements BiConsumer<Object, Throwable>, Runnable {
         private final Command command;
-        private Request request;
+        private final Request request;
         private Reply reply;
 
-        BlockingRequest(Command command, Request request) {
+        Completion(Command command, Request request) {
             this.command = command;
             this.request = request;
         }
 
         @Override
-        public void run() {
-            if (reply == null) {
-                reply = execute(command, request);
-                request = null;
-                ctx.executor().execute(this);
+        public void accept(Object result, Throwable failure) {
+            try {
+                if (failure != null) {
+                    RequestFailure f = RequestFailure.of(failure, request, peer);
+                    reply = replies.error(request, f.error().value(), f.message());
+                } else {
+                    reply = switch (command) {
+                        case READ -> replies.data(request, (ByteBuf) result);
+                        case BLOCK_STATUS -> replies.blockStatus(request, negotiated.allocationContextId(),
+                                ((ExtentCollector) result).extents());
+                        case ENBD_CONTROL -> replies.control(request, (ByteBuf) result);
+                        default -> replies.ok(request);
+                    };
+                }
+            } finally {
+                request.release();
+            }
+            if (ctx.executor().inEventLoop()) {
+                run();
             } else {
-                finish(reply);
+                ctx.executor().execute(this);
             }
         }
-    }
 
-    private final class Finish implements Runnable {
-        private final Reply reply;
-
-        Finish(Reply reply) {
-            this.reply = reply;
-        }
-
+        /** On the event loop: the reply goes out and the request leaves the in-flight count. */
         @Override
         public void run() {
             finish(reply);
         }
     }
 
-    /** On the event loop: the reply goes out and the request leaves the in-flight count. */
     private void finish(Reply reply) {
         inFlight--;
         if (inactive) {
@@ -330,10 +328,5 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             }
             closed.complete(null);
         }
-    }
-
-    @FunctionalInterface
-    private interface LayerCall {
-        void run() throws NbdException;
     }
 }

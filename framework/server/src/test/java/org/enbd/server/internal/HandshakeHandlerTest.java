@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.enbd.backend.memory.internal.MemoryLayer;
+import org.enbd.protocol.EnbdExtension;
 import org.enbd.protocol.NbdMagic;
 import org.enbd.protocol.OptionReplyType;
 import org.enbd.protocol.handshake.HandshakeEncoder;
@@ -30,10 +31,12 @@ class HandshakeHandlerTest {
     /** An ENBD extension claimed by a feature's hook: option 0x0e000001 is acknowledged and recorded. */
     private final org.enbd.api.layer.Feature extension = new org.enbd.api.layer.Feature() {
         @Override
-        public org.enbd.api.layer.Layer open(org.enbd.api.layer.Layer next,
-                org.enbd.api.layer.SessionContext session) {
-            sessions.add(session);
-            return next;
+        public org.enbd.api.layer.AttachedFeature attach(org.enbd.api.layer.ExportContext export,
+                org.enbd.api.layer.ExportEvents events) {
+            return (next, session) -> {
+                sessions.add(session);
+                return next;
+            };
         }
 
         @Override
@@ -47,8 +50,7 @@ class HandshakeHandlerTest {
         }
     };
     private final List<org.enbd.api.layer.SessionContext> sessions = new ArrayList<>();
-    private final LayeredExport disk = new LayeredExport(new org.enbd.api.layer.ExportContext("disk", false,
-            java.util.Map.of()), "", new MemoryLayer(1 << 20, false), List.of(extension));
+    private final LayeredExport disk = newDisk(extension);
     private final List<TransmissionPhase> started = new ArrayList<>();
     private EmbeddedChannel channel;
 
@@ -67,13 +69,39 @@ class HandshakeHandlerTest {
         greeting.release();
     }
 
+    private static LayeredExport newDisk(org.enbd.api.layer.Feature feature) {
+        try {
+            return new LayeredExport(new org.enbd.api.layer.ExportContext("disk", false, java.util.Map.of()), "",
+                    new MemoryLayer(1 << 20, false), List.of(org.enbd.server.StackEntry.of("extension", feature)),
+                    new org.enbd.server.ExportEventHub("disk"));
+        } catch (org.enbd.api.NbdException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     @AfterEach
     void close() {
         channel.finishAndReleaseAll();
         disk.close();
     }
 
+    /**
+     * What the server wrote, once it has settled: the stack opens off the event loop and the handshake goes on
+     * when that completes, so tasks are run until the output stops growing.
+     */
     private ByteBuf out() {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        // reading stays off while a stack is being opened; once it is back on and stays so, the server is done
+        for (int quiet = 0; quiet < 10 && System.nanoTime() < deadline; ) {
+            channel.runPendingTasks();
+            quiet = channel.config().isAutoRead() ? quiet + 1 : 0;
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         channel.runPendingTasks();
         ByteBuf all = Unpooled.buffer();
         Object o;
@@ -206,5 +234,111 @@ class HandshakeHandlerTest {
         out.release();
         assertEquals(1, sessions.size());
         assertEquals(4, sessions.get(0).attributes().get("enbd.extension"));
+    }
+
+    @Test
+    void enbdExtensionCarriesControlRequestsAndPushesEvents() {
+        ByteBuf in = Unpooled.buffer().writeInt(3);
+        option(in, 8, Unpooled.EMPTY_BUFFER);                                  // STRUCTURED_REPLY
+        option(in, EnbdExtension.OPTION, Unpooled.buffer().writeInt(EnbdExtension.VERSION));
+        option(in, 7, name("disk"));                                           // GO
+        byte[] ping = "ping".getBytes(StandardCharsets.UTF_8);
+        in.writeInt(NbdMagic.REQUEST).writeShort(0).writeShort(EnbdExtension.CMD_CONTROL).writeLong(77)
+                .writeLong(EnbdExtension.CONTROL_PING).writeInt(ping.length).writeBytes(ping);
+        channel.writeInbound(in);
+        ByteBuf out = out();
+        assertEquals(OptionReplyType.ACK.value(), reply(out, 8));
+        assertEquals(OptionReplyType.ACK.value(), reply(out, EnbdExtension.OPTION));
+        assertEquals(OptionReplyType.INFO.value(), reply(out, 7));
+        assertEquals(OptionReplyType.ACK.value(), reply(out, 7));
+        assertEquals(NbdMagic.STRUCTURED_REPLY, out.readInt());               // the control reply
+        assertEquals(1, out.readUnsignedShort());
+        assertEquals(EnbdExtension.REPLY_CONTROL, out.readUnsignedShort());
+        assertEquals(77, out.readLong());
+        assertEquals(ping.length, out.readInt());
+        assertEquals("ping", out.readCharSequence(ping.length, StandardCharsets.UTF_8).toString());
+        assertFalse(out.isReadable());
+        out.release();
+
+        disk.eventHub().publish(new org.enbd.api.layer.ExportEvent.SizeChanged(2 << 20));
+        ByteBuf event = out();
+        assertEquals(NbdMagic.STRUCTURED_REPLY, event.readInt());
+        assertEquals(1, event.readUnsignedShort());
+        assertEquals(EnbdExtension.REPLY_EVENT, event.readUnsignedShort());
+        assertEquals(EnbdExtension.EVENT_COOKIE, event.readLong());
+        int length = event.readInt();
+        assertEquals(new org.enbd.api.layer.ExportEvent.SizeChanged(2 << 20),
+                EnbdExtension.decodeEvent(event.readSlice(length)));
+        event.release();
+
+        // the new size counts at once: a read past the old end passes the check (and reaches the layer)
+        ByteBuf read = Unpooled.buffer().writeInt(NbdMagic.REQUEST).writeShort(0).writeShort(0).writeLong(78)
+                .writeLong(1 << 20).writeInt(512);
+        channel.writeInbound(read);
+        ByteBuf answered = out();
+        assertEquals(NbdMagic.STRUCTURED_REPLY, answered.readInt());
+        answered.readUnsignedShort();
+        int type = answered.readUnsignedShort();
+        assertEquals(78, answered.readLong());
+        answered.readInt();
+        if (type == 0x8001) {
+            assertFalse(answered.readInt() == 22, "not refused as beyond the end (EINVAL) by the check");
+        }
+        answered.release();
+    }
+
+    @Test
+    void withoutTheExtensionAControlRequestIsAnUnknownCommandAndNoEventIsPushed() {
+        ByteBuf in = Unpooled.buffer().writeInt(3);
+        option(in, 8, Unpooled.EMPTY_BUFFER);
+        option(in, EnbdExtension.OPTION, Unpooled.buffer().writeShort(1));    // malformed: not 4 bytes
+        option(in, 7, name("disk"));
+        in.writeInt(NbdMagic.REQUEST).writeShort(0).writeShort(EnbdExtension.CMD_CONTROL).writeLong(5)
+                .writeLong(EnbdExtension.CONTROL_PING).writeInt(0);
+        channel.writeInbound(in);
+        ByteBuf out = out();
+        assertEquals(OptionReplyType.ACK.value(), reply(out, 8));
+        assertEquals(OptionReplyType.ERR_INVALID.value(), reply(out, EnbdExtension.OPTION));
+        assertEquals(OptionReplyType.INFO.value(), reply(out, 7));
+        assertEquals(OptionReplyType.ACK.value(), reply(out, 7));
+        assertEquals(NbdMagic.STRUCTURED_REPLY, out.readInt());
+        out.readUnsignedShort();
+        assertEquals(0x8001, out.readUnsignedShort());                        // NBD_REPLY_TYPE_ERROR
+        assertEquals(5, out.readLong());
+        out.readInt();
+        assertEquals(22, out.readInt());                                       // EINVAL
+        out.release();
+        disk.eventHub().publish(new org.enbd.api.layer.ExportEvent.MediumChanged(false, "ejected"));
+        ByteBuf none = out();
+        assertFalse(none.isReadable(), "a client without the extension is never sent an event");
+        none.release();
+    }
+
+    @Test
+    void enbdNeedsStructuredReplies() {
+        ByteBuf in = Unpooled.buffer().writeInt(3);
+        option(in, EnbdExtension.OPTION, Unpooled.buffer().writeInt(EnbdExtension.VERSION));
+        channel.writeInbound(in);
+        ByteBuf out = out();
+        assertEquals(OptionReplyType.ERR_INVALID.value(), reply(out, EnbdExtension.OPTION));
+        out.release();
+    }
+
+    @Test
+    void onATlsOnlyServerFeatureHooksNeverAnswerInClear() {
+        channel.finishAndReleaseAll();
+        HandshakeSettings settings = new HandshakeSettings(ExportDirectory.of(disk), ServerLimits.DEFAULT,
+                TlsPolicy.REQUIRED, null, started::add, () -> false);
+        channel = new EmbeddedChannel();
+        channel.pipeline().addLast(HandshakeHandler.DECODER, new ServerHandshakeDecoder())
+                .addLast(HandshakeHandler.ENCODER, new HandshakeEncoder())
+                .addLast(HandshakeHandler.HANDLER, new HandshakeHandler(settings));
+        out().release();
+        ByteBuf in = Unpooled.buffer().writeInt(3);
+        option(in, 0x0e000001, Unpooled.buffer().writeInt(7));
+        channel.writeInbound(in);
+        ByteBuf out = out();
+        assertEquals(OptionReplyType.ERR_TLS_REQD.value(), reply(out, 0x0e000001));
+        out.release();
     }
 }

@@ -3,6 +3,7 @@ package org.enbd.backend.device.internal;
 import org.enbd.api.NbdException;
 import org.enbd.api.layer.BackendFactory;
 import org.enbd.api.layer.ExportContext;
+import org.enbd.api.layer.ExportEvents;
 import org.enbd.api.layer.Layer;
 import org.osgi.service.component.annotations.Component;
 
@@ -10,7 +11,7 @@ import org.osgi.service.component.annotations.Component;
 @Component(service = BackendFactory.class, property = BackendFactory.TYPE + "=device")
 public final class DeviceBackendFactory implements BackendFactory {
     @Override
-    public Layer open(String argument, ExportContext export) throws NbdException {
+    public Layer open(String argument, ExportContext export, ExportEvents events) throws NbdException {
         return DeviceLayer.open(argument, export.readOnly());
     }
 }

@@ -9,6 +9,8 @@ import org.enbd.api.NbdError;
 import org.enbd.api.NbdException;
 import org.enbd.api.layer.Capabilities;
 import org.enbd.api.layer.ExtentSink;
+import org.enbd.api.layer.Layer;
+import java.util.concurrent.CompletionStage;
 import org.enbd.api.layer.RequestFlags;
 import org.enbd.backend.file.internal.Errno;
 import org.enbd.backend.file.internal.FileLayer;
@@ -56,7 +58,7 @@ public final class DeviceLayer extends FileLayer {
     }
 
     @Override
-    public void trim(long offset, long length, int flags) throws NbdException {
+    protected void trimBlocking(long offset, long length, int flags) throws NbdException {
         refuseIfReadOnly();
         try {
             range(BLKDISCARD, offset, length);
@@ -70,9 +72,9 @@ public final class DeviceLayer extends FileLayer {
 
     /** fallocate first (fails fast where the device cannot offload zeroing), then BLKZEROOUT unless FAST_ZERO. */
     @Override
-    public void zero(long offset, long length, int flags) throws NbdException {
+    protected void zeroBlocking(long offset, long length, int flags) throws NbdException {
         try {
-            super.zero(offset, length, flags | RequestFlags.FAST_ZERO);
+            super.zeroBlocking(offset, length, flags | RequestFlags.FAST_ZERO);
             return;
         } catch (NbdException e) {
             if (e.error() != NbdError.ENOTSUP || RequestFlags.has(flags, RequestFlags.FAST_ZERO)) {
@@ -88,8 +90,9 @@ public final class DeviceLayer extends FileLayer {
     }
 
     @Override
-    public void extents(long offset, long length, int flags, ExtentSink sink) {
+    public CompletionStage<Void> extents(long offset, long length, int flags, ExtentSink sink) {
         sink.add(length, 0);
+        return Layer.done();
     }
 
     private void range(long request, long offset, long length) throws Errno {

@@ -2,12 +2,13 @@ package org.enbd.backend.file.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.enbd.api.NbdError;
 import org.enbd.api.NbdException;
-import org.enbd.api.layer.AsyncLayer;
+import org.enbd.api.layer.Layer;
 import org.enbd.api.layer.Capabilities;
 import org.enbd.api.layer.ExtentSink;
 import org.enbd.api.layer.Layer;
@@ -19,11 +20,11 @@ import org.enbd.api.layer.Support;
  * holes, zero uses fallocate, block status comes from SEEK_DATA/SEEK_HOLE, FUA is an fdatasync after the write.
  * The device backend extends it and changes only size, trim, zero and extents.
  *
- * <p>It is an {@link AsyncLayer}, so the server calls it on the event loop without a thread per request: a READ
+ * <p>It never blocks its caller, so the server calls it on the event loop without a thread per request: a READ
  * whose data is all in the page cache is served right there ({@code preadv2(RWF_NOWAIT)}, a memory copy), and
- * everything else runs the blocking method on the export's {@link BlockingIo} threads.
+ * everything else runs the blocking method ({@code *Blocking}) on the export's {@link BlockingIo} threads.
  */
-public class FileLayer implements AsyncLayer {
+public class FileLayer implements Layer {
     /** Largest READ served on the calling thread from the page cache; a larger copy would hold the loop. */
     static final int INLINE_READ_MAX = 1 << 20;
     protected final PosixFile file;
@@ -78,8 +79,8 @@ public class FileLayer implements AsyncLayer {
         return false;
     }
 
-    @Override
-    public ByteBuf read(long offset, int length, int flags, ByteBufAllocator alloc) throws NbdException {
+    /** The blocking read, on the export's I/O threads. */
+    protected ByteBuf readBlocking(long offset, int length, ByteBufAllocator alloc) throws NbdException {
         ByteBuf into = alloc.directBuffer(length, length);
         try {
             file.readFully(offset, into, length);
@@ -93,8 +94,7 @@ public class FileLayer implements AsyncLayer {
         }
     }
 
-    @Override
-    public void write(long offset, ByteBuf data, int flags) throws NbdException {
+    protected void writeBlocking(long offset, ByteBuf data, int flags) throws NbdException {
         refuseIfReadOnly();
         try {
             file.writeFully(offset, data);
@@ -106,8 +106,7 @@ public class FileLayer implements AsyncLayer {
         }
     }
 
-    @Override
-    public void flush(int flags) throws NbdException {
+    protected void flushBlocking(int flags) throws NbdException {
         try {
             file.fdatasync();
         } catch (Errno e) {
@@ -115,8 +114,7 @@ public class FileLayer implements AsyncLayer {
         }
     }
 
-    @Override
-    public void trim(long offset, long length, int flags) throws NbdException {
+    protected void trimBlocking(long offset, long length, int flags) throws NbdException {
         refuseIfReadOnly();
         if (canPunch.get()) {
             try {
@@ -135,8 +133,7 @@ public class FileLayer implements AsyncLayer {
      * Zeroes without writing data where the file system can: punch a hole (unless NO_HOLE), else ZERO_RANGE;
      * with FAST_ZERO, ENOTSUP when only writing zeros is left.
      */
-    @Override
-    public void zero(long offset, long length, int flags) throws NbdException {
+    protected void zeroBlocking(long offset, long length, int flags) throws NbdException {
         refuseIfReadOnly();
         String what = "zero " + length + " bytes at " + offset + " of " + file.path();
         if (!RequestFlags.has(flags, RequestFlags.NO_HOLE) && canPunch.get()
@@ -153,11 +150,10 @@ public class FileLayer implements AsyncLayer {
         if (RequestFlags.has(flags, RequestFlags.FAST_ZERO)) {
             throw new NbdException(NbdError.ENOTSUP, "fast zero not possible on " + file.path());
         }
-        AsyncLayer.super.zero(offset, length, flags & ~RequestFlags.FAST_ZERO);
+        writeZeros(offset, length, flags & RequestFlags.FUA);
     }
 
-    @Override
-    public void extents(long offset, long length, int flags, ExtentSink sink) throws NbdException {
+    protected void extentsBlocking(long offset, long length, int flags, ExtentSink sink) throws NbdException {
         long end = offset + length;
         long at = offset;
         try {
@@ -188,8 +184,7 @@ public class FileLayer implements AsyncLayer {
         }
     }
 
-    @Override
-    public void cache(long offset, long length, int flags) throws NbdException {
+    protected void cacheBlocking(long offset, long length, int flags) throws NbdException {
         try {
             file.adviseWillNeed(offset, length);
         } catch (Errno e) {
@@ -198,7 +193,7 @@ public class FileLayer implements AsyncLayer {
     }
 
     @Override
-    public CompletionStage<ByteBuf> readAsync(long offset, int length, int flags, ByteBufAllocator alloc) {
+    public CompletionStage<ByteBuf> read(long offset, int length, int flags, ByteBufAllocator alloc) {
         if (length <= INLINE_READ_MAX) {
             ByteBuf into = alloc.directBuffer(length, length);
             try {
@@ -215,47 +210,69 @@ public class FileLayer implements AsyncLayer {
             }
             into.release();
         }
-        return io.submit(() -> read(offset, length, flags, alloc));
+        return io.submit(() -> readBlocking(offset, length, alloc));
     }
 
     @Override
-    public CompletionStage<Void> writeAsync(long offset, ByteBuf data, int flags) {
+    public CompletionStage<Void> write(long offset, ByteBuf data, int flags) {
         return io.submit(() -> {
-            write(offset, data, flags);
+            writeBlocking(offset, data, flags);
             return null;
         });
     }
 
     @Override
-    public CompletionStage<Void> flushAsync(int flags) {
+    public CompletionStage<Void> flush(int flags) {
         return io.submit(() -> {
-            flush(flags);
+            flushBlocking(flags);
             return null;
         });
     }
 
     @Override
-    public CompletionStage<Void> trimAsync(long offset, long length, int flags) {
+    public CompletionStage<Void> trim(long offset, long length, int flags) {
         return io.submit(() -> {
-            trim(offset, length, flags);
+            trimBlocking(offset, length, flags);
             return null;
         });
     }
 
     @Override
-    public CompletionStage<Void> zeroAsync(long offset, long length, int flags) {
+    public CompletionStage<Void> zero(long offset, long length, int flags) {
         return io.submit(() -> {
-            zero(offset, length, flags);
+            zeroBlocking(offset, length, flags);
             return null;
         });
     }
 
     @Override
-    public CompletionStage<Void> cacheAsync(long offset, long length, int flags) {
+    public CompletionStage<Void> extents(long offset, long length, int flags, ExtentSink sink) {
         return io.submit(() -> {
-            cache(offset, length, flags);
+            extentsBlocking(offset, length, flags, sink);
             return null;
         });
+    }
+
+    @Override
+    public CompletionStage<Void> cache(long offset, long length, int flags) {
+        return io.submit(() -> {
+            cacheBlocking(offset, length, flags);
+            return null;
+        });
+    }
+
+    /** Zero bytes written a mebibyte at a time, on the I/O thread already running the request. */
+    private void writeZeros(long offset, long length, int flags) throws NbdException {
+        int chunk = (int) Math.min(length, 1 << 20);
+        ByteBuf zeros = PooledByteBufAllocator.DEFAULT.directBuffer(chunk, chunk).writeZero(chunk);
+        try {
+            for (long done = 0; done < length; done += chunk) {
+                int n = (int) Math.min(chunk, length - done);
+                writeBlocking(offset + done, zeros.slice(0, n), flags);
+            }
+        } finally {
+            zeros.release();
+        }
     }
 
     @Override
@@ -272,7 +289,7 @@ public class FileLayer implements AsyncLayer {
 
     protected final void syncIfFua(int flags) throws NbdException {
         if (RequestFlags.has(flags, RequestFlags.FUA)) {
-            flush(0);
+            flushBlocking(0);
         }
     }
 

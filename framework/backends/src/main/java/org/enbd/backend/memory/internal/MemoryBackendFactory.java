@@ -4,6 +4,7 @@ import org.enbd.api.NbdError;
 import org.enbd.api.NbdException;
 import org.enbd.api.layer.BackendFactory;
 import org.enbd.api.layer.ExportContext;
+import org.enbd.api.layer.ExportEvents;
 import org.enbd.api.layer.Layer;
 import org.osgi.service.component.annotations.Component;
 
@@ -11,7 +12,7 @@ import org.osgi.service.component.annotations.Component;
 @Component(service = BackendFactory.class, property = BackendFactory.TYPE + "=memory")
 public final class MemoryBackendFactory implements BackendFactory {
     @Override
-    public Layer open(String argument, ExportContext export) throws NbdException {
+    public Layer open(String argument, ExportContext export, ExportEvents events) throws NbdException {
         long size = ByteSize.parse(argument);
         if (size <= 0) {
             throw new NbdException(NbdError.EINVAL, "memory export '" + export.exportName() + "' needs a size > 0");

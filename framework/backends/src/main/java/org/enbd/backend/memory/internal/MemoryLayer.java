@@ -5,6 +5,8 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.enbd.api.NbdError;
@@ -18,7 +20,8 @@ import org.enbd.api.layer.Support;
 /**
  * A sparse RAM disk: 1 MiB pages of off-heap memory, allocated on first write; a missing page reads as zeros and
  * is reported as a hole. Trim and zero free whole pages. Nothing here blocks (the page table lock is held only to
- * swap page references), so the server calls it on the event loop.
+ * swap page references), so every stage it returns is already complete: the server answers in the same event loop
+ * turn.
  *
  * <p>Reads hand out retained slices of the pages themselves (no copy): a page freed by a trim lives on until the
  * reply that still refers to it has been written.
@@ -59,12 +62,56 @@ public final class MemoryLayer implements Layer {
     }
 
     @Override
-    public boolean mayBlock() {
-        return false;
+    public CompletionStage<ByteBuf> read(long offset, int length, int flags, ByteBufAllocator alloc) {
+        try {
+            return CompletableFuture.completedFuture(readNow(offset, length, alloc));
+        } catch (NbdException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     @Override
-    public ByteBuf read(long offset, int length, int flags, ByteBufAllocator alloc) throws NbdException {
+    public CompletionStage<Void> write(long offset, ByteBuf data, int flags) {
+        try {
+            writeNow(offset, data);
+            return Layer.done();
+        } catch (NbdException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public CompletionStage<Void> trim(long offset, long length, int flags) {
+        clear(offset, length, true);
+        return Layer.done();
+    }
+
+    @Override
+    public CompletionStage<Void> zero(long offset, long length, int flags) {
+        clear(offset, length, !RequestFlags.has(flags, RequestFlags.NO_HOLE));
+        return Layer.done();
+    }
+
+    @Override
+    public CompletionStage<Void> extents(long offset, long length, int flags, ExtentSink sink) {
+        long at = offset;
+        long end = offset + length;
+        while (at < end) {
+            boolean hole = pages.get((int) (at >>> PAGE_SHIFT)) == null;
+            long runEnd = nextPageStart(at);
+            while (runEnd < end && (pages.get((int) (runEnd >>> PAGE_SHIFT)) == null) == hole) {
+                runEnd += PAGE;
+            }
+            runEnd = Math.min(runEnd, end);
+            if (!sink.add(runEnd - at, hole ? ExtentSink.HOLE | ExtentSink.ZERO : 0)) {
+                break;
+            }
+            at = runEnd;
+        }
+        return Layer.done();
+    }
+
+    private ByteBuf readNow(long offset, int length, ByteBufAllocator alloc) throws NbdException {
         table.readLock().lock();
         try {
             refuseIfClosed();
@@ -85,8 +132,7 @@ public final class MemoryLayer implements Layer {
         }
     }
 
-    @Override
-    public void write(long offset, ByteBuf data, int flags) throws NbdException {
+    private void writeNow(long offset, ByteBuf data) throws NbdException {
         table.readLock().lock();
         try {
             refuseIfClosed();
@@ -103,34 +149,6 @@ public final class MemoryLayer implements Layer {
             }
         } finally {
             table.readLock().unlock();
-        }
-    }
-
-    @Override
-    public void trim(long offset, long length, int flags) {
-        clear(offset, length, true);
-    }
-
-    @Override
-    public void zero(long offset, long length, int flags) {
-        clear(offset, length, !RequestFlags.has(flags, RequestFlags.NO_HOLE));
-    }
-
-    @Override
-    public void extents(long offset, long length, int flags, ExtentSink sink) {
-        long at = offset;
-        long end = offset + length;
-        while (at < end) {
-            boolean hole = pages.get((int) (at >>> PAGE_SHIFT)) == null;
-            long runEnd = nextPageStart(at);
-            while (runEnd < end && (pages.get((int) (runEnd >>> PAGE_SHIFT)) == null) == hole) {
-                runEnd += PAGE;
-            }
-            runEnd = Math.min(runEnd, end);
-            if (!sink.add(runEnd - at, hole ? ExtentSink.HOLE | ExtentSink.ZERO : 0)) {
-                return;
-            }
-            at = runEnd;
         }
     }
 

@@ -48,13 +48,13 @@ class FileLayerAsyncTest {
     void writtenDataReadsBackAsynchronously() throws Exception {
         try (FileLayer layer = open(4 * MIB)) {
             byte[] data = bytes(3 * 4096 + 5, 9);
-            layer.writeAsync(MIB - 7, Unpooled.wrappedBuffer(data), RequestFlags.FUA).toCompletableFuture()
+            layer.write(MIB - 7, Unpooled.wrappedBuffer(data), RequestFlags.FUA).toCompletableFuture()
                     .get(5, TimeUnit.SECONDS);
-            ByteBuf back = layer.readAsync(MIB - 7, data.length, 0, PooledByteBufAllocator.DEFAULT)
+            ByteBuf back = layer.read(MIB - 7, data.length, 0, PooledByteBufAllocator.DEFAULT)
                     .toCompletableFuture().get(5, TimeUnit.SECONDS);
             assertArrayEquals(data, ByteBufUtil.getBytes(back));
             back.release();
-            layer.flushAsync(0).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            layer.flush(0).toCompletableFuture().get(5, TimeUnit.SECONDS);
         }
     }
 
@@ -62,7 +62,7 @@ class FileLayerAsyncTest {
     void aCachedReadFillsTheBufferOrLeavesItUntouched() throws Exception {
         try (FileLayer layer = open(MIB)) {
             byte[] data = bytes(8192, 3);
-            layer.write(4096, Unpooled.wrappedBuffer(data), 0);
+            layer.write(4096, Unpooled.wrappedBuffer(data), 0).toCompletableFuture().get(5, TimeUnit.SECONDS);
             ByteBuf into = PooledByteBufAllocator.DEFAULT.directBuffer(8192);
             try {
                 boolean hit = layer.file.readCached(4096, into, 8192);
@@ -86,7 +86,7 @@ class FileLayerAsyncTest {
     @Test
     void aReadPastEndOfFileIsZeroFilledOnTheBlockingPath() throws Exception {
         try (FileLayer layer = open(MIB)) {
-            ByteBuf back = layer.readAsync(MIB - 1024, 4096, 0, PooledByteBufAllocator.DEFAULT)
+            ByteBuf back = layer.read(MIB - 1024, 4096, 0, PooledByteBufAllocator.DEFAULT)
                     .toCompletableFuture().get(5, TimeUnit.SECONDS);
             assertEquals(4096, back.readableBytes());
             assertArrayEquals(new byte[4096], ByteBufUtil.getBytes(back));
@@ -98,10 +98,10 @@ class FileLayerAsyncTest {
     void callsAfterCloseFailWithAnNbdError() throws Exception {
         FileLayer layer = open(MIB);
         layer.close();
-        ExecutionException read = assertThrows(ExecutionException.class, () -> layer.readAsync(0, 512, 0,
+        ExecutionException read = assertThrows(ExecutionException.class, () -> layer.read(0, 512, 0,
                 PooledByteBufAllocator.DEFAULT).toCompletableFuture().get(5, TimeUnit.SECONDS));
         assertInstanceOf(NbdException.class, read.getCause());
-        ExecutionException write = assertThrows(ExecutionException.class, () -> layer.writeAsync(0,
+        ExecutionException write = assertThrows(ExecutionException.class, () -> layer.write(0,
                 Unpooled.wrappedBuffer(new byte[512]), 0).toCompletableFuture().get(5, TimeUnit.SECONDS));
         assertEquals(NbdError.EIO, ((NbdException) write.getCause()).error());
     }
@@ -120,10 +120,11 @@ class FileLayerAsyncTest {
                 }
                 // the decoder hands out a slice starting inside the first part, as after a request header
                 ByteBuf payload = received.retainedSlice(13, data.length - 13);
-                layer.writeAsync(MIB + 5, payload, 0).toCompletableFuture().get(5, TimeUnit.SECONDS);
+                layer.write(MIB + 5, payload, 0).toCompletableFuture().get(5, TimeUnit.SECONDS);
                 payload.release();
                 received.release();
-                ByteBuf back = layer.read(MIB + 5, data.length - 13, 0, PooledByteBufAllocator.DEFAULT);
+                ByteBuf back = layer.read(MIB + 5, data.length - 13, 0, PooledByteBufAllocator.DEFAULT)
+                        .toCompletableFuture().get(5, TimeUnit.SECONDS);
                 assertArrayEquals(java.util.Arrays.copyOfRange(data, 13, data.length), ByteBufUtil.getBytes(back),
                         count + " parts");
                 back.release();

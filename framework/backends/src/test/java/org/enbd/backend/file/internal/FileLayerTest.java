@@ -19,6 +19,8 @@ import java.util.Map;
 import org.enbd.api.NbdError;
 import org.enbd.api.NbdException;
 import org.enbd.api.layer.ExportContext;
+import org.enbd.api.layer.ExportEvents;
+import org.enbd.api.layer.SyncLayer;
 import org.enbd.api.layer.ExtentSink;
 import org.enbd.api.layer.Layer;
 import org.enbd.api.layer.RequestFlags;
@@ -43,14 +45,14 @@ class FileLayerTest {
     @Test
     void writeReadAndFuaRoundTrip() throws Exception {
         Path path = sparse(8 * MIB);
-        try (Layer layer = new FileBackendFactory().open(path.toString(), new ExportContext("", false, Map.of()))) {
+        try (Layer layer = new FileBackendFactory().open(path.toString(), new ExportContext("", false, Map.of()), ExportEvents.NONE)) {
             assertEquals(8 * MIB, layer.size());
             byte[] data = bytes(3 * 4096 + 17, 5);
-            layer.write(MIB - 100, Unpooled.wrappedBuffer(data), RequestFlags.FUA);
-            ByteBuf back = layer.read(MIB - 100, data.length, 0, PooledByteBufAllocator.DEFAULT);
+            new SyncLayer(layer).write(MIB - 100, Unpooled.wrappedBuffer(data), RequestFlags.FUA);
+            ByteBuf back = new SyncLayer(layer).read(MIB - 100, data.length, 0, PooledByteBufAllocator.DEFAULT);
             assertArrayEquals(data, ByteBufUtil.getBytes(back));
             back.release();
-            layer.flush(0);
+            new SyncLayer(layer).flush(0);
         }
         byte[] onDisk = Files.readAllBytes(path);
         assertEquals(5 & 0xff, onDisk[MIB - 100] & 0xff);
@@ -63,9 +65,9 @@ class FileLayerTest {
             CompositeByteBuf parts = Unpooled.compositeBuffer();
             parts.addComponent(true, Unpooled.directBuffer(3).writeBytes(new byte[] {1, 2, 3}));
             parts.addComponent(true, Unpooled.wrappedBuffer(new byte[] {4, 5}));
-            layer.write(10, parts, 0);
+            new SyncLayer(layer).write(10, parts, 0);
             parts.release();
-            ByteBuf back = layer.read(10, 5, 0, PooledByteBufAllocator.DEFAULT);
+            ByteBuf back = new SyncLayer(layer).read(10, 5, 0, PooledByteBufAllocator.DEFAULT);
             assertArrayEquals(new byte[] {1, 2, 3, 4, 5}, ByteBufUtil.getBytes(back));
             back.release();
         }
@@ -75,16 +77,16 @@ class FileLayerTest {
     void sparseFileHolesShowInExtentsAndTrimPunchesThem() throws Exception {
         Path path = sparse(8 * MIB);
         try (Layer layer = FileLayer.open(path.toString(), false)) {
-            layer.write(2 * MIB, Unpooled.wrappedBuffer(bytes(2 * MIB, 1)), 0);
+            new SyncLayer(layer).write(2 * MIB, Unpooled.wrappedBuffer(bytes(2 * MIB, 1)), 0);
             List<long[]> extents = extents(layer, 0, 8 * MIB);
             assertEquals(3, extents.size(), "hole, data, hole");
             assertEquals(2 * MIB, extents.get(0)[0]);
             assertEquals(ExtentSink.HOLE | ExtentSink.ZERO, extents.get(0)[1]);
             assertEquals(0, extents.get(1)[1]);
-            layer.trim(2 * MIB, MIB, 0);
+            new SyncLayer(layer).trim(2 * MIB, MIB, 0);
             List<long[]> after = extents(layer, 0, 8 * MIB);
             assertEquals(3 * MIB, after.get(0)[0], "the trimmed MiB joins the leading hole");
-            ByteBuf zeros = layer.read(2 * MIB, 4096, 0, PooledByteBufAllocator.DEFAULT);
+            ByteBuf zeros = new SyncLayer(layer).read(2 * MIB, 4096, 0, PooledByteBufAllocator.DEFAULT);
             assertEquals(-1, zeros.forEachByte(b -> b == 0));
             zeros.release();
         }
@@ -94,10 +96,10 @@ class FileLayerTest {
     void zeroWithFastZeroAndNoHole() throws Exception {
         Path path = sparse(4 * MIB);
         try (Layer layer = FileLayer.open(path.toString(), false)) {
-            layer.write(0, Unpooled.wrappedBuffer(bytes(4 * MIB, 2)), 0);
-            layer.zero(0, MIB, RequestFlags.FAST_ZERO);
-            layer.zero(MIB, MIB, RequestFlags.NO_HOLE);
-            ByteBuf back = layer.read(0, 2 * MIB, 0, PooledByteBufAllocator.DEFAULT);
+            new SyncLayer(layer).write(0, Unpooled.wrappedBuffer(bytes(4 * MIB, 2)), 0);
+            new SyncLayer(layer).zero(0, MIB, RequestFlags.FAST_ZERO);
+            new SyncLayer(layer).zero(MIB, MIB, RequestFlags.NO_HOLE);
+            ByteBuf back = new SyncLayer(layer).read(0, 2 * MIB, 0, PooledByteBufAllocator.DEFAULT);
             assertEquals(-1, back.forEachByte(b -> b == 0));
             back.release();
             assertEquals(ExtentSink.HOLE | ExtentSink.ZERO, extents(layer, 0, MIB).get(0)[1]);
@@ -110,7 +112,7 @@ class FileLayerTest {
         Path path = sparse(MIB);
         try (Layer layer = FileLayer.open(path.toString(), true)) {
             assertTrue(!layer.capabilities().writable());
-            NbdException e = assertThrows(NbdException.class, () -> layer.write(0, Unpooled.wrappedBuffer(new byte[1]), 0));
+            NbdException e = assertThrows(NbdException.class, () -> new SyncLayer(layer).write(0, Unpooled.wrappedBuffer(new byte[1]), 0));
             assertEquals(NbdError.EPERM, e.error());
         }
     }
@@ -126,13 +128,13 @@ class FileLayerTest {
     void aRegularFileIsNotADevice() throws Exception {
         Path path = sparse(MIB);
         NbdException e = assertThrows(NbdException.class,
-                () -> new DeviceBackendFactory().open(path.toString(), new ExportContext("", true, Map.of())));
+                () -> new DeviceBackendFactory().open(path.toString(), new ExportContext("", true, Map.of()), ExportEvents.NONE));
         assertTrue(e.getMessage().contains("not a block device"), e.getMessage());
     }
 
     private static List<long[]> extents(Layer layer, long offset, long length) throws NbdException {
         List<long[]> seen = new ArrayList<>();
-        layer.extents(offset, length, 0, (l, f) -> seen.add(new long[] {l, f}));
+        new SyncLayer(layer).extents(offset, length, 0, (l, f) -> seen.add(new long[] {l, f}));
         return seen;
     }
 
@@ -150,8 +152,8 @@ class FileLayerTest {
         Layer layer = FileLayer.open(path.toString(), false);
         layer.close();
         layer.close();
-        NbdException e = assertThrows(NbdException.class, () -> layer.write(0, Unpooled.wrappedBuffer(new byte[1]), 0));
+        NbdException e = assertThrows(NbdException.class, () -> new SyncLayer(layer).write(0, Unpooled.wrappedBuffer(new byte[1]), 0));
         assertEquals(NbdError.EIO, e.error());
-        assertTrue(e.getMessage().contains("after close"), e.getMessage());
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
     }
 }
