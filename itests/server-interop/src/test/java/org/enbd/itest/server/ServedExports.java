@@ -16,6 +16,7 @@ import org.enbd.backend.file.internal.FileBackendFactory;
 import org.enbd.backend.memory.internal.MemoryBackendFactory;
 import org.enbd.runtime.internal.NettyEventLoops;
 import org.enbd.server.ExportDirectory;
+import org.enbd.server.ExportEventHub;
 import org.enbd.server.LayeredExport;
 import org.enbd.server.NbdServer;
 import org.enbd.server.ServerLimits;
@@ -48,8 +49,9 @@ final class ServedExports implements AutoCloseable {
                 default -> throw new IllegalArgumentException(type);
             };
             ExportContext context = new ExportContext(name, readOnly, Map.of());
-            exports.add(new LayeredExport(context, "test export " + name, factory.open(argument, context),
-                    List.of()));
+            ExportEventHub events = new ExportEventHub(name);
+            exports.add(new LayeredExport(context, "test export " + name, factory.open(argument, context, events),
+                    List.of(), events));
         }
         server = new NbdServer(ExportDirectory.of(exports), limits);
         TcpTransport transport = new TcpTransport(loops);
