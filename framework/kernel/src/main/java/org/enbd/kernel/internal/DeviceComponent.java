@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code enbd client URI --device /dev/nbdN}: opens the client engine's {@link RemoteDevice} and attaches it to
  * the kernel ({@link KernelDevice}: netlink, else ioctls), through the transport the framework's
- * {@link TransportRegistry} chooses for the URI (asked again on every reconnect). Opening waits for the network, so it runs on a thread
+ * {@link TransportRegistry} chooses for the URI (asked again on every reconnect). Opening waits for the network,
+ * so it runs on a thread
  * this component owns and joins on deactivate; while the server cannot be reached it retries (DOWN), a refusal
  * ends in FAILED. Deactivation disconnects the device, waits for the kernel to let go, then closes the engine.
  * Reports to the status board under its {@code service.pid}.
@@ -105,7 +106,8 @@ public final class DeviceComponent {
     /** Connects, retrying while the failure is the network's (EIO); null when stopped or refused. */
     private RemoteDevice openRemote(ClientOptions options) {
         try {
-            return RemoteDevice.openRetrying(options, TransportResolver.of(transports), loops, board, id + "/remote", () -> stopping,
+            return RemoteDevice.openRetrying(options, TransportResolver.of(transports), loops, board, id + "/remote",
+                    () -> stopping,
                     e -> board.report(status(Status.State.DOWN, e.getMessage() + "; retrying", 0, 0)));
         } catch (NbdException e) {
             fail(e.getMessage());

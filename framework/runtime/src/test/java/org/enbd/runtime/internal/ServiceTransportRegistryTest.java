@@ -52,7 +52,8 @@ class ServiceTransportRegistryTest {
         registry.modified(config());
         assertSame(tcp, registry.forScheme("nbd").orElseThrow());
         assertEquals(1, changes.get());
-        assertEquals(List.of("tcp", "tcp2"), registry.transports().stream().map(TransportRegistry.Entry::name).toList());
+        assertEquals(List.of("tcp", "tcp2"),
+                registry.transports().stream().map(TransportRegistry.Entry::name).toList());
     }
 
     private static ServiceTransportRegistry.Config config(String... choices) {

@@ -74,7 +74,8 @@ class ListenerComponentTest {
 
     @Test
     void tlsRequiredWithoutAProviderFails() {
-        ListenerComponent listener = new ListenerComponent(board, transports, config("nbd://127.0.0.1:10809", "required"),
+        ListenerComponent listener = new ListenerComponent(board, transports,
+                config("nbd://127.0.0.1:10809", "required"),
                 Map.of("service.pid", PID));
         transports.add(new FakeTransport(null), List.of("nbd"));
         assertEquals(Status.State.FAILED, status().state());

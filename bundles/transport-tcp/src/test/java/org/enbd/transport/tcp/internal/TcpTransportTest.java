@@ -69,8 +69,8 @@ class TcpTransportTest {
             StreamAddress named = StreamAddress.parse("nbd://nbd.example.test:" + port + "/");
             EventLoop loop = loops.group().next();
             // as the client engine does on a reconnect: connect() called on an event loop
-            CompletionStage<Channel> connecting = loop.submit(() -> slowDns.connect(named, pong(new CompletableFuture<>())))
-                    .get(5, TimeUnit.SECONDS);
+            CompletionStage<Channel> connecting = loop.submit(() -> slowDns.connect(named,
+                    pong(new CompletableFuture<>()))).get(5, TimeUnit.SECONDS);
             Thread resolver = lookedUpOn.get(5, TimeUnit.SECONDS);
             assertTrue(resolver.getName().startsWith("enbd-tcp-resolver-"), resolver.getName());
             assertFalse(onALoop.get(), "the lookup ran on an event loop");
