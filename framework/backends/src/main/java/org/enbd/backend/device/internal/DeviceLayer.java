@@ -37,14 +37,26 @@ public final class DeviceLayer extends FileLayer {
 
     public static DeviceLayer open(String path, boolean readOnly) throws NbdException {
         PosixFile file = openFile(path, readOnly);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment size = arena.allocate(ValueLayout.JAVA_LONG);
-            file.ioctl(BLKGETSIZE64, size);
-            return new DeviceLayer(file, readOnly, size.get(ValueLayout.JAVA_LONG, 0), isRotational(path));
+        try {
+            return new DeviceLayer(file, readOnly, deviceSize(file), isRotational(path));
         } catch (Errno e) {
             file.close();
             throw new NbdException(e.toNbd(path).error(), path + " is not a block device (" + e.getMessage() + ")", e);
         }
+    }
+
+    private static long deviceSize(PosixFile file) throws Errno {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment size = arena.allocate(ValueLayout.JAVA_LONG);
+            file.ioctl(BLKGETSIZE64, size);
+            return size.get(ValueLayout.JAVA_LONG, 0);
+        }
+    }
+
+    /** A device's size is BLKGETSIZE64's, not the end of its file. */
+    @Override
+    protected long probeSize() throws Errno {
+        return deviceSize(file);
     }
 
     @Override

@@ -10,6 +10,8 @@ import org.enbd.api.NbdError;
 import org.enbd.api.NbdException;
 import org.enbd.api.layer.Layer;
 import org.enbd.api.layer.Capabilities;
+import org.enbd.api.layer.ExportEvent;
+import org.enbd.api.layer.ExportEvents;
 import org.enbd.api.layer.ExtentSink;
 import org.enbd.api.layer.Layer;
 import org.enbd.api.layer.RequestFlags;
@@ -29,7 +31,9 @@ public class FileLayer implements Layer {
     static final int INLINE_READ_MAX = 1 << 20;
     protected final PosixFile file;
     protected final boolean readOnly;
-    private final long size;
+    /** Follows the file: {@link #watchSize} updates it when the file grows or shrinks. */
+    private volatile long size;
+    private volatile java.util.concurrent.ScheduledFuture<?> sizeProbe;
     /** Cleared the first time the file system refuses to punch holes, so later calls do not try again. */
     private final AtomicBoolean canPunch = new AtomicBoolean(true);
     private final AtomicBoolean canZeroRange = new AtomicBoolean(true);
@@ -65,6 +69,31 @@ public class FileLayer implements Layer {
     @Override
     public long size() {
         return size;
+    }
+
+    /**
+     * Probes the size every {@link SizeWatch#INTERVAL} and, when it changed, takes the new one and publishes
+     * {@link ExportEvent.SizeChanged}: clients of ENBD-J are told, new connections see the new size.
+     */
+    public void watchSize(SizeWatch watch, ExportEvents events) {
+        sizeProbe = watch.every(() -> {
+            try {
+                long now = probeSize();
+                if (now != size) {
+                    size = now;
+                    events.publish(new ExportEvent.SizeChanged(now));
+                }
+            } catch (Errno e) {
+                // closed under the probe, or the file went away: requests will say so, the probe stays quiet
+            } catch (RuntimeException e) {
+                // the descriptor was closed between the check and the call
+            }
+        });
+    }
+
+    /** The size the storage has now. */
+    protected long probeSize() throws Errno {
+        return file.endOffset();
     }
 
     @Override
@@ -277,6 +306,10 @@ public class FileLayer implements Layer {
 
     @Override
     public void close() {
+        var probe = sizeProbe;
+        if (probe != null) {
+            probe.cancel(false);
+        }
         io.close();
         file.close();
     }

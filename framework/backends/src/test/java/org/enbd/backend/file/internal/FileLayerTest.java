@@ -156,4 +156,22 @@ class FileLayerTest {
         assertEquals(NbdError.EIO, e.error());
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
     }
+
+    @Test
+    void aFileThatGrowsIsPublishedAsASizeChangeAndNewConnectionsSeeIt() throws Exception {
+        Path path = sparse(MIB);
+        java.util.concurrent.BlockingQueue<org.enbd.api.layer.ExportEvent> events =
+                new java.util.concurrent.LinkedBlockingQueue<>();
+        FileBackendFactory factory = new FileBackendFactory();
+        try (Layer layer = factory.open(path.toString(), new ExportContext("", false, Map.of()), events::add)) {
+            try (RandomAccessFile f = new RandomAccessFile(path.toFile(), "rw")) {
+                f.setLength(3 * MIB);
+            }
+            assertEquals(new org.enbd.api.layer.ExportEvent.SizeChanged(3 * MIB),
+                    events.poll(10, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(3 * MIB, layer.size());
+        } finally {
+            factory.deactivate();
+        }
+    }
 }
