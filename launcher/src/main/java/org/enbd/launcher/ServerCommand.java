@@ -23,6 +23,8 @@ import picocli.CommandLine.Spec;
                         + "\"default\": name exports explicitly to have several."},
         footer = {"", "Backend SPECs: memory:SIZE (e.g. 1G), file:PATH, device:PATH, or a bare PATH (a device "
                 + "when it is a block device, else a file). Append ,ro for read-only.",
+                "Features stack on an export outermost first: ,features=stats+fault. Every other ,KEY=VALUE is a "
+                        + "parameter of the export's layers, e.g. ,fault.error-write=EIO (see each feature's README).",
                 "The Web Console (Apache Felix) is at http://CONSOLE/system/console; the default account "
                         + "admin/admin is allowed on a loopback address only."})
 final class ServerCommand implements Callable<Integer> {
@@ -44,8 +46,8 @@ final class ServerCommand implements Callable<Integer> {
             defaultValue = DEFAULT_LISTEN, description = "Where to accept NBD clients; repeat for several.")
     List<ListenAddress> listen = new ArrayList<>();
 
-    @Option(names = "--export", paramLabel = "NAME=SPEC[,ro]", converter = Converters.Export.class,
-            showDefaultValue = picocli.CommandLine.Help.Visibility.NEVER,
+    @Option(names = "--export", paramLabel = "NAME=SPEC[,ro][,features=A+B][,KEY=VALUE]...",
+            converter = Converters.Export.class, showDefaultValue = picocli.CommandLine.Help.Visibility.NEVER,
             description = "An export; repeat for several. An empty NAME is the default export "
                     + "(default: \"\"=memory:1G when none is given).")
     List<ExportSpec> exports = new ArrayList<>();
@@ -98,6 +100,10 @@ final class ServerCommand implements Callable<Integer> {
             properties.put("name", export.name());
             properties.put("backend", export.backend());
             properties.put("readOnly", export.readOnly());
+            if (!export.features().isEmpty()) {
+                properties.put("features", export.features().toArray(String[]::new));
+            }
+            properties.putAll(export.parameters());
             String pidName = unique(pidNames, export.name().isEmpty() ? "default"
                     : FactoryConfiguration.safeName(export.name()));
             configurations.add(new FactoryConfiguration(FactoryConfiguration.EXPORT, pidName,

@@ -63,6 +63,54 @@ class ServerCommandTest {
     }
 
     @Test
+    void anExportNamesItsFeaturesOutermostFirstAndEveryOtherKeyIsAParameterOfItsLayers() {
+        Cli cli = Cli.run("server", "--export", "disk=file:/srv/d.img,features=stats+fault,"
+                + "fault.error-write=EIO,fault.error-write-rate=100%,ro");
+        assertEquals(0, cli.exit(), cli.err());
+        Map<String, Object> properties = cli.only(FactoryConfiguration.EXPORT).properties();
+        assertEquals(List.of("name", "backend", "readOnly", "features", "fault.error-write", "fault.error-write-rate"),
+                List.copyOf(properties.keySet()));
+        assertEquals("file:/srv/d.img", properties.get("backend"));
+        assertEquals(true, properties.get("readOnly"));
+        assertEquals(List.of("stats", "fault"), List.of((String[]) properties.get("features")));
+        assertEquals("EIO", properties.get("fault.error-write"));
+        assertEquals("100%", properties.get("fault.error-write-rate"));
+        assertEquals("\"disk\" (file:/srv/d.img, read-only, features stats+fault)",
+                cli.plan().exports().getFirst().summary());
+    }
+
+    @Test
+    void aParameterMayHaveAnEmptyValueAndADescriptionIsTheExportsOwn() {
+        Cli cli = Cli.run("server", "--export", "d=memory:1M,description=scratch disk,note=");
+        assertEquals(0, cli.exit(), cli.err());
+        Map<String, Object> properties = cli.only(FactoryConfiguration.EXPORT).properties();
+        assertEquals("scratch disk", properties.get("description"));
+        assertEquals("", properties.get("note"));
+        assertFalse(properties.containsKey("features"), "no features, no property");
+    }
+
+    @Test
+    void aMalformedFeatureListOrParameterIsAUsageErrorNamingIt() {
+        for (String[] bad : new String[][] {
+                {"d=memory:1M,features=stats+", "features=stats+: expected feature names joined by +"},
+                {"d=memory:1M,features=stats,features=fault", "features= is given twice"},
+                {"d=memory:1M,features=stats+stats", "feature stats is named twice"},
+                {"d=memory:1M,fault.error=EIO,fault.error=EPERM", "fault.error is given twice"},
+                {"d=memory:1M,rw", "'rw' is not ro, features=NAME[+NAME...] or KEY=VALUE"},
+                {"d=memory:1M,=x", "'=x' is not ro"},
+                {"d=memory:1M,backend=file:/x", "'backend' cannot be an export parameter (the export sets it "
+                        + "itself)"},
+                {"d=memory:1M,a b=1", "'a b' cannot be an export parameter"},
+                {"d=,features=stats", "the backend SPEC is missing"}}) {
+            Cli cli = Cli.run("server", "--export", bad[0]);
+            assertEquals(Main.USAGE, cli.exit(), bad[0]);
+            assertTrue(cli.errLines().getFirst().startsWith("enbd: "), cli.err());
+            assertTrue(cli.errLines().getFirst().contains(bad[1]), cli.err());
+            assertTrue(cli.actions().launched.isEmpty());
+        }
+    }
+
+    @Test
     void theDefaultExportAndOneNamedDefaultGetDistinctPids() {
         Cli cli = Cli.run("server", "--export", "=memory:1M", "--export", "default=memory:1M",
                 "--export", "a b/c=memory:1M");
