@@ -36,6 +36,21 @@ final class ServedExports implements AutoCloseable {
 
     /** Each spec is {@code name=type:arg[,ro]}, e.g. {@code disk=memory:64M}. */
     ServedExports(Path dir, ServerLimits limits, String... specs) throws IOException, NbdException {
+        this(dir, limits, backendsOnly(specs));
+    }
+
+    /** Exports the test built itself (a feature stack); closed with the server. */
+    ServedExports(Path dir, ServerLimits limits, List<LayeredExport> built) throws IOException {
+        exports.addAll(built);
+        server = new NbdServer(ExportDirectory.of(exports), limits);
+        TcpTransport transport = new TcpTransport(loops);
+        tcp = server.listen(transport, StreamAddress.tcp("127.0.0.1", 0, ""));
+        socket = Files.createTempDirectory(dir, "sock").resolve("nbd.sock");
+        unix = server.listen(transport, StreamAddress.unix(socket.toString(), ""));
+    }
+
+    private static List<LayeredExport> backendsOnly(String... specs) throws NbdException {
+        List<LayeredExport> exports = new ArrayList<>();
         for (String spec : specs) {
             String name = spec.substring(0, spec.indexOf('='));
             String backend = spec.substring(spec.indexOf('=') + 1);
@@ -53,11 +68,7 @@ final class ServedExports implements AutoCloseable {
             exports.add(new LayeredExport(context, "test export " + name, factory.open(argument, context, events),
                     List.of(), events));
         }
-        server = new NbdServer(ExportDirectory.of(exports), limits);
-        TcpTransport transport = new TcpTransport(loops);
-        tcp = server.listen(transport, StreamAddress.tcp("127.0.0.1", 0, ""));
-        socket = Files.createTempDirectory(dir, "sock").resolve("nbd.sock");
-        unix = server.listen(transport, StreamAddress.unix(socket.toString(), ""));
+        return exports;
     }
 
     ServedExports(Path dir, String... specs) throws IOException, NbdException {

@@ -35,7 +35,8 @@ public final class FaultFeature implements Feature {
         this(defaults(config.defaults()), config.seed());
     }
 
-    FaultFeature(Map<String, String> defaults, long seed) {
+    /** The feature without OSGi (tests, embedding): as the configuration's attributes say. */
+    public FaultFeature(Map<String, String> defaults, long seed) {
         this.defaults = Map.copyOf(defaults);
         this.seed = seed;
     }
@@ -77,8 +78,9 @@ public final class FaultFeature implements Feature {
         return delays.waiting();
     }
 
+    /** Stops the delay thread (joined); requests still delayed fail with ESHUTDOWN. */
     @Deactivate
-    void deactivate() {
+    public void deactivate() {
         delays.close();
     }
 }

@@ -61,7 +61,8 @@ public final class StatsFeature implements Feature {
         this(board, config.statusIntervalSeconds(), config.connections(), Clock.systemUTC());
     }
 
-    StatsFeature(StatusBoard board, int intervalSeconds, boolean showConnections, Clock clock) {
+    /** The feature without OSGi (tests, embedding): as the configuration's attributes say, on {@code clock}. */
+    public StatsFeature(StatusBoard board, int intervalSeconds, boolean showConnections, Clock clock) {
         this.board = board;
         this.showConnections = showConnections;
         this.clock = clock;
@@ -138,8 +139,9 @@ public final class StatsFeature implements Feature {
         return attributes;
     }
 
+    /** Stops the status thread (joined) and removes the statuses it showed. */
     @Deactivate
-    void deactivate() throws InterruptedException {
+    public void deactivate() throws InterruptedException {
         refresher.shutdownNow();
         if (!refresher.awaitTermination(10, TimeUnit.SECONDS)) {
             LOG.warn("the stats status thread did not stop within 10 s");
