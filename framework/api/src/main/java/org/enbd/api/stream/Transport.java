@@ -60,7 +60,9 @@ public interface Transport {
 
     /**
      * Opens a stream to {@code to}; {@code initializer} is added to the new channel's pipeline before it
-     * connects (it installs the NBD codec). Completes with the connected channel or the failure. May be called on
+     * connects (it installs the NBD codec). Completes with the connected channel or the failure: a
+     * {@link PermanentStreamFailure} when trying again cannot help (a refused host key), which the client engine
+     * does not retry; any other failure is the network's. May be called on
      * an event loop (the client engine reconnects from one), so it never blocks: name lookups, key loading and
      * blocking connects happen on threads the transport owns.
      */

@@ -20,10 +20,11 @@
  *
  * <p>2.0.0: an address without a port now says so ({@code StreamAddress.NO_PORT}) instead of carrying 10809 for
  * every scheme, host-less addresses parse for non-standard schemes, {@code listen} became optional, and the
- * registry and bridge services were added.
+ * registry and bridge services were added. 2.1.0: {@link org.enbd.api.stream.PermanentStreamFailure}, a
+ * {@code connect} failure that retrying cannot fix (an SSH host key refused), which the client engine does not retry.
  */
 @Export
-@Version("2.0.0")
+@Version("2.1.0")
 package org.enbd.api.stream;
 
 import org.osgi.annotation.bundle.Export;
