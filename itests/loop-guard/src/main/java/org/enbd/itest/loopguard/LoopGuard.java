@@ -51,11 +51,15 @@ public final class LoopGuard {
         return installed;
     }
 
-    /** Called by BlockHound on the loop thread, before the blocking call goes ahead: must not block itself. */
+    /**
+     * Called by BlockHound on the loop thread, before the blocking call goes ahead: must not block itself. Calls
+     * listed in {@link KnownViolations} are counted there instead.
+     */
     static void record(BlockingMethod method) {
-        if (SEEN.incrementAndGet() <= KEPT) {
-            RECORDED.add(Violation.here(Thread.currentThread().getName(),
-                    method.getClassName().replace('/', '.') + "." + method.getName()));
+        Violation v = Violation.here(Thread.currentThread().getName(),
+                method.getClassName().replace('/', '.') + "." + method.getName());
+        if (!KnownViolations.tolerate(v) && SEEN.incrementAndGet() <= KEPT) {
+            RECORDED.add(v);
         }
     }
 

@@ -27,6 +27,10 @@ public final class LoopGuardExtension implements BeforeAllCallback, AfterEachCal
 
     @Override
     public void afterAll(ExtensionContext context) {
+        String tolerated = KnownViolations.tolerated();
+        if (!tolerated.isEmpty()) {
+            System.err.println("[loop-guard] tolerated so far (KnownViolations, to be fixed): " + tolerated);
+        }
         check("in the set-up or tear-down of " + context.getRequiredTestClass().getName());
     }
 
