@@ -3,6 +3,7 @@ package org.enbd.launcher;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,13 +23,15 @@ import picocli.CommandLine.Spec;
  * kernel NBD device ({@code --device}); or {@code --disconnect} of a kernel device.
  */
 @Command(name = "client", mixinStandardHelpOptions = true, showDefaultValues = true, usageHelpAutoWidth = true,
-        customSynopsis = {"enbd client URI [OPTIONS] (--serve unix:PATH|HOST:PORT | --device /dev/nbdN)",
+        customSynopsis = {"enbd client URI [OPTIONS] [--feature NAME]... (--serve unix:PATH|HOST:PORT | "
+                + "--device /dev/nbdN)",
                 "enbd client --disconnect /dev/nbdN"},
         description = {"Connect to an NBD server with several connections; a connection that fails is retracted "
                 + "and its requests are sent again on the others while it reconnects (ENBD's resilience).",
                 "Serve the remote export locally to any NBD client, or attach it to a kernel /dev/nbdN."})
 final class ClientCommand implements Callable<Integer> {
     private static final Pattern NBD_DEVICE = Pattern.compile("/dev/nbd[0-9]+");
+    private static final Pattern FEATURE_NAME = Pattern.compile("[A-Za-z0-9._-]+");
 
     private final Actions actions;
 
@@ -73,6 +76,11 @@ final class ClientCommand implements Callable<Integer> {
     @Option(names = "--queue-limit", paramLabel = "N", defaultValue = "1024",
             description = "Requests queued while no connection is up before new ones are refused.")
     int queueLimit;
+
+    @Option(names = "--feature", paramLabel = "NAME", description = "Stack this feature over the remote export "
+            + "(a plug-in's name, as enbd list shows it); repeatable, outermost first; a+b names two. The client "
+            + "waits until every feature named is installed.")
+    List<String> features = new ArrayList<>();
 
     @Option(names = "--dead-conn-timeout", paramLabel = "S",
             description = "Kernel device only: the kernel's dead-connection timeout in seconds.")
@@ -135,6 +143,10 @@ final class ClientCommand implements Callable<Integer> {
         properties.put("deadTimeMs", deadTimeMs);
         properties.put("reconnectMaxMs", reconnectMaxMs);
         properties.put("queueLimit", queueLimit);
+        List<String> stack = featureNames();
+        if (!stack.isEmpty()) {
+            properties.put("features", stack.toArray(String[]::new));
+        }
         FactoryConfiguration configuration;
         if (serve != null) {
             properties.put("serve", serve.uri());
@@ -154,6 +166,24 @@ final class ClientCommand implements Callable<Integer> {
         ConsoleSettings consoleSettings = consoleAccount.settings(console);
         return new LaunchPlan("client", List.of(configuration), List.of(), consoleSettings, parent.shell,
                 parent.verbose, parent.startTimeout());
+    }
+
+    /** The {@code --feature} values as one stack, outermost first; a usage error for a bad or repeated name. */
+    private List<String> featureNames() {
+        List<String> names = new ArrayList<>();
+        for (String value : features) {
+            for (String name : value.split("\\+", -1)) {
+                if (!FEATURE_NAME.matcher(name).matches()) {
+                    throw usage("--feature '" + value + "': expected NAME or NAME+NAME (letters, digits, '.', '_', "
+                            + "'-')");
+                }
+                if (names.contains(name)) {
+                    throw usage("--feature " + name + " is given twice");
+                }
+                names.add(name);
+            }
+        }
+        return names;
     }
 
     private void checkUri(String text) {

@@ -1,5 +1,6 @@
 package org.enbd.launcher;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,6 +40,19 @@ class ClientCommandTest {
         assertEquals(800L, p.get("reconnectMaxMs"));
         assertEquals(64, p.get("queueLimit"));
         assertTrue(cli.plan().console().address().isPresent());
+    }
+
+    @Test
+    void featuresReachTheConfigurationOutermostFirstWhetherRepeatedOrJoined() {
+        Cli cli = Cli.run("client", "nbd://h/e", "--serve", "127.0.0.1:10810", "--feature", "stats+cow",
+                "--feature", "fault");
+        assertEquals(0, cli.exit(), cli.err());
+        assertArrayEquals(new String[] {"stats", "cow", "fault"},
+                (String[]) cli.only(FactoryConfiguration.CLIENT_ENDPOINT).properties().get("features"));
+        Cli device = Cli.run("client", "nbd://h/e", "--device", "/dev/nbd2", "--feature", "stats");
+        assertEquals(0, device.exit(), device.err());
+        assertArrayEquals(new String[] {"stats"},
+                (String[]) device.only(FactoryConfiguration.KERNEL_DEVICE).properties().get("features"));
     }
 
     @Test
@@ -88,6 +102,7 @@ class ClientCommandTest {
         assertEquals(0, help.exit());
         assertTrue(help.out().contains("enbd client --disconnect /dev/nbdN"), help.out());
         assertTrue(help.out().contains("Default: 10000"), help.out());
+        assertTrue(help.out().contains("--feature=NAME"), help.out());
         Cli top = Cli.run("--help");
         assertEquals(0, top.exit());
         assertTrue(top.out().contains("server") && top.out().contains("client") && top.out().contains("list"));

@@ -14,7 +14,9 @@ import org.enbd.api.stream.StreamAddress;
  * @param deadTime        requests waiting while no connection is up fail with EIO after this long
  * @param reconnectMin    first reconnect delay (doubled on each failure, with jitter)
  * @param reconnectMax    largest reconnect delay
- * @param queueLimit      requests accepted but not yet answered; further callers wait for room
+ * @param queueLimit      callers' requests that may wait while no connection is up; past it new ones fail
+ *                        with EIO at once (while a connection is up every request is taken: each caller bounds
+ *                        its own in-flight requests)
  * @param maxPayload      largest READ/WRITE sent in one request (longer ones are split); the server's own limit
  *                        lowers it
  * @param maxInFlight     requests pipelined per connection

@@ -1,16 +1,17 @@
 /**
  * ENBD's client: a remote NBD export as a {@link org.enbd.client.RemoteDevice} (a
- * {@link org.enbd.api.layer.Layer}), reached over several connections that keep working when the network and the
+ * {@link org.enbd.api.layer.Layer}; the engine behind it is private to the bundle), reached over several connections that keep working when the network and the
  * server do not. Opened with {@link org.enbd.client.RemoteDevice#open} from {@link org.enbd.client.ClientOptions}.
  *
  * <h2>Speed</h2>
  * Each connection carries up to {@code maxInFlight} requests at once; replies are matched to requests by cookie
  * and accepted in any order; a new request goes to the live connection with the fewest outstanding. WRITE data
  * goes to the socket as the caller's buffer (the header is a separate small buffer); READ data is returned as the
- * slice of the received bytes when the server sends it in one chunk. The device is an
- * {@link org.enbd.api.layer.AsyncLayer}: served locally, each request runs on the server's event loop and is
- * answered from the engine's, with no thread per request; acknowledged writes are kept for replay as retained
- * slices of the request's buffer (asynchronous writes) or one copy into a pooled buffer (blocking writes).
+ * slice of the received bytes when the server sends it in one chunk. The device is a {@link org.enbd.api.layer.Layer}
+ * like any other, asynchronous and never blocking: served locally or relayed to the kernel, each request runs on
+ * the server's event loop and is answered from the engine's, with no thread per request; acknowledged writes are
+ * kept for replay as retained slices of the request's buffer, never copied. Block status is a chain of
+ * BLOCK_STATUS requests, each sent when the previous one's extents are in the sink.
  *
  * <h2>Resilience: one design</h2>
  * <ol>
@@ -24,10 +25,10 @@
  *     are resubmitted the same way; writes included. Each retraction doubles the request's stall budget (up to
  *     64 times), so a server that is slow on every connection still gets to answer instead of being retracted
  *     from forever.</li>
- * <li><b>Waiting, not failing.</b> While no connection is up, requests wait in a queue bounded by
- *     {@code queueLimit} (blocking callers beyond it wait for room;
- *     asynchronous ones, on an event loop, are queued anyway and never wait). Only after {@code deadTime} without any connection do
- *     waiting requests fail with EIO (and new ones fail at once until a connection is back).</li>
+ * <li><b>Waiting, not failing.</b> While no connection is up, up to {@code queueLimit} requests wait in a queue
+ *     (past it new ones fail with EIO at once rather than pile up for the whole outage; while a connection is up
+ *     every request is taken, as each caller bounds its own). Only after {@code deadTime} without any connection
+ *     do waiting requests fail with EIO (and new ones fail at once until a connection is back).</li>
  * <li><b>Stale writes never land after newer ones.</b> Every write-type request (WRITE, WRITE_ZEROES, TRIM) locks
  *     its range from submission until acknowledged; a later write overlapping it waits. Overlapping writes so
  *     reach the server one at a time, in submission order. When a write is retracted, the copy left on the
@@ -52,13 +53,40 @@
  * <li><b>Fatal is fatal.</b> NBD_REP_ERR_POLICY, ERR_TLS_REQD, ERR_UNKNOWN (no such export), ERR_PLATFORM, a
  *     peer that is not an NBD server, or nbds:// (no TLS yet) fail {@link org.enbd.client.RemoteDevice#open} at
  *     once with the reason; after open they stop the device (state FAILED). Network failures are retried.</li>
+ * <li><b>Events.</b> A standard server says nothing when its export changes; when connections come back after
+ *     an outage with another size (an image grown while the server restarted), the device publishes a size
+ *     change.</li>
  * <li><b>Status.</b> The device reports UP (all connections), DEGRADED (some), DOWN (none, retrying), FAILED or
  *     STOPPED, with live connections, reconnects, retracted and resubmitted requests, replayed writes and
  *     unflushed bytes as attributes.</li>
  * </ol>
+ *
+ * <h2>ENBD's extension channel</h2>
+ * Each connection asks for it in the handshake ({@code NBD_OPT_ENBD} with the version, after structured replies,
+ * before NBD_OPT_GO; {@link org.enbd.protocol.EnbdExtension} has the wire format). An ENBD-J server acknowledges;
+ * a standard one (nbdkit, qemu-nbd, nbd-server) answers NBD_REP_ERR_UNSUP, and the connection goes on exactly as
+ * before, without it. Over a connection that has it:
+ * <ul>
+ * <li>{@link org.enbd.client.RemoteDevice#control} sends an ENBD_CONTROL request (offset: the message type,
+ *     payload: the message) and completes with the server's ENBD_CONTROL chunk, or fails with the errno of its
+ *     error chunk. Control requests take no range lock and are resubmitted like reads when their connection
+ *     fails; they go only to connections that have the extension (ENOTSUP when none of the live ones has).</li>
+ * <li>The server pushes events ({@link org.enbd.api.layer.ExportEvent}: size or medium changed) as ENBD_EVENT
+ *     chunks with the reserved cookie {@link org.enbd.protocol.EnbdExtension#EVENT_COOKIE}, which the engine
+ *     never gives a request. An event answers no request and is no progress against a stall; one this version
+ *     cannot read is logged and dropped. The device publishes them to its
+ *     {@link org.enbd.client.RemoteDevice#onEvent} listeners: a local endpoint's stack tells its ENBD-J clients,
+ *     a kernel device resizes /dev/nbdN.</li>
+ * </ul>
+ *
+ * <h2>Feature stacks</h2>
+ * The local endpoint and the kernel device serve the device through a stack of features
+ * ({@link org.enbd.client.DeviceStack}, the server's {@code LayeredExport} with the device as its backend): the
+ * same Feature services an export stacks, attached once per device and opened per local connection or relay
+ * socket, waiting until every configured one is present ({@link org.enbd.client.ConfiguredFeatures}).
  */
 @Export
-@Version("1.0.0")
+@Version("2.0.0")
 package org.enbd.client;
 
 import org.osgi.annotation.bundle.Export;

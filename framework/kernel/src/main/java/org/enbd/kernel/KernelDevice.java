@@ -1,26 +1,31 @@
 package org.enbd.kernel;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.enbd.api.NbdException;
 import org.enbd.api.layer.Capabilities;
+import org.enbd.api.layer.Export;
 import org.enbd.api.layer.Layer;
+import org.enbd.api.layer.SessionContext;
 import org.enbd.api.stream.EventLoops;
 import org.enbd.kernel.ioctl.NbdIoctl;
 import org.enbd.kernel.netlink.FamilyMissingException;
 import org.enbd.kernel.netlink.NbdConnect;
 import org.enbd.kernel.netlink.NbdNetlink;
+import org.enbd.kernel.netlink.NbdReconfigure;
 import org.enbd.server.ServerLimits;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link Layer} attached to /dev/nbdN: the relay sockets handed to the kernel by netlink NBD_CMD_CONNECT, or by
- * the ioctls when the kernel has no nbd netlink family. Plain Java; the DS component wraps it. Closing it
- * disconnects, waits for the kernel to let go of the sockets and removes the state file; the layer is the
- * caller's to close.
+ * An {@link Export} attached to /dev/nbdN: the relay sockets handed to the kernel by netlink NBD_CMD_CONNECT, or
+ * by the ioctls when the kernel has no nbd netlink family, each served from its own layer of the export's stack.
+ * Plain Java; the DS component wraps it. Closing it disconnects, waits for the kernel to let go of the sockets
+ * (which closes their layers) and removes the state file; the export is the caller's to close.
  */
 public final class KernelDevice implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KernelDevice.class);
@@ -28,7 +33,7 @@ public final class KernelDevice implements AutoCloseable {
 
     private final DeviceOptions options;
     private final int index;
-    private final long sizeBytes;
+    private volatile long sizeBytes;
     private final int blockSize;
     private final KernelRelay relay;
     private final NbdIoctl ioctl; // null when attached through netlink
@@ -46,33 +51,26 @@ public final class KernelDevice implements AutoCloseable {
     }
 
     /**
-     * Attaches {@code layer} to the device, served by the server engine's transmission phase, with the real sysfs
-     * and /run/enbd. Call from a thread that may block.
+     * Attaches {@code export} to the device, served by the server engine's transmission phase on a layer opened
+     * from it per relay socket, with the real sysfs and /run/enbd. Call from a thread that may block.
      */
-    public static KernelDevice attach(DeviceOptions options, Layer layer, EventLoops loops) throws IOException {
-        return attach(options, layer, loops, new DeviceTable(), new DeviceStateFile(DeviceStateFile.DEFAULT_DIRECTORY));
+    public static KernelDevice attach(DeviceOptions options, Export export, EventLoops loops) throws IOException {
+        return attach(options, export, loops, new DeviceTable(), new DeviceStateFile(DeviceStateFile.DEFAULT_DIRECTORY));
     }
 
-    static KernelDevice attach(DeviceOptions options, Layer layer, EventLoops loops, DeviceTable table,
+    static KernelDevice attach(DeviceOptions options, Export export, EventLoops loops, DeviceTable table,
                                DeviceStateFile states) throws IOException {
         int index = indexOf(options.device());
-        long size;
-        Capabilities caps;
-        try {
-            size = layer.size();
-            caps = layer.capabilities();
-        } catch (NbdException e) {
-            throw new IOException(options.device() + ": cannot read the export's size and capabilities: "
-                    + e.getMessage(), e);
-        }
-        KernelTransmission transmission = new KernelTransmission(caps, size, ServerLimits.DEFAULT);
-        int flags = transmission.serverFlags();
-        int blockSize = blockSize(size, caps);
         DeviceOwner me = DeviceOwner.current(options.server());
         NbdNetlink netlink = options.method() == AttachMethod.IOCTL ? null : openNetlink(options.method());
         try {
             new StaleDevice(table, options.device(), index).takeOver(netlink);
-            KernelRelay relay = KernelRelay.open(loops, layer, options.connections(), transmission);
+            List<Layer> layers = openLayers(options, export);
+            KernelTransmission transmission = transmission(options, layers);
+            long size = transmission.size();
+            int flags = transmission.serverFlags();
+            int blockSize = blockSize(size, transmission.capabilities());
+            KernelRelay relay = KernelRelay.open(loops, layers, transmission);
             NbdIoctl ioctl = null;
             String method = netlink != null ? "netlink" : "ioctl";
             // written before the kernel shows the device, so whoever sees it attached can read who holds it
@@ -95,15 +93,40 @@ public final class KernelDevice implements AutoCloseable {
                 states.delete(index);
                 throw e;
             }
-            KernelDevice device = new KernelDevice(options, index, size, blockSize, relay, ioctl, states);
             LOG.info("{} attached through {}: {} bytes, block size {}, {} connection(s), flags 0x{}, serving {}",
                     options.device(), method, size, blockSize, relay.connections(), Integer.toHexString(flags),
                     options.server());
-            return device;
+            return new KernelDevice(options, index, size, blockSize, relay, ioctl, states);
         } finally {
             if (netlink != null) {
                 netlink.close();
             }
+        }
+    }
+
+    /** The phase for the kernel, from the first layer's size and capabilities (one stack: it speaks for all). */
+    private static KernelTransmission transmission(DeviceOptions options, List<Layer> layers) throws IOException {
+        try {
+            Layer first = layers.getFirst();
+            return new KernelTransmission(first.capabilities(), first.size(), ServerLimits.DEFAULT);
+        } catch (NbdException | RuntimeException e) {
+            layers.forEach(Layer::close);
+            throw new IOException(options.device() + ": cannot read the export's size and capabilities: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** One layer of the export's stack per relay socket, each closed with its socket. */
+    private static List<Layer> openLayers(DeviceOptions options, Export export) throws IOException {
+        List<Layer> layers = new ArrayList<>();
+        try {
+            for (int i = 0; i < options.connections(); i++) {
+                layers.add(export.open(SessionContext.plain(export.context(), options.device() + "#" + i)));
+            }
+            return layers;
+        } catch (NbdException | RuntimeException e) {
+            layers.forEach(Layer::close);
+            throw new IOException(options.device() + ": cannot open the export's stack: " + e.getMessage(), e);
         }
     }
 
@@ -160,15 +183,21 @@ public final class KernelDevice implements AutoCloseable {
         return relay.allClosed();
     }
 
-    /** Tells the kernel the export's new size. */
+    /**
+     * Tells the relay and the kernel the export's new size: the relay's connections check requests against it,
+     * and the kernel resizes the disk (netlink NBD_CMD_RECONFIGURE, or the ioctl on an ioctl-attached device).
+     * Blocks on the kernel: call it off any event loop.
+     */
     public void resize(long newSize) throws IOException {
+        relay.resize(newSize);
         if (ioctl != null) {
             ioctl.resize(newSize, blockSize);
-            return;
+        } else {
+            try (NbdNetlink netlink = NbdNetlink.open()) {
+                netlink.reconfigure(new NbdReconfigure(index, newSize));
+            }
         }
-        try (NbdNetlink netlink = NbdNetlink.open()) {
-            netlink.resize(index, newSize);
-        }
+        sizeBytes = newSize;
     }
 
     /** Disconnects, waits for the kernel to let go, closes the relay and removes the state file. */

@@ -2,7 +2,6 @@ package org.enbd.kernel;
 
 import io.netty.channel.Channel;
 import org.enbd.api.layer.Capabilities;
-import org.enbd.api.layer.ForwardingLayer;
 import org.enbd.api.layer.Layer;
 import org.enbd.protocol.ReplyFormat;
 import org.enbd.server.ServerLimits;
@@ -27,11 +26,9 @@ public record KernelTransmission(Capabilities capabilities, long size, ServerLim
         return TransmissionPhase.transmissionFlags(capabilities, FORMAT);
     }
 
+    /** The phase calls {@code layer}'s asynchronous methods on the channel's loop and closes it with the channel. */
     @Override
-    public void install(Channel channel, Layer layer) {
-        // the phase closes the layer it is given when its channel closes; the device's layer outlives each one
-        Layer perConnection = new ForwardingLayer(layer) {
-        };
-        TransmissionPhase.install(channel, perConnection, capabilities, size, FORMAT, limits);
+    public TransmissionPhase install(Channel channel, Layer layer) {
+        return TransmissionPhase.install(channel, layer, capabilities, size, FORMAT, limits);
     }
 }

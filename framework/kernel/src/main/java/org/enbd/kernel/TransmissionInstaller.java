@@ -2,6 +2,7 @@ package org.enbd.kernel;
 
 import io.netty.channel.Channel;
 import org.enbd.api.layer.Layer;
+import org.enbd.server.TransmissionPhase;
 
 /**
  * Puts the transmission phase on a relay channel that is already connected to the kernel (the kernel skips the
@@ -11,8 +12,9 @@ import org.enbd.api.layer.Layer;
 public interface TransmissionInstaller {
     /**
      * @param channel a registered, connected channel whose peer is the kernel
-     * @param layer   what the requests are served from, shared by every connection of the device: the installer
-     *                must not let one connection's close close it
+     * @param layer   what this connection's requests are served from (its own layer of the device's stack); the
+     *                installer owns it and closes it when the channel closes
+     * @return the phase installed, which hears of the export's size changes
      */
-    void install(Channel channel, Layer layer);
+    TransmissionPhase install(Channel channel, Layer layer);
 }

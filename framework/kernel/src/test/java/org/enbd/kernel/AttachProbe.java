@@ -3,6 +3,7 @@ package org.enbd.kernel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.enbd.runtime.internal.NettyEventLoops;
+import org.enbd.server.LayeredExport;
 
 /**
  * A development probe for a real kernel (run in the QEMU guest): attaches a RAM disk to a device, writes
@@ -25,7 +26,7 @@ public final class AttachProbe {
         System.out.println("probe: netlink after " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         try (NettyEventLoops loops = loops0;
              KernelDevice device = KernelDevice.attach(new DeviceOptions(args[0], 2, 60, 0, "memory:probe", method),
-                     layer, loops)) {
+                     LayeredExport.of("", layer, false), loops)) {
             System.out.println("probe: attach after " + (System.nanoTime() - t0) / 1_000_000 + " ms");
             System.out.println("probe: attached " + device.device() + " via " + device.method() + " size "
                     + device.sizeBytes());

@@ -8,9 +8,15 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.enbd.api.NbdException;
+import org.enbd.api.layer.Layer;
+import org.enbd.api.layer.SessionContext;
 import org.enbd.kernel.sys.Libc;
 import org.enbd.runtime.internal.NettyEventLoops;
+import org.enbd.server.LayeredExport;
 import org.enbd.server.ServerLimits;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -65,6 +71,16 @@ class KernelRelayTest {
         return b.flip();
     }
 
+    /** One layer per relay socket, each opened from one export over {@code layer}, as a kernel device does. */
+    private static List<Layer> perConnection(MemoryLayer layer, int connections) throws NbdException {
+        LayeredExport export = LayeredExport.of("", layer, false);
+        List<Layer> layers = new ArrayList<>();
+        for (int i = 0; i < connections; i++) {
+            layers.add(export.open(SessionContext.plain(export.context(), "kernel#" + i)));
+        }
+        return layers;
+    }
+
     private static KernelTransmission transmission(MemoryLayer layer) {
         return new KernelTransmission(layer.capabilities(), layer.size(), ServerLimits.DEFAULT);
     }
@@ -72,7 +88,7 @@ class KernelRelayTest {
     @Test
     void requestsWrittenOnTheKernelEndAreServedFromTheLayerOnEveryConnection() throws Exception {
         MemoryLayer layer = new MemoryLayer(1 << 20);
-        try (KernelRelay relay = KernelRelay.open(loops, layer, 2, transmission(layer))) {
+        try (KernelRelay relay = KernelRelay.open(loops, perConnection(layer, 2), transmission(layer))) {
             int[] kernel = relay.kernelSockets();
             assertEquals(2, kernel.length);
             for (int fd : kernel) {
@@ -100,8 +116,29 @@ class KernelRelayTest {
     }
 
     @Test
+    void afterAResizeTheRelayServesTheKernelUpToTheNewSize() throws Exception {
+        MemoryLayer layer = new MemoryLayer(8192);
+        KernelTransmission small = new KernelTransmission(layer.capabilities(), 4096, ServerLimits.DEFAULT);
+        try (KernelRelay relay = KernelRelay.open(loops, perConnection(layer, 1), small)) {
+            int fd = relay.kernelSockets()[0];
+            Libc.setReceiveTimeout(fd, 10);
+            send(fd, request(0, 0x31, 4096, 512, null));
+            ByteBuffer refused = receive(fd, 16);
+            refused.getInt();
+            assertEquals(22, refused.getInt(), "beyond the size the kernel was given: EINVAL");
+            relay.resize(8192); // the export grew (NBD_CMD_RECONFIGURE tells the kernel the same)
+            send(fd, request(0, 0x32, 4096, 512, null));
+            ByteBuffer served = receive(fd, 16 + 512);
+            served.getInt();
+            assertEquals(0, served.getInt());
+            assertEquals(0x32, served.getLong());
+        }
+    }
+
+    @Test
     void whenTheKernelLetsGoEveryRelayChannelCloses() throws Exception {
-        KernelRelay relay = KernelRelay.open(loops, new MemoryLayer(4096), 3, transmission(new MemoryLayer(4096)));
+        MemoryLayer layer = new MemoryLayer(4096);
+        KernelRelay relay = KernelRelay.open(loops, perConnection(layer, 3), transmission(layer));
         assertEquals(3, relay.openChannels());
         relay.releaseKernelSockets(); // as after NBD_CMD_CONNECT: the kernel's references are the only ones left
         relay.allClosed().get(10, TimeUnit.SECONDS);
@@ -112,6 +149,6 @@ class KernelRelayTest {
     @Test
     void aDeviceNeedsAConnection() {
         assertThrows(IllegalArgumentException.class,
-                () -> KernelRelay.open(loops, new MemoryLayer(4096), 0, transmission(new MemoryLayer(4096))));
+                () -> KernelRelay.open(loops, List.of(), transmission(new MemoryLayer(4096))));
     }
 }

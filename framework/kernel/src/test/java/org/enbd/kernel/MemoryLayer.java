@@ -2,11 +2,13 @@ package org.enbd.kernel;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.enbd.api.layer.Capabilities;
 import org.enbd.api.layer.Layer;
 import org.enbd.api.layer.Support;
 
-/** A tiny writable RAM disk for tests (the backends bundle has the real one). */
+/** A tiny writable RAM disk for tests that answers at once (the backends bundle has the real one). */
 final class MemoryLayer implements Layer {
     final byte[] data;
 
@@ -26,17 +28,13 @@ final class MemoryLayer implements Layer {
     }
 
     @Override
-    public synchronized ByteBuf read(long offset, int length, int flags, ByteBufAllocator alloc) {
-        return alloc.buffer(length).writeBytes(data, (int) offset, length);
+    public synchronized CompletionStage<ByteBuf> read(long offset, int length, int flags, ByteBufAllocator alloc) {
+        return CompletableFuture.completedFuture(alloc.buffer(length).writeBytes(data, (int) offset, length));
     }
 
     @Override
-    public synchronized void write(long offset, ByteBuf payload, int flags) {
+    public synchronized CompletionStage<Void> write(long offset, ByteBuf payload, int flags) {
         payload.getBytes(payload.readerIndex(), data, (int) offset, payload.readableBytes());
-    }
-
-    @Override
-    public boolean mayBlock() {
-        return false;
+        return Layer.done();
     }
 }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.enbd.api.NbdError;
 import org.enbd.api.layer.BlockSizes;
+import org.enbd.protocol.EnbdExtension;
 import org.enbd.protocol.HandshakeFlags;
 import org.enbd.protocol.InfoType;
 import org.enbd.protocol.OptionReplyType;
@@ -26,17 +27,22 @@ import org.enbd.protocol.handshake.HandshakeMessage.ServerGreeting;
 import org.enbd.protocol.handshake.InfoReply;
 import org.enbd.protocol.handshake.MetaContextReply;
 import org.enbd.protocol.handshake.MetaContextRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The client's side of the fixed newstyle handshake: NBD_OPT_STRUCTURED_REPLY, NBD_OPT_SET_META_CONTEXT
- * {@code base:allocation}, then NBD_OPT_GO asking for NBD_INFO_BLOCK_SIZE; NBD_OPT_EXPORT_NAME when the server
- * is not fixed newstyle or does not know NBD_OPT_GO. Completes {@code result} with the {@link Session}, after
+ * {@code base:allocation}, NBD_OPT_ENBD (ENBD-J's extension channel, {@link EnbdExtension}), then NBD_OPT_GO
+ * asking for NBD_INFO_BLOCK_SIZE; NBD_OPT_EXPORT_NAME when the server is not fixed newstyle or does not know
+ * NBD_OPT_GO. NBD_OPT_ENBD is asked only once structured replies were agreed, and any answer but NBD_REP_ACK
+ * (a standard server's NBD_REP_ERR_UNSUP) leaves the connection without the extension and changes nothing else. Completes {@code result} with the {@link Session}, after
  * which the caller swaps the handshake codec for the transmission codec; or with a {@link HandshakeFailure}.
  */
 final class ClientHandshake extends SimpleChannelInboundHandler<HandshakeMessage> {
     static final String ALLOCATION = "base:allocation";
+    private static final Logger LOG = LoggerFactory.getLogger(ClientHandshake.class);
 
-    private enum Step { GREETING, STRUCTURED, META, GO, EXPORT_NAME }
+    private enum Step { GREETING, STRUCTURED, META, ENBD, GO, EXPORT_NAME }
 
     private final String exportName;
     private final boolean tlsRequired;
@@ -51,6 +57,7 @@ final class ClientHandshake extends SimpleChannelInboundHandler<HandshakeMessage
     private BlockSizes blockSizes = BlockSizes.DEFAULT;
     private String canonicalName;
     private String description = "";
+    private boolean enbd;
 
     ClientHandshake(String exportName, boolean tlsRequired, ClientHandshakeDecoder decoder,
                     CompletableFuture<Session> result) {
@@ -126,6 +133,16 @@ final class ClientHandshake extends SimpleChannelInboundHandler<HandshakeMessage
                         refuseIfFatal(r, type, "NBD_OPT_SET_META_CONTEXT");
                         allocationContext = -1;
                     }
+                    askEnbd(ctx);
+                }
+            }
+            case ENBD -> {
+                if (type == OptionReplyType.ACK) {
+                    enbd = true;
+                    go(ctx);
+                } else if (error) {
+                    LOG.debug("{}: no ENBD extension ({}{}); going on as a standard NBD client", ctx.channel(),
+                            name(type, r), message(r));
                     go(ctx);
                 }
             }
@@ -190,6 +207,13 @@ final class ClientHandshake extends SimpleChannelInboundHandler<HandshakeMessage
         }
     }
 
+    /** Structured replies are agreed: ask for ENBD-J's extension channel, whose replies are chunks. */
+    private void askEnbd(ChannelHandlerContext ctx) {
+        step = Step.ENBD;
+        ByteBuf version = ctx.alloc().buffer(4).writeInt(EnbdExtension.VERSION);
+        ctx.writeAndFlush(new OptionRequest(OptionType.ENBD.value(), version, false));
+    }
+
     private void go(ChannelHandlerContext ctx) {
         step = Step.GO;
         ctx.writeAndFlush(ExportRequest.of(exportName, InfoType.BLOCK_SIZE, InfoType.NAME, InfoType.DESCRIPTION)
@@ -205,7 +229,7 @@ final class ClientHandshake extends SimpleChannelInboundHandler<HandshakeMessage
 
     private void done() {
         result.complete(new Session(canonicalName != null ? canonicalName : exportName, size, flags, blockSizes,
-                structured, structured ? allocationContext : -1, description));
+                structured, structured ? allocationContext : -1, description, structured && enbd));
     }
 
     private void fail(ChannelHandlerContext ctx, HandshakeFailure f) {

@@ -18,7 +18,7 @@ final class ClientRequest {
     final long length;
     final int flags;
     final ByteBufAllocator alloc;
-    /** WRITE data: one reference owned by this request, released when it completes. */
+    /** WRITE data or an ENBD_CONTROL payload: one reference owned by this request, released when it completes. */
     ByteBuf data;
     /** Whether {@link #data} may be kept after completion (else it is copied for the replay log). */
     final boolean ownsData;
@@ -27,8 +27,8 @@ final class ClientRequest {
     final long submittedNanos;
 
     RangeLock lock;
-    /** Whether it holds one of the device's {@code queueLimit} permits (released when it completes). */
-    boolean holdsRoom;
+    /** A caller's request counted against {@code queueLimit} until it completes. */
+    boolean counted;
     /** Set when answered, read when the future is completed after the dispatcher's lock is released. */
     Object result;
     Throwable failure;

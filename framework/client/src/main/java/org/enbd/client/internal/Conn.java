@@ -3,6 +3,7 @@ package org.enbd.client.internal;
 import java.util.concurrent.ConcurrentHashMap;
 import org.enbd.client.internal.OverlapTable.RangeLock;
 import org.enbd.protocol.Command;
+import org.enbd.protocol.EnbdExtension;
 
 /**
  * One connection as the dispatcher sees it: its requests on the wire by cookie, and whether it still takes new
@@ -41,6 +42,7 @@ final class Conn {
     final Session session;
     final ConcurrentHashMap<Long, Attempt> wire = new ConcurrentHashMap<>();
     State state = State.LIVE;
+    /** The next cookie to hand out; see {@link #allocateCookie()}. */
     long nextCookie = 1;
     /** Attempts on the wire that still carry a request: the load for "least outstanding". */
     int active;
@@ -52,6 +54,18 @@ final class Conn {
         this.link = link;
         this.session = session;
         this.lastProgressNanos = now;
+    }
+
+    /**
+     * A cookie for a new request on this connection: counting up, skipping {@link EnbdExtension#EVENT_COOKIE},
+     * which the server uses for the events it pushes, so an event is never taken for a reply.
+     */
+    long allocateCookie() {
+        long cookie = nextCookie++;
+        if (cookie == EnbdExtension.EVENT_COOKIE) {
+            cookie = nextCookie++;
+        }
+        return cookie;
     }
 
     /** Bytes of data a simple reply to {@code cookie} carries (the decoder cannot know it otherwise). */

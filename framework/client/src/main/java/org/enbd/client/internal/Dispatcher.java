@@ -9,11 +9,11 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import org.enbd.api.NbdError;
 import org.enbd.api.NbdException;
+import org.enbd.api.layer.ExportEvent;
 import org.enbd.client.internal.Conn.Attempt;
 import org.enbd.client.internal.OverlapTable.Kind;
 import org.enbd.client.internal.OverlapTable.RangeLock;
@@ -43,6 +43,9 @@ final class Dispatcher {
 
         /** A connection went away or was retired: open another. */
         void connectionLost(Conn conn);
+
+        /** The export changed (an event the server pushed, or a new size seen on reconnect); never locked. */
+        void event(ExportEvent event);
     }
 
     /** Timing and limits, in nanoseconds and bytes. */
@@ -63,8 +66,9 @@ final class Dispatcher {
     private final List<Runnable> deferred = new ArrayList<>();
     /** Requests answered while locked, completed after unlocking (a list rather than a lambda per request). */
     private final List<ClientRequest> completions = new ArrayList<>();
-    /** Room for requests of the device's callers: {@code queueLimit} permits (see {@link #submit}). */
-    private final Semaphore room;
+    /** Callers' requests accepted and not yet answered; see {@link #submit}. */
+    private final int queueLimit;
+    private int outstanding;
     private final java.util.Map<Link, List<Request>> outgoing = new java.util.HashMap<>();
     private long seq;
     /** Numbers acknowledged writes in the replay log; a FLUSH covers those up to its cutoff. */
@@ -74,6 +78,8 @@ final class Dispatcher {
     int queuedFlushes;
     boolean autoFlushQueued;
     Session first;
+    /** The export's size as last seen: the first handshake's, then events and reconnects. */
+    volatile long size = -1;
     long downSinceNanos;
     boolean dead;
     String fatal;
@@ -85,7 +91,7 @@ final class Dispatcher {
     }
 
     Dispatcher(Settings settings, LongSupplier clock, Listener listener, int queueLimit) {
-        this.room = new Semaphore(queueLimit);
+        this.queueLimit = queueLimit;
         this.settings = settings;
         this.clock = clock;
         this.listener = listener;
@@ -96,52 +102,34 @@ final class Dispatcher {
 
     // ---- requests in ----
 
-    /** {@link #submit(Command, long, long, int, ByteBuf, boolean, ByteBufAllocator, boolean)} without waiting. */
-    CompletableFuture<Object> submit(Command command, long offset, long length, int flags, ByteBuf data,
-                                     boolean ownsData, ByteBufAllocator alloc) {
-        return submit(command, offset, length, flags, data, ownsData, alloc, false);
-    }
-
     /**
-     * Queues a request. WRITE {@code data} is one reference the engine takes over; with {@code ownsData} false the
-     * bytes are copied if they must be kept after the reply (the replay log), else they are sent as they are.
+     * Queues a request; never waits, so any thread may call it, an event loop included. WRITE and ENBD_CONTROL
+     * {@code data} is one reference the engine takes over; with {@code ownsData} false the bytes are copied if
+     * they must be kept after the reply (the replay log), else they are sent as they are.
      *
-     * <p>Each request takes one of {@code queueLimit} permits while it is outstanding. With {@code mayWait} a
-     * caller finding none waits for one (worker threads); without, the request is queued anyway and never waits,
-     * so an event loop calling here is never parked: its own in-flight limit bounds what it can add.
+     * <p>While a connection is up, requests are taken however many are outstanding: every caller bounds its own
+     * (the server's in-flight limit per local connection, the kernel's queue depth per relay socket). While none
+     * is up, at most {@code queueLimit} of the callers' requests wait for one; past that new ones fail with EIO at
+     * once rather than pile up for the whole outage.
      */
     CompletableFuture<Object> submit(Command command, long offset, long length, int flags, ByteBuf data,
-                                     boolean ownsData, ByteBufAllocator alloc, boolean mayWait) {
+                                     boolean ownsData, ByteBufAllocator alloc) {
         CompletableFuture<Object> future = new CompletableFuture<>();
-        boolean permit = room.tryAcquire();
-        if (!permit && mayWait) {
-            try {
-                room.acquire();
-                permit = true;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                if (data != null) {
-                    data.release();
-                }
-                future.completeExceptionally(new NbdException(NbdError.EIO, "interrupted while waiting for room"));
-                return future;
-            }
-        }
         lock.lock();
         try {
             String refusal = fatal != null ? fatal : closed ? "device closed" : dead
-                    ? "no connection to " + settings.target + " for " + settings.deadNanos / 1_000_000 + " ms" : null;
+                    ? "no connection to " + settings.target + " for " + settings.deadNanos / 1_000_000 + " ms"
+                    : live.isEmpty() && outstanding >= queueLimit ? outstanding + " requests already wait for a "
+                    + "connection to " + settings.target : null;
             if (refusal != null) {
                 if (data != null) {
                     data.release();
                 }
-                if (permit) {
-                    room.release();
-                }
                 future.completeExceptionally(new NbdException(NbdError.EIO, refusal));
                 return future;
             }
-            enqueue(command, offset, length, flags, data, ownsData, alloc, future).holdsRoom = permit;
+            enqueue(command, offset, length, flags, data, ownsData, alloc, future).counted = true;
+            outstanding++;
             dispatch();
         } finally {
             unlock();
@@ -233,7 +221,11 @@ final class Dispatcher {
                 }
                 continue;
             }
-            Conn c = leastLoaded(true);
+            if (r.command == Command.ENBD_CONTROL) {
+                sendControl(r, it);
+                continue;
+            }
+            Conn c = leastLoaded(true, false);
             if (c == null) {
                 full = true;
                 continue;
@@ -243,7 +235,27 @@ final class Dispatcher {
         }
     }
 
+    /**
+     * A control request goes to a connection that negotiated the extension; when every live connection is one
+     * without it (a reconnect reached a standard server), it fails with ENOTSUP as the device would at once.
+     */
+    private void sendControl(ClientRequest r, Iterator<ClientRequest> it) {
+        Conn c = leastLoaded(true, true);
+        if (c != null) {
+            it.remove();
+            send(r, c);
+        } else if (leastLoaded(false, true) == null) {
+            it.remove();
+            finish(r, null, new NbdException(NbdError.ENOTSUP, "the server at " + settings.target
+                    + " does not speak ENBD's extension (any more): control message 0x"
+                    + Long.toHexString(r.offset) + " cannot be sent"));
+        }
+    }
+
     private boolean blocked(ClientRequest r) {
+        if (r.command == Command.ENBD_CONTROL) {
+            return false; // not about the data: no range to wait for
+        }
         if (r.writeKind()) {
             if (r.command == Command.WRITE && r.replayOf == null && settings.replayLimit > 0 && logging()
                     && log.bytes() >= 2 * settings.replayLimit) {
@@ -256,17 +268,18 @@ final class Dispatcher {
     }
 
     /**
-     * The live connection with fewest requests outstanding (and room, if asked). Among equals, one served by the
+     * The live connection with fewest requests outstanding (and room, if asked; with the ENBD extension, if
+     * asked). Among equals, one served by the
      * calling thread's event loop wins: the request is then written at once, and its reply completes on the loop
      * that asked (the local endpoint's), saving two thread hand-offs per request; other ties rotate.
      */
-    Conn leastLoaded(boolean needRoom) {
+    Conn leastLoaded(boolean needRoom, boolean needEnbd) {
         Conn best = null;
         boolean bestLocal = false;
         int n = live.size();
         for (int i = 0; i < n; i++) {
             Conn c = live.get((roundRobin + i) % n);
-            if (needRoom && c.active >= settings.maxInFlight) {
+            if (needRoom && c.active >= settings.maxInFlight || needEnbd && !c.session.enbd()) {
                 continue;
             }
             if (best == null || c.active < best.active) {
@@ -282,11 +295,11 @@ final class Dispatcher {
     }
 
     void send(ClientRequest r, Conn c) {
-        long cookie = c.nextCookie++;
+        long cookie = c.allocateCookie();
         Attempt a = new Attempt(cookie, r.command, r.offset, r.length, clock.getAsLong(), r);
         c.wire.put(cookie, a);
         c.active++;
-        ByteBuf payload = r.command == Command.WRITE ? r.data.retainedDuplicate() : null;
+        ByteBuf payload = r.data != null ? r.data.retainedDuplicate() : null;
         Request message = new Request(r.flags, r.command.value(), cookie, r.offset, r.length, payload);
         // requests for one connection leave together: one hop to its event loop and one flush per batch
         List<Request> batch = outgoing.get(c.link);
@@ -311,7 +324,7 @@ final class Dispatcher {
             targets.retainAll(live);
         }
         if (targets.isEmpty()) {
-            targets.add(leastLoaded(false));
+            targets.add(leastLoaded(false, false));
         }
         r.flushTargets = targets;
         r.flushPartsPending = targets.size();
@@ -347,9 +360,9 @@ final class Dispatcher {
             r.data.release();
             r.data = null;
         }
-        if (r.holdsRoom) {
-            r.holdsRoom = false;
-            room.release();
+        if (r.counted) {
+            r.counted = false;
+            outstanding--;
         }
         if (r.future == null) {
             if (r.command == Command.FLUSH) {

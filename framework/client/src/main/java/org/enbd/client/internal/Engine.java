@@ -15,11 +15,8 @@ import org.enbd.client.ClientOptions;
 import org.enbd.client.TransportResolver;
 import org.enbd.protocol.Command;
 
-/**
- * The client engine behind {@code RemoteDevice}: a dispatcher and its supervisor. Public only for the exported
- * package; not an API.
- */
-public final class Engine {
+/** The client engine behind {@link Device}: a dispatcher and its supervisor. */
+final class Engine {
     private final Dispatcher dispatcher;
     private final Supervisor supervisor;
     private final Session first;
@@ -31,7 +28,7 @@ public final class Engine {
     }
 
     /** Connects the first connection (blocking), then keeps the others in the background. */
-    public static Engine open(ClientOptions options, TransportResolver transports, EventLoops loops,
+    static Engine open(ClientOptions options, TransportResolver transports, EventLoops loops,
                               StatusBoard board, String statusId) throws NbdException {
         Supervisor supervisor = new Supervisor(options, transports, loops, board, statusId);
         Dispatcher dispatcher = new Dispatcher(new Dispatcher.Settings(options.uri().toString(),
@@ -73,55 +70,62 @@ public final class Engine {
         }
     }
 
-    /**
-     * See {@link Dispatcher#submit(Command, long, long, int, ByteBuf, boolean, ByteBufAllocator, boolean)}:
-     * with {@code mayWait} a caller beyond {@code queueLimit} outstanding requests waits for room; without, never.
-     */
-    public CompletableFuture<Object> submit(Command command, long offset, long length, int flags, ByteBuf data,
-                                            boolean ownsData, ByteBufAllocator alloc, boolean mayWait) {
-        return dispatcher.submit(command, offset, length, flags, data, ownsData, alloc, mayWait);
+    /** See {@link Dispatcher#submit}: never waits. */
+    CompletableFuture<Object> submit(Command command, long offset, long length, int flags, ByteBuf data,
+                                     boolean ownsData, ByteBufAllocator alloc) {
+        return dispatcher.submit(command, offset, length, flags, data, ownsData, alloc);
     }
 
-    public long size() {
-        return first.size();
+    long size() {
+        return dispatcher.size;
     }
 
-    public int transmissionFlags() {
+    /** Whether the server speaks ENBD-J's extension (the first connection negotiated it). */
+    boolean enbdExtension() {
+        return first.enbd();
+    }
+
+    /** See {@code RemoteDevice.onEvent}: the one listener, which fans out. */
+    void onEvent(java.util.function.Consumer<org.enbd.api.layer.ExportEvent> listener) {
+        supervisor.onEvent(listener);
+    }
+
+    int transmissionFlags() {
         return first.transmissionFlags();
     }
 
-    public String exportName() {
+    String exportName() {
         return first.exportName();
     }
 
-    public String description() {
+    String description() {
         return first.description();
     }
 
-    public org.enbd.api.layer.BlockSizes blockSizes() {
+    org.enbd.api.layer.BlockSizes blockSizes() {
         return first.blockSizes();
     }
 
     /** Whether block status queries reach the server ({@code base:allocation} was negotiated). */
-    public boolean extents() {
+    boolean extents() {
         return first.allocationContext() >= 0;
     }
 
-    public int targetConnections() {
+    int targetConnections() {
         return supervisor.target();
     }
 
-    public Status status() {
+    Status status() {
         return supervisor.status();
     }
 
     /** See {@code RemoteDevice.onStatus}. */
-    public void onStatus(java.util.function.Consumer<Status> listener) {
+    void onStatus(java.util.function.Consumer<Status> listener) {
         supervisor.onStatus(listener);
     }
 
     /** Fails what waits, closes every connection (soft disconnect), stops reconnecting. */
-    public void close() {
+    void close() {
         supervisor.stop();
         for (Conn c : dispatcher.recovery.close()) {
             c.link.disconnect();

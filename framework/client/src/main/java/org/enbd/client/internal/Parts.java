@@ -1,4 +1,4 @@
-package org.enbd.client;
+package org.enbd.client.internal;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -5,6 +5,7 @@ import java.util.Iterator;
 import java.util.List;
 import org.enbd.api.NbdError;
 import org.enbd.api.NbdException;
+import org.enbd.api.layer.ExportEvent;
 import org.enbd.client.internal.Conn.Attempt;
 import org.enbd.client.internal.OverlapTable.Kind;
 import org.enbd.client.internal.OverlapTable.RangeLock;
@@ -41,9 +42,15 @@ final class Recovery {
             Conn c = new Conn(++connIds, link, session, d.now());
             if (d.first == null) {
                 d.first = session;
-            } else if (session.size() != d.first.size()) {
-                LOG.warn("{}: export size changed from {} to {} on reconnect", d.settings.target(), d.first.size(),
+                d.size = session.size();
+            } else if (session.size() != d.size && d.live.isEmpty()) {
+                // a standard server tells a new size only this way (an image grown while it restarted); with
+                // connections up, a different size is a handshake that crossed a pushed event: theirs is newer
+                LOG.warn("{}: export size changed from {} to {} on reconnect", d.settings.target(), d.size,
                         session.size());
+                d.size = session.size();
+                ExportEvent changed = new ExportEvent.SizeChanged(session.size());
+                d.defer(() -> d.listener.event(changed));
             }
             if (d.live.isEmpty() && d.first != session) {
                 LOG.info("{}: {} connected; service resumes ({} requests waiting, {} writes to replay)",

@@ -4,10 +4,14 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import org.enbd.api.NbdError;
 import org.enbd.api.NbdException;
+import org.enbd.api.layer.ExportEvent;
 import org.enbd.api.layer.RequestFlags;
 import org.enbd.client.internal.Conn.Attempt;
 import org.enbd.protocol.Command;
+import org.enbd.protocol.EnbdExtension;
 import org.enbd.protocol.Reply;
+import org.enbd.protocol.ReplyChunk;
+import org.enbd.protocol.ReplyType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +33,10 @@ final class Replies {
 
     /** A reply message arrived on {@code c} (called on its event loop; takes over the message's reference). */
     void onReply(Conn c, Reply reply) {
+        if (isEvent(c, reply)) {
+            event(c, (ReplyChunk.Enbd) reply);
+            return;
+        }
         d.lock.lock();
         try {
             Attempt a = c.wire.get(reply.cookie());
@@ -66,6 +74,34 @@ final class Replies {
         } finally {
             d.unlock();
         }
+    }
+
+    /**
+     * A chunk the server pushed on its own: {@link EnbdExtension#EVENT_COOKIE}, type ENBD_EVENT, on a connection
+     * that negotiated the extension. It answers no request, so it neither counts as progress against a stall nor
+     * is checked as a reply. Anything else with that cookie is a reply to a cookie never used: a violation.
+     */
+    private static boolean isEvent(Conn c, Reply reply) {
+        return reply.cookie() == EnbdExtension.EVENT_COOKIE && c.session.enbd()
+                && reply instanceof ReplyChunk.Enbd e && e.type() == ReplyType.ENBD_EVENT;
+    }
+
+    /** Decodes and publishes an event, unlocked; one this version cannot read is logged and dropped. */
+    private void event(Conn c, ReplyChunk.Enbd chunk) {
+        ExportEvent event;
+        try {
+            event = EnbdExtension.decodeEvent(chunk.data());
+        } catch (IllegalArgumentException e) {
+            LOG.warn("{}: ignoring an event from {} that this client cannot read: {}", d.settings.target(), c,
+                    e.getMessage());
+            return;
+        } finally {
+            chunk.release();
+        }
+        if (event instanceof ExportEvent.SizeChanged s) {
+            d.size = s.size();
+        }
+        d.listener.event(event);
     }
 
     private void answered(ClientRequest r, Attempt a, Conn c) {

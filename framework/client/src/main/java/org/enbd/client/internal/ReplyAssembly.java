@@ -2,6 +2,7 @@ package org.enbd.client.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import java.util.ArrayList;
 import java.util.List;
 import org.enbd.api.NbdError;
@@ -14,7 +15,8 @@ import org.enbd.protocol.SimpleReply;
 /**
  * Collects the reply to one request: a simple reply, or structured chunks until the one marked done. READ data
  * in one chunk covering the request is handed on as it came off the wire (no copy); several chunks and holes are
- * gathered into one buffer. Block status keeps the extents of {@code base:allocation}.
+ * gathered into one buffer. Block status keeps the extents of {@code base:allocation}; an ENBD control request
+ * keeps its ENBD_CONTROL chunk's bytes.
  */
 final class ReplyAssembly {
 
@@ -88,6 +90,7 @@ final class ReplyAssembly {
                     extents.addAll(b.extents());
                 }
             }
+            case ReplyChunk.Enbd x -> control(x);
             case ReplyChunk.Error e -> fail(e.error(), e.message());
             case ReplyChunk.Unknown u -> {
                 if (!ReplyType.isError(u.type())) {
@@ -100,6 +103,17 @@ final class ReplyAssembly {
             throw new Violation("READ of " + length + " bytes answered with " + covered);
         }
         return c.done();
+    }
+
+    /** The answer to an ENBD control request: one ENBD_CONTROL chunk carrying its bytes. */
+    private void control(ReplyChunk.Enbd x) throws Violation {
+        if (command != Command.ENBD_CONTROL || x.type() != ReplyType.ENBD_CONTROL) {
+            throw new Violation(x.type() + " chunk in reply to " + command);
+        }
+        if (data != null) {
+            throw new Violation("two ENBD_CONTROL chunks in one reply");
+        }
+        data = x.data().retain();
     }
 
     private void place(long at, int len, ByteBuf bytes) throws Violation {
@@ -142,9 +156,12 @@ final class ReplyAssembly {
         return message;
     }
 
-    /** The READ data (the caller takes the reference), or the extents, or null. */
+    /** The READ data or control answer (the caller takes the reference), or the extents, or null. */
     Object result() {
-        if (command == Command.READ) {
+        if (command == Command.ENBD_CONTROL && data == null) {
+            return Unpooled.EMPTY_BUFFER;
+        }
+        if (command == Command.READ || command == Command.ENBD_CONTROL) {
             ByteBuf out = data;
             data = null;
             return out;

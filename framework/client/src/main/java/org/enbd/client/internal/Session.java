@@ -13,9 +13,11 @@ import org.enbd.protocol.TransmissionFlags;
  * @param structured        structured replies were negotiated
  * @param allocationContext the id of {@code base:allocation}, or -1 when not negotiated
  * @param description       NBD_INFO_DESCRIPTION, or ""
+ * @param enbd              the server acknowledged NBD_OPT_ENBD: this connection carries ENBD control requests
+ *                          and may push events ({@link org.enbd.protocol.EnbdExtension})
  */
 record Session(String exportName, long size, int transmissionFlags, BlockSizes blockSizes, boolean structured,
-               int allocationContext, String description) {
+               int allocationContext, String description, boolean enbd) {
 
     boolean has(int flag) {
         return TransmissionFlags.has(transmissionFlags, flag);

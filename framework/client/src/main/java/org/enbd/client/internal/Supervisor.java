@@ -14,6 +14,7 @@ import java.util.random.RandomGenerator;
 import org.enbd.api.NbdError;
 import org.enbd.api.control.Status;
 import org.enbd.api.control.StatusBoard;
+import org.enbd.api.layer.ExportEvent;
 import org.enbd.api.stream.EventLoops;
 import org.enbd.api.stream.Transport;
 import org.enbd.client.ClientOptions;
@@ -49,6 +50,8 @@ final class Supervisor implements Dispatcher.Listener {
     private ScheduledFuture<?> ticker;
     /** Told each new status after the board (the local endpoint follows its device's state). */
     private volatile java.util.function.Consumer<Status> statusListener;
+    /** Told each event about the export (pushed by the server, or a new size after a restart). */
+    private volatile java.util.function.Consumer<ExportEvent> eventListener = event -> { };
 
     Supervisor(ClientOptions options, TransportResolver transports, EventLoops loops, StatusBoard board,
                String statusId) {
@@ -208,6 +211,16 @@ final class Supervisor implements Dispatcher.Listener {
         }
     }
 
+    @Override
+    public void event(ExportEvent event) {
+        eventListener.accept(event);
+    }
+
+    /** Sets who is told the export's events (one listener). */
+    void onEvent(java.util.function.Consumer<ExportEvent> listener) {
+        eventListener = listener;
+    }
+
     /** Sets who is told every status change (one listener), and tells it the status now. */
     void onStatus(java.util.function.Consumer<Status> listener) {
         statusListener = listener;
@@ -242,7 +255,8 @@ final class Supervisor implements Dispatcher.Listener {
             a.put("unflushedBytes", d.log.bytes());
             if (d.first != null) {
                 a.put("export", d.first.exportName());
-                a.put("size", d.first.size());
+                a.put("size", d.size);
+                a.put("enbdExtension", d.first.enbd());
             }
             a.put("reconnects", attempts);
             if (d.closed) {

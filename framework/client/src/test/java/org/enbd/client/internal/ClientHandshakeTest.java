@@ -11,6 +11,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import org.enbd.protocol.EnbdExtension;
 import org.enbd.protocol.HandshakeFlags;
 import org.enbd.protocol.InfoType;
 import org.enbd.protocol.NbdMagic;
@@ -89,6 +90,8 @@ class ClientHandshakeTest {
         ByteBuf ctx = Unpooled.buffer().writeInt(7).writeBytes("base:allocation".getBytes(StandardCharsets.UTF_8));
         server(reply(OptionType.SET_META_CONTEXT, OptionReplyType.META_CONTEXT, ctx));
         server(reply(OptionType.SET_META_CONTEXT, OptionReplyType.ACK, null));
+        assertEquals(OptionType.ENBD.value(), nextOption());
+        server(reply(OptionType.ENBD, OptionReplyType.ERR_UNSUP, null));
         assertEquals(OptionType.GO.value(), nextOption());
         int flags = TransmissionFlags.HAS_FLAGS | TransmissionFlags.CAN_MULTI_CONN | TransmissionFlags.SEND_FLUSH;
         server(reply(OptionType.GO, OptionReplyType.INFO,
@@ -103,6 +106,66 @@ class ClientHandshakeTest {
         assertEquals(7, s.allocationContext());
         assertEquals(512, s.blockSizes().minimum());
         assertEquals(1 << 22, s.blockSizes().maximum());
+        assertFalse(s.enbd(), "a standard server's ERR_UNSUP: no extension, nothing else changes");
+    }
+
+    /** Greeting, structured replies and base:allocation agreed, up to the ENBD option (whose data it returns). */
+    private ByteBuf upToTheEnbdOption() {
+        start("disk");
+        server(greeting(HandshakeFlags.FIXED_NEWSTYLE | HandshakeFlags.NO_ZEROES));
+        nextOption();
+        server(reply(OptionType.STRUCTURED_REPLY, OptionReplyType.ACK, null));
+        nextOption();
+        server(reply(OptionType.SET_META_CONTEXT, OptionReplyType.ACK, null));
+        ByteBuf out = Unpooled.buffer();
+        for (Object o; (o = channel.readOutbound()) != null; ) {
+            ByteBuf b = (ByteBuf) o;
+            out.writeBytes(b);
+            b.release();
+        }
+        return out;
+    }
+
+    private void finishWithGo() throws Exception {
+        assertEquals(OptionType.GO.value(), nextOption());
+        server(reply(OptionType.GO, OptionReplyType.INFO, Unpooled.buffer().writeShort(InfoType.EXPORT.value())
+                .writeLong(4096).writeShort(TransmissionFlags.HAS_FLAGS)));
+        server(reply(OptionType.GO, OptionReplyType.ACK, null));
+    }
+
+    @Test
+    void anEnbdServerAcknowledgesTheExtensionAskedWithItsVersion() throws Exception {
+        ByteBuf option = upToTheEnbdOption();
+        assertEquals(NbdMagic.IHAVEOPT, option.readLong());
+        assertEquals(EnbdExtension.OPTION, option.readInt());
+        assertEquals(4, option.readInt(), "the data is the 4-byte version");
+        assertEquals(EnbdExtension.VERSION, option.readInt());
+        assertFalse(option.isReadable());
+        option.release();
+        server(reply(OptionType.ENBD, OptionReplyType.ACK, null));
+        finishWithGo();
+        assertTrue(result.get().enbd());
+    }
+
+    @Test
+    void anyRefusalOfTheExtensionLeavesTheConnectionWithoutItAndTheHandshakeGoesOn() throws Exception {
+        upToTheEnbdOption().release();
+        server(reply(OptionType.ENBD, OptionReplyType.ERR_POLICY,
+                Unpooled.copiedBuffer("not for you", StandardCharsets.UTF_8)));
+        finishWithGo();
+        Session s = result.get();
+        assertFalse(s.enbd());
+        assertEquals(4096, s.size());
+    }
+
+    @Test
+    void withoutStructuredRepliesTheExtensionIsNotAsked() throws Exception {
+        start("disk");
+        server(greeting(HandshakeFlags.FIXED_NEWSTYLE));
+        nextOption();
+        server(reply(OptionType.STRUCTURED_REPLY, OptionReplyType.ERR_UNSUP, null));
+        finishWithGo();
+        assertFalse(result.get().enbd());
     }
 
     @Test

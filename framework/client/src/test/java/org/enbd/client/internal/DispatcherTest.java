@@ -4,11 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.enbd.api.NbdError;
 import org.enbd.api.NbdException;
 import org.enbd.protocol.Command;
@@ -163,28 +167,29 @@ class DispatcherTest {
     }
 
     @Test
-    void pastTheQueueLimitCallersThatMayNotWaitAreQueuedAndOthersWaitForRoom() throws Exception {
-        EngineFixture g = new EngineFixture(8, 1);
+    void pastTheQueueLimitRequestsAreTakenWhileAConnectionIsUpAndRefusedWhileNoneIs() throws Exception {
+        EngineFixture g = new EngineFixture(8, 2);
         try {
             Conn c = g.connect(true);
-            FakeLink link = g.link(c);
-            CompletableFuture<Object> first = g.read(0, 4);
-            CompletableFuture<Object> second = g.read(4096, 4);
-            assertEquals(2, link.count(), "no room left, yet the caller that may not wait was queued and sent");
-            CompletableFuture<CompletableFuture<Object>> waiter = CompletableFuture.supplyAsync(() -> g.d.submit(
-                    Command.READ, 8192, 4, 0, null, false, io.netty.buffer.ByteBufAllocator.DEFAULT, true));
-            Thread.sleep(200);
-            assertFalse(waiter.isDone(), "a caller that may wait waits for room");
-            g.ok(c, link.get(1));
-            ((ByteBuf) second.get()).release();
-            Thread.sleep(100);
-            assertFalse(waiter.isDone(), "the second request held no permit: answering it frees none");
-            g.ok(c, link.get(0));
-            ((ByteBuf) first.get()).release();
-            CompletableFuture<Object> third = waiter.get(5, java.util.concurrent.TimeUnit.SECONDS);
-            assertEquals(3, link.count());
-            g.ok(c, link.get(2));
-            ((ByteBuf) third.get()).release();
+            List<CompletableFuture<Object>> reads = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                reads.add(g.read(i * 4096L, 4));
+            }
+            assertEquals(5, g.link(c).count(), "a live connection takes them all, never making a caller wait");
+            assertTrue(reads.stream().noneMatch(CompletableFuture::isDone));
+            g.d.recovery.closed(c, true);
+            CompletableFuture<Object> beyond = g.read(1 << 16, 4);
+            ExecutionException e = assertThrows(ExecutionException.class, () -> beyond.get(1, TimeUnit.SECONDS));
+            assertEquals(NbdError.EIO, assertInstanceOf(NbdException.class, e.getCause()).error());
+            assertTrue(e.getCause().getMessage().contains("already wait"), e.getCause().getMessage());
+            Conn back = g.connect(true);
+            assertEquals(5, g.link(back).count(), "the five that waited go out on the new connection");
+            for (Request r : List.copyOf(g.link(back).sent)) {
+                g.ok(back, r, 1);
+            }
+            for (CompletableFuture<Object> r : reads) {
+                ((ByteBuf) r.get(1, TimeUnit.SECONDS)).release();
+            }
         } finally {
             g.releaseAll();
         }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import org.enbd.api.layer.BlockSizes;
+import org.enbd.api.layer.ExportEvent;
 import org.enbd.protocol.Command;
 import org.enbd.protocol.Request;
 import org.enbd.protocol.SimpleReply;
@@ -20,6 +21,7 @@ final class EngineFixture implements Dispatcher.Listener {
     final Dispatcher d;
     final List<FakeLink> links = new ArrayList<>();
     int lost;
+    final List<ExportEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     EngineFixture(int maxInFlight) {
         this(maxInFlight, Integer.MAX_VALUE);
@@ -31,15 +33,35 @@ final class EngineFixture implements Dispatcher.Listener {
     }
 
     static Session session(boolean multiConn) {
+        return session(multiConn, false, 1 << 20);
+    }
+
+    /** A session as a handshake leaves it; {@code enbd}: structured replies and ENBD's extension agreed. */
+    static Session session(boolean multiConn, boolean enbd, long size) {
         int flags = TransmissionFlags.HAS_FLAGS | TransmissionFlags.SEND_FLUSH | TransmissionFlags.SEND_TRIM
                 | TransmissionFlags.SEND_WRITE_ZEROES | (multiConn ? TransmissionFlags.CAN_MULTI_CONN : 0);
-        return new Session("", 1 << 20, flags, BlockSizes.DEFAULT, false, -1, "");
+        return new Session("", size, flags, BlockSizes.DEFAULT, enbd, -1, "", enbd);
     }
 
     Conn connect(boolean multiConn) {
+        return connect(session(multiConn));
+    }
+
+    /** A connection to an ENBD-J server: the extension negotiated. */
+    Conn connectEnbd() {
+        return connect(session(true, true, 1 << 20));
+    }
+
+    Conn connect(Session session) {
         FakeLink link = new FakeLink("conn" + (links.size() + 1));
         links.add(link);
-        return d.recovery.attach(link, session(multiConn));
+        return d.recovery.attach(link, session);
+    }
+
+    /** An ENBD control request with {@code payload} bytes, as the device submits it. */
+    CompletableFuture<Object> control(int type, byte[] payload) {
+        return d.submit(Command.ENBD_CONTROL, type, payload.length, 0, Unpooled.wrappedBuffer(payload), true,
+                ByteBufAllocator.DEFAULT);
     }
 
     FakeLink link(Conn c) {
@@ -99,5 +121,10 @@ final class EngineFixture implements Dispatcher.Listener {
     @Override
     public void connectionLost(Conn conn) {
         lost++;
+    }
+
+    @Override
+    public void event(ExportEvent event) {
+        events.add(event);
     }
 }

@@ -1,14 +1,22 @@
 package org.enbd.kernel.internal;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.enbd.api.NbdException;
 import org.enbd.api.control.Status;
 import org.enbd.api.control.StatusBoard;
+import org.enbd.api.layer.ExportEvent;
+import org.enbd.api.layer.Feature;
 import org.enbd.api.stream.EventLoops;
 import org.enbd.api.stream.TransportRegistry;
 import org.enbd.client.ClientOptions;
+import org.enbd.client.ConfiguredFeatures;
+import org.enbd.client.DeviceStack;
 import org.enbd.client.RemoteDevice;
 import org.enbd.client.TransportResolver;
 import org.enbd.kernel.AttachMethod;
@@ -16,12 +24,17 @@ import org.enbd.kernel.DeviceOptions;
 import org.enbd.kernel.KernelDevice;
 import org.enbd.kernel.KernelTimeout;
 import org.enbd.kernel.MemoryLock;
+import org.enbd.server.LayeredExport;
+import org.enbd.server.StackEntry;
 import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +47,13 @@ import org.slf4j.LoggerFactory;
  * this component owns and joins on deactivate; while the server cannot be reached it retries (DOWN), a refusal
  * ends in FAILED. Deactivation disconnects the device, waits for the kernel to let go, then closes the engine.
  * Reports to the status board under its {@code service.pid}.
+ *
+ * <p>Features: the configuration's {@code features} name a stack over the remote device ({@link DeviceStack});
+ * each relay socket gets its own layer of it. While one is missing the device waits unattached (STARTING,
+ * "waiting for feature 'x'"); when one in the stack goes away the kernel device is detached and attached again
+ * once it is back. A size change of the export (the server's event over ENBD's extension, or a new size after an
+ * outage) is applied to the kernel with NBD_CMD_RECONFIGURE on a thread of this component, and shown as the
+ * status's {@code size}.
  */
 @Component(configurationPid = "org.enbd.kernel.device", configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = {})
@@ -47,10 +67,16 @@ public final class DeviceComponent {
     private final StatusBoard board;
     private final String id;
     private final DeviceConfig config;
+    private final ConfiguredFeatures features;
     private final Thread opener;
+    /** Applies size changes: netlink and ioctls block on the kernel, so never on the event loops. */
+    private final ExecutorService resizer;
     private volatile boolean stopping;
     private RemoteDevice remote;
+    private LayeredExport stack;
+    private AutoCloseable subscription;
     private KernelDevice kernel;
+    private String attachedDetail;
 
     @Activate
     public DeviceComponent(DeviceConfig config, Map<String, Object> properties, @Reference EventLoops loops,
@@ -60,8 +86,21 @@ public final class DeviceComponent {
         this.board = board;
         this.config = config;
         this.id = String.valueOf(properties.getOrDefault(Constants.SERVICE_PID, "org.enbd.kernel.device"));
+        this.features = new ConfiguredFeatures(config.features());
+        this.resizer = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("enbd-device-resize-" + id)
+                .daemon().factory());
         board.report(status(Status.State.STARTING, "connecting to " + config.uri(), 0, 0));
         opener = Thread.ofPlatform().name("enbd-device-" + id).daemon().start(this::run);
+    }
+
+    @Reference(service = Feature.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void addFeature(Feature feature, Map<String, Object> properties) {
+        features.add(feature, properties);
+    }
+
+    void removeFeature(Feature feature, Map<String, Object> properties) {
+        features.remove(feature, properties);
     }
 
     private void run() {
@@ -77,29 +116,123 @@ public final class DeviceComponent {
             fail("bad configuration: " + e.getMessage());
             return;
         }
-        RemoteDevice opened = openRemote(options);
-        if (opened == null) {
-            return;
-        }
         try {
+            features.run(() -> stopping, missing -> board.report(status(Status.State.STARTING, "waiting for feature "
+                    + ConfiguredFeatures.quoted(missing), 0, 0)), new ConfiguredFeatures.Stacking() {
+                        @Override
+                        public boolean build(List<StackEntry> stack) {
+                            RemoteDevice opened = remote(options); // connected once the features are there
+                            return opened != null && attach(options, opened, stack);
+                        }
+
+                        @Override
+                        public void teardown() {
+                            detach();
+                        }
+                    });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // deactivation
+        }
+    }
+
+    /** The remote device, opened on first use; null when stopped or refused. */
+    private RemoteDevice remote(ClientOptions options) {
+        synchronized (this) {
+            if (remote != null) {
+                return remote;
+            }
+        }
+        RemoteDevice opened = openRemote(options);
+        synchronized (this) {
+            remote = opened;
+            return stopping ? null : opened; // when stopping, deactivate closes it
+        }
+    }
+
+    /** Builds the stack over the device and attaches it to the kernel; false (FAILED reported) when that fails. */
+    private boolean attach(ClientOptions options, RemoteDevice opened, List<StackEntry> entries) {
+        LayeredExport built = null;
+        try {
+            built = DeviceStack.open(opened, entries);
             DeviceOptions device = new DeviceOptions(config.device(), Math.max(1, opened.connections()),
                     KernelTimeout.seconds(options.deadTime(), options.stallTimeout()), config.deadConnTimeoutS(),
                     options.uri().toString(),
                     AttachMethod.valueOf(config.method().toUpperCase(Locale.ROOT)));
-            KernelDevice attached = KernelDevice.attach(device, opened, loops);
+            KernelDevice attached = KernelDevice.attach(device, built, loops);
+            String detail = config.device() + " attached to " + options.uri() + " through " + attached.method()
+                    + (entries.isEmpty() ? "" : " with features " + String.join("+", features.names()));
             synchronized (this) {
-                remote = opened;
+                stack = built;
                 kernel = attached;
+                attachedDetail = detail;
+                subscription = built.eventHub().subscribe(this::exportEvent);
                 if (stopping) {
-                    return; // deactivate closes both
+                    return false; // deactivate detaches
                 }
             }
-            board.report(status(Status.State.UP, config.device() + " attached to " + options.uri() + " through "
-                    + attached.method(), attached.sizeBytes(), device.connections()));
-            attached.released().thenRun(this::kernelLetGo);
-        } catch (IOException | RuntimeException e) {
-            opened.close();
+            board.report(status(Status.State.UP, detail, attached.sizeBytes(), device.connections()));
+            attached.released().thenRun(() -> kernelLetGo(attached));
+            return true;
+        } catch (IOException | NbdException | RuntimeException e) {
+            if (built != null) {
+                built.close();
+            }
             fail("cannot attach " + config.device() + ": " + e.getMessage());
+            return false;
+        }
+    }
+
+    /** An event of the device's stack: a new size goes to the kernel, on the resizer thread. */
+    private void exportEvent(ExportEvent event) {
+        if (event instanceof ExportEvent.SizeChanged changed && !stopping) {
+            resizer.execute(() -> resize(changed.size()));
+        }
+    }
+
+    private void resize(long size) {
+        KernelDevice attached;
+        String detail;
+        synchronized (this) {
+            attached = kernel;
+            detail = attachedDetail;
+        }
+        if (attached == null || stopping || attached.sizeBytes() == size) {
+            return;
+        }
+        try {
+            attached.resize(size);
+            LOG.info("{}: {} resized to {} bytes (NBD_CMD_RECONFIGURE)", id, config.device(), size);
+            board.report(status(Status.State.UP, detail, size, (int) attached.openConnections()));
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: cannot resize {} to {} bytes: {}", id, config.device(), size, e.getMessage());
+        }
+    }
+
+    /** Detaches the kernel device and the stack; the remote device stays connected. */
+    private void detach() {
+        KernelDevice attached;
+        LayeredExport built;
+        AutoCloseable events;
+        synchronized (this) {
+            attached = kernel;
+            built = stack;
+            events = subscription;
+            kernel = null;
+            stack = null;
+            subscription = null;
+        }
+        if (events != null) {
+            try {
+                events.close();
+            } catch (Exception e) {
+                LOG.warn("{}: {}", id, e.toString());
+            }
+        }
+        if (attached != null) {
+            attached.close();
+        }
+        if (built != null) {
+            built.close();
         }
     }
 
@@ -116,8 +249,12 @@ public final class DeviceComponent {
     }
 
     /** Someone else disconnected the device (enbd client --disconnect, nbd-client -d): the device is gone. */
-    private void kernelLetGo() {
-        if (!stopping) {
+    private void kernelLetGo(KernelDevice attached) {
+        boolean ours;
+        synchronized (this) {
+            ours = kernel == attached; // not detached by this component (a rebuild)
+        }
+        if (ours && !stopping) {
             LOG.info("{}: the kernel let go of {} (disconnected)", id, config.device());
             board.report(status(Status.State.STOPPED, config.device() + " was disconnected", 0, 0));
         }
@@ -136,16 +273,21 @@ public final class DeviceComponent {
     @Deactivate
     void deactivate() {
         stopping = true;
+        features.wake();
         opener.interrupt();
         try {
             opener.join(30_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        resizer.shutdownNow();
+        try {
+            resizer.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        detach();
         synchronized (this) {
-            if (kernel != null) {
-                kernel.close();
-            }
             if (remote != null) {
                 remote.close();
             }

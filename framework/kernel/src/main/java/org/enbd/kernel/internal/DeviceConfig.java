@@ -7,36 +7,47 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 @ObjectClassDefinition(name = "ENBD kernel device",
         description = "A remote NBD export reached over several resilient connections and attached to /dev/nbdN")
 public @interface DeviceConfig {
-    @AttributeDefinition(description = "The remote export: nbd://HOST[:PORT]/EXPORT or nbd+unix:///EXPORT?socket=PATH")
+    @AttributeDefinition(name = "Remote export",
+            description = "The remote export: nbd://HOST[:PORT]/EXPORT or nbd+unix:///EXPORT?socket=PATH")
     String uri();
 
-    @AttributeDefinition(description = "Connections to keep open (and relay sockets given to the kernel); "
-            + "0 = 4 if the server advertises CAN_MULTI_CONN, else 1")
+    @AttributeDefinition(name = "Connections", description = "Connections to keep open (and relay sockets given to "
+            + "the kernel); 0 = 4 if the server advertises CAN_MULTI_CONN, else 1")
     int connections() default 0;
 
-    @AttributeDefinition(description = "A connection with no reply for this long is stalled: its requests are "
-            + "retracted and resubmitted on another")
+    @AttributeDefinition(name = "Stall timeout (ms)", description = "A connection with no reply for this long is "
+            + "stalled: its requests are retracted and resubmitted on another")
     long stallTimeoutMs() default 10_000;
 
-    @AttributeDefinition(description = "Requests waiting while no connection is up fail with EIO after this long")
+    @AttributeDefinition(name = "Dead time (ms)",
+            description = "Requests waiting while no connection is up fail with EIO after this long")
     long deadTimeMs() default 60_000;
 
-    @AttributeDefinition(description = "Largest delay between reconnect attempts")
+    @AttributeDefinition(name = "Largest reconnect delay (ms)", description = "Largest delay between reconnect "
+            + "attempts")
     long reconnectMaxMs() default 5_000;
 
-    @AttributeDefinition(description = "Requests accepted but not yet answered; further ones wait")
+    @AttributeDefinition(name = "Queue limit", description = "Requests that may wait while no connection is up; "
+            + "past it new ones fail with EIO at once")
     int queueLimit() default 1024;
 
-    @AttributeDefinition(description = "The kernel device: /dev/nbdN")
+    @AttributeDefinition(name = "Kernel device", description = "The kernel device: /dev/nbdN")
     String device() default "/dev/nbd0";
 
-    @AttributeDefinition(description = "How long the kernel queues requests when every relay socket died (they "
-            + "die only with this process); 0 = fail them at once")
+    @AttributeDefinition(name = "Dead connection timeout (s)", description = "How long the kernel queues requests "
+            + "when every relay socket died (they die only with this process); 0 = fail them at once")
     long deadConnTimeoutS() default 0;
 
-    @AttributeDefinition(description = "Lock the process in memory (mlockall), as ENBD's -s for swap over ENBD")
+    @AttributeDefinition(name = "Lock memory",
+            description = "Lock the process in memory (mlockall), as ENBD's -s for swap over ENBD")
     boolean memlock() default false;
 
-    @AttributeDefinition(description = "How to attach: AUTO (netlink, else ioctls), NETLINK or IOCTL")
+    @AttributeDefinition(name = "Attach method",
+            description = "How to attach: AUTO (netlink, else ioctls), NETLINK or IOCTL")
     String method() default "AUTO";
+
+    @AttributeDefinition(name = "Features", description = "Features stacked over the remote export, outermost "
+            + "first, each a Feature service's name (a+b in one value is two); the device is attached once all "
+            + "are present")
+    String[] features() default {};
 }

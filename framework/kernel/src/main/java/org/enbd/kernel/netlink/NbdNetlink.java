@@ -48,11 +48,10 @@ public final class NbdNetlink implements AutoCloseable {
         throw new IOException(what + ": the kernel's reply names no device index");
     }
 
-    /** NBD_CMD_RECONFIGURE with a new size (the export grew or shrank). */
-    public void resize(int index, long sizeBytes) throws IOException {
-        NetlinkMessage m = request(NbdGenl.CMD_RECONFIGURE).u32(NbdGenl.ATTR_INDEX, index)
-                .u64(NbdGenl.ATTR_SIZE_BYTES, sizeBytes);
-        socket.transact(m, "NBD_CMD_RECONFIGURE " + device(index) + " size " + sizeBytes);
+    /** NBD_CMD_RECONFIGURE: the export grew or shrank. */
+    public void reconfigure(NbdReconfigure request) throws IOException {
+        socket.transact(request.encode(family, socket.nextSequence()), "NBD_CMD_RECONFIGURE "
+                + device(request.index()) + " size " + request.sizeBytes());
     }
 
     /** NBD_CMD_DISCONNECT: the kernel sends NBD_CMD_DISC on every socket, shuts them down and drops the config. */

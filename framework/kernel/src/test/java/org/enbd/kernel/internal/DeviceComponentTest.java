@@ -13,6 +13,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import org.enbd.api.control.Status;
 import org.enbd.api.control.StatusBoard;
+import org.enbd.api.layer.Feature;
 import org.enbd.api.stream.TransportRegistry;
 import org.enbd.runtime.internal.NettyEventLoops;
 import org.junit.jupiter.api.AfterEach;
@@ -55,7 +56,22 @@ class DeviceComponentTest {
         assertTrue(board.reports.stream().noneMatch(s -> s.state() == Status.State.UP));
     }
 
-    private static DeviceConfig config(String uri, String device) {
+    @Test
+    void aMissingFeatureIsWaitedForByNameBeforeAnythingConnects() throws Exception {
+        DeviceComponent c = new DeviceComponent(config("nbd://127.0.0.1:1/x", "/dev/nbd4", "stats+cow"),
+                Map.of("service.pid", "dev4"), loops, board, transports);
+        Feature stats = (export, events) -> (next, session) -> next;
+        c.addFeature(stats, Map.of(Feature.NAME, "stats"));
+        Status waiting = board.await("dev4", s -> s.detail().equals("waiting for feature 'cow'"),
+                Duration.ofSeconds(10));
+        assertEquals(Status.State.STARTING, waiting.state());
+        assertTrue(board.reports.stream().noneMatch(s -> s.detail().contains("retrying")),
+                "no connection is tried while the stack cannot be built");
+        c.deactivate();
+        assertEquals(Status.State.STOPPED, board.get("dev4").orElseThrow().state());
+    }
+
+    private static DeviceConfig config(String uri, String device, String... features) {
         return new DeviceConfig() {
             @Override
             public Class<? extends Annotation> annotationType() {
@@ -110,6 +126,11 @@ class DeviceComponentTest {
             @Override
             public String method() {
                 return "AUTO";
+            }
+
+            @Override
+            public String[] features() {
+                return features;
             }
         };
     }

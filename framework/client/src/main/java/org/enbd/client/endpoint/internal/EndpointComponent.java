@@ -1,20 +1,26 @@
 package org.enbd.client.endpoint.internal;
 
 import java.util.Hashtable;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.enbd.api.NbdException;
 import org.enbd.api.control.Status;
 import org.enbd.api.control.StatusBoard;
 import org.enbd.api.layer.Export;
+import org.enbd.api.layer.Feature;
 import org.enbd.api.stream.EventLoops;
 import org.enbd.api.stream.StreamAddress;
 import org.enbd.api.stream.Transport;
 import org.enbd.api.stream.TransportRegistry;
 import org.enbd.client.ClientOptions;
+import org.enbd.client.ConfiguredFeatures;
+import org.enbd.client.DeviceStack;
 import org.enbd.client.LocalEndpoint;
 import org.enbd.client.RemoteDevice;
 import org.enbd.client.TransportResolver;
+import org.enbd.server.LayeredExport;
+import org.enbd.server.StackEntry;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceRegistration;
@@ -23,6 +29,9 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +43,11 @@ import org.slf4j.LoggerFactory;
  * Opening may wait for the network, so it runs on a thread this component owns and joins on deactivate; while the
  * first connection fails for network reasons it retries (state DOWN), and a refusal (policy, TLS, unknown export)
  * ends in FAILED. Reports to the status board under its {@code service.pid}.
+ *
+ * <p>Features: the configuration's {@code features} name a stack over the device ({@link DeviceStack}), built
+ * from the Feature services present; while one is missing the endpoint waits (STARTING, "waiting for feature
+ * 'x'") and serves nothing, and when one in the stack goes away it stops serving and builds the stack again once
+ * it is back. The device stays connected throughout.
  */
 @Component(configurationPid = "org.enbd.client.endpoint", configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = {})
@@ -48,9 +62,11 @@ public final class EndpointComponent {
     private final String id;
     private final ClientOptions options;
     private final StreamAddress serveAt;
+    private final ConfiguredFeatures features;
     private final Thread opener;
     private volatile boolean stopping;
     private RemoteDevice device;
+    private LayeredExport stack;
     private LocalEndpoint endpoint;
     private ServiceRegistration<Export> registration;
     private final Object statusLock = new Object();
@@ -67,6 +83,7 @@ public final class EndpointComponent {
         this.board = board;
         this.bundle = bundle;
         this.id = String.valueOf(properties.getOrDefault(Constants.SERVICE_PID, "org.enbd.client.endpoint"));
+        this.features = new ConfiguredFeatures(config.features());
         ClientOptions o;
         StreamAddress at;
         try {
@@ -82,12 +99,57 @@ public final class EndpointComponent {
         }
         options = o;
         serveAt = at;
-        opener = Thread.ofPlatform().name("enbd-endpoint-" + id).daemon().unstarted(this::open);
+        opener = Thread.ofPlatform().name("enbd-endpoint-" + id).daemon().unstarted(this::run);
         board.report(Status.of(id, "endpoint", Status.State.STARTING, "connecting to " + options.uri()));
         opener.start();
     }
 
-    private void open() {
+    @Reference(service = Feature.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void addFeature(Feature feature, Map<String, Object> properties) {
+        features.add(feature, properties);
+    }
+
+    void removeFeature(Feature feature, Map<String, Object> properties) {
+        features.remove(feature, properties);
+    }
+
+    /**
+     * The component's thread: once every configured feature is present, opens the device and serves its stack;
+     * builds the stack again (same device, same serve address) whenever a feature in it goes away.
+     */
+    private void run() {
+        try {
+            features.run(() -> stopping, missing -> board.report(Status.of(id, "endpoint", Status.State.STARTING,
+                    "waiting for feature " + ConfiguredFeatures.quoted(missing))), new ConfiguredFeatures.Stacking() {
+                        @Override
+                        public boolean build(List<StackEntry> stack) {
+                            RemoteDevice opened = device(); // connected once the features are there
+                            return opened != null && serve(opened, stack);
+                        }
+
+                        @Override
+                        public void teardown() {
+                            stopServing();
+                        }
+                    });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // deactivation
+        }
+    }
+
+    /** The device, opened on first use. */
+    private RemoteDevice device() {
+        synchronized (this) {
+            if (device != null) {
+                return device;
+            }
+        }
+        return open();
+    }
+
+    /** Connects, retrying while the failure is the network's; null when stopped or refused (then FAILED). */
+    private RemoteDevice open() {
         RemoteDevice opened;
         try {
             opened = RemoteDevice.openRetrying(options, TransportResolver.of(transports), loops, board, id + "/remote",
@@ -96,41 +158,82 @@ public final class EndpointComponent {
         } catch (NbdException e) {
             LOG.error("{}: {}", id, e.getMessage());
             board.report(Status.of(id, "endpoint", Status.State.FAILED, e.getMessage()));
-            return;
+            return null;
         }
         if (opened == null) {
-            return;
+            return null;
         }
+        synchronized (this) {
+            device = opened;
+            if (stopping) {
+                return null; // deactivate closes it
+            }
+        }
+        opened.onStatus(this::remoteChanged);
+        return opened;
+    }
+
+    /** Builds the stack over the device and serves it; false (FAILED reported) when that fails. */
+    private boolean serve(RemoteDevice opened, List<StackEntry> entries) {
         Optional<Transport> local = transports.forAddress(serveAt);
+        LayeredExport built = null;
         try {
             if (local.isEmpty()) {
                 throw new java.io.IOException("no transport serves " + serveAt.scheme() + "://");
             }
-            LocalEndpoint served = LocalEndpoint.start(opened, local.get(), serveAt);
+            built = DeviceStack.open(opened, entries);
+            LocalEndpoint served = LocalEndpoint.start(opened, built, local.get(), serveAt);
             Hashtable<String, Object> props = new Hashtable<>();
             props.put(Export.NAME, opened.exportName());
             props.put("enbd.client.endpoint", id);
             ServiceRegistration<Export> reg = bundle.registerService(Export.class, served.exports().getFirst(), props);
             synchronized (this) {
-                device = opened;
+                stack = built;
                 endpoint = served;
                 registration = reg;
                 if (stopping) {
-                    return;
+                    return false;
                 }
             }
-            LOG.info("{}: serving {} ({} bytes, {} connections) on {}", id, options.uri(), opened.size(),
-                    opened.connections(), served.localAddress());
+            LOG.info("{}: serving {} ({} bytes, {} connections{}) on {}", id, options.uri(), opened.size(),
+                    opened.connections(), entries.isEmpty() ? "" : ", features " + features.names(),
+                    served.localAddress());
             synchronized (statusLock) {
                 following = new EndpointStatus(id, "serving " + options.uri() + " on " + serveAt.endpoint(),
                         Map.of("uri", options.uri().toString(), "serve", serveAt.toString(), "size", opened.size(),
-                                "remoteStatus", id + "/remote"));
+                                "features", String.join("+", features.names()), "remoteStatus", id + "/remote"));
+                lastState = null;
             }
-            opened.onStatus(this::remoteChanged);
-        } catch (java.io.IOException | RuntimeException e) {
+            remoteChanged(opened.status());
+            return true;
+        } catch (java.io.IOException | NbdException | RuntimeException e) {
             LOG.error("{}: cannot serve on {}: {}", id, serveAt, e.getMessage());
             board.report(Status.of(id, "endpoint", Status.State.FAILED, e.getMessage()));
-            opened.close();
+            if (built != null) {
+                built.close();
+            }
+            return false;
+        }
+    }
+
+    /** Stops serving the stack (the device stays connected): unregisters, drains the local clients, detaches. */
+    private void stopServing() {
+        synchronized (statusLock) {
+            following = null;
+        }
+        synchronized (this) {
+            if (registration != null) {
+                registration.unregister();
+                registration = null;
+            }
+            if (endpoint != null) {
+                endpoint.close();
+                endpoint = null;
+            }
+            if (stack != null) {
+                stack.close();
+                stack = null;
+            }
         }
     }
 
@@ -154,6 +257,7 @@ public final class EndpointComponent {
     @Deactivate
     void deactivate() {
         stopping = true;
+        features.wake();
         if (opener != null) {
             opener.interrupt();
             try {
@@ -162,13 +266,8 @@ public final class EndpointComponent {
                 Thread.currentThread().interrupt();
             }
         }
+        stopServing();
         synchronized (this) {
-            if (registration != null) {
-                registration.unregister();
-            }
-            if (endpoint != null) {
-                endpoint.close();
-            }
             if (device != null) {
                 device.close();
             }

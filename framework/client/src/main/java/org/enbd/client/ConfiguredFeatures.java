@@ -1,0 +1,131 @@
+package org.enbd.client;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import org.enbd.api.layer.Feature;
+import org.enbd.server.FeatureSet;
+import org.enbd.server.StackEntry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The feature stack a client component's configuration names (the local endpoint's, the kernel device's), as
+ * the Feature services come and go: the component's DS bind and unbind methods feed it, and its own thread waits
+ * here until every named feature is present, and later until one it stacked goes away (the cue to rebuild). A
+ * feature's update (unregistered, registered again) is such a loss: the stack is rebuilt with the new service.
+ */
+public final class ConfiguredFeatures {
+    private static final Logger LOG = LoggerFactory.getLogger(ConfiguredFeatures.class);
+    private final List<String> names;
+    private final FeatureSet present = new FeatureSet();
+    private List<StackEntry> inUse = List.of();
+    private boolean lost;
+    private String lostName;
+
+    /** @param configured the configuration's {@code features}: names, each possibly {@code a+b} */
+    public ConfiguredFeatures(String... configured) {
+        this.names = List.copyOf(FeatureSet.parseNames(configured));
+    }
+
+    /** The names, outermost first. */
+    public List<String> names() {
+        return names;
+    }
+
+    /** A Feature service arrived (DS bind, with its service properties). */
+    public synchronized void add(Feature feature, Map<String, ?> properties) {
+        present.add(feature, properties);
+        notifyAll();
+    }
+
+    /** A Feature service went away (DS unbind); if the stack in use has it, the stack must be rebuilt. */
+    public synchronized void remove(Feature feature, Map<String, ?> properties) {
+        present.remove(feature, properties);
+        if (inUse.stream().anyMatch(entry -> entry.feature() == feature)) {
+            lost = true;
+            lostName = String.valueOf(properties.get(Feature.NAME));
+        }
+        notifyAll();
+    }
+
+    /**
+     * Waits until every named feature is present and returns the stack (empty when none is named), now in use.
+     *
+     * @param stopped asked after each change; true ends the wait
+     * @param waiting told the missing names before each wait (for the component's status)
+     * @return the stack, or null when stopped
+     * @throws InterruptedException when the component's thread is interrupted (deactivation)
+     */
+    synchronized List<StackEntry> await(BooleanSupplier stopped, Consumer<List<String>> waiting)
+            throws InterruptedException {
+        while (!stopped.getAsBoolean()) {
+            List<String> missing = new ArrayList<>();
+            List<StackEntry> stack = present.resolve(names, missing);
+            if (missing.isEmpty()) {
+                inUse = stack;
+                lost = false;
+                return stack;
+            }
+            waiting.accept(missing);
+            wait(1000);
+        }
+        return null;
+    }
+
+    /**
+     * Waits until a feature of the stack in use went away (true: rebuild) or the component stops (false).
+     *
+     * @throws InterruptedException when the component's thread is interrupted (deactivation)
+     */
+    synchronized boolean awaitLoss(BooleanSupplier stopped) throws InterruptedException {
+        while (!lost && !stopped.getAsBoolean()) {
+            wait(1000);
+        }
+        if (lost) {
+            inUse = List.of();
+            return true;
+        }
+        return false;
+    }
+
+    /** What a component does with its stack: build it (and serve it), and take it down for a rebuild. */
+    public interface Stacking {
+        /** Builds and serves the stack; false when that failed (the component reported why) or it stops. */
+        boolean build(List<StackEntry> stack);
+
+        /** Takes the stack down, to build it again once its features are back. */
+        void teardown();
+    }
+
+    /**
+     * A component's thread, from start to stop: waits for the features, builds the stack, and whenever a feature
+     * of it goes away takes it down and waits and builds again. Returns when the component stops, or when a build
+     * fails; with no feature named, right after the build (nothing can go away).
+     *
+     * @param waiting told the missing names before each wait (for the component's status)
+     * @throws InterruptedException when the component's thread is interrupted (deactivation)
+     */
+    public void run(BooleanSupplier stopped, Consumer<List<String>> waiting, Stacking stacking)
+            throws InterruptedException {
+        for (List<StackEntry> stack; (stack = await(stopped, waiting)) != null; ) {
+            if (!stacking.build(stack) || names.isEmpty() || !awaitLoss(stopped)) {
+                return;
+            }
+            LOG.info("feature {} of a stack went away; building the stack again once it is back", lostName);
+            stacking.teardown();
+        }
+    }
+
+    /** Wakes the waits (after the component set its stop flag). */
+    public synchronized void wake() {
+        notifyAll();
+    }
+
+    /** {@code 'a'} or {@code 'a', 'b'}, for a status line. */
+    public static String quoted(List<String> names) {
+        return String.join(", ", names.stream().map(n -> "'" + n + "'").toList());
+    }
+}

@@ -1,0 +1,26 @@
+package org.enbd.kernel.netlink;
+
+/**
+ * What NBD_CMD_RECONFIGURE tells the kernel about an attached device: here, the export's new size (the kernel
+ * resizes the disk and tells user space with a change uevent). The kernel takes the other attributes it knows
+ * (timeouts, sockets) only when given; this message gives none.
+ *
+ * @param index     the device index (0 for /dev/nbd0)
+ * @param sizeBytes the export's new size
+ */
+public record NbdReconfigure(int index, long sizeBytes) {
+    public NbdReconfigure {
+        if (index < 0) {
+            throw new IllegalArgumentException("NBD_CMD_RECONFIGURE needs a device index: " + index);
+        }
+        if (sizeBytes < 0) {
+            throw new IllegalArgumentException("negative size " + sizeBytes);
+        }
+    }
+
+    /** The request, as the kernel's nbd_genl_reconfigure expects it. */
+    public NetlinkMessage encode(int family, int sequence) {
+        return NetlinkMessage.request(family, NetlinkMessage.NLM_F_REQUEST, sequence, NbdGenl.CMD_RECONFIGURE,
+                NbdGenl.VERSION).u32(NbdGenl.ATTR_INDEX, index).u64(NbdGenl.ATTR_SIZE_BYTES, sizeBytes);
+    }
+}
