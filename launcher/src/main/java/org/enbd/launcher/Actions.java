@@ -13,6 +13,12 @@ public interface Actions {
     /** Lists the plug-ins (transports, backends, features) and the kernel devices in use. */
     int list(LaunchPlan plan) throws Exception;
 
+    /**
+     * Asks a running server's export for its stats (the plan's one query configuration) and prints them, as a
+     * table or as the JSON document the server answered.
+     */
+    int stats(LaunchPlan plan, boolean json) throws Exception;
+
     /** Disconnects a kernel NBD device (NBD_DISCONNECT), whoever connected it. */
     int disconnect(Path device) throws Exception;
 }

@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
                 "  enbd client nbd://server/disk --device /dev/nbd0 --connections 4",
                 "  enbd client --disconnect /dev/nbd0",
                 "  enbd list",
+                "  enbd stats nbd://server/disk   (an export served with --export disk=...,features=stats)",
                 "", "Exit status: 0 when stopped by SIGTERM/SIGINT, 1 on a failure, 2 on a usage error."})
 public final class EnbdCommand implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,

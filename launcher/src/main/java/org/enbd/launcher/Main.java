@@ -21,7 +21,8 @@ public final class Main {
         CommandLine commandLine = new CommandLine(new EnbdCommand())
                 .addSubcommand(new ServerCommand(actions))
                 .addSubcommand(new ClientCommand(actions))
-                .addSubcommand(new ListCommand(actions));
+                .addSubcommand(new ListCommand(actions))
+                .addSubcommand(new StatsCommand(actions));
         commandLine.setParameterExceptionHandler((problem, args) -> {
             PrintWriter err = problem.getCommandLine().getErr();
             err.println("enbd: " + problem.getMessage());

@@ -9,6 +9,9 @@ final class RecordingActions implements Actions {
     final List<LaunchPlan> launched = new ArrayList<>();
     final List<LaunchPlan> listed = new ArrayList<>();
     final List<Path> disconnected = new ArrayList<>();
+    /** Each stats plan, with whether --json was given. */
+    final List<LaunchPlan> asked = new ArrayList<>();
+    final List<Boolean> askedJson = new ArrayList<>();
 
     @Override
     public int launch(LaunchPlan plan) {
@@ -19,6 +22,13 @@ final class RecordingActions implements Actions {
     @Override
     public int list(LaunchPlan plan) {
         listed.add(plan);
+        return 0;
+    }
+
+    @Override
+    public int stats(LaunchPlan plan, boolean json) {
+        asked.add(plan);
+        askedJson.add(json);
         return 0;
     }
 

@@ -133,6 +133,33 @@ public final class FelixActions implements Actions {
     }
 
     @Override
+    public int stats(LaunchPlan plan, boolean json) throws Exception {
+        Logging.configure(plan.verbose());
+        try (FelixHost host = FelixHost.boot(Distribution.locate(), plan)) {
+            Signals.onTermination(host::stop);
+            Configurations.write(host.context(), plan.configurations(), CONFIG_ADMIN_TIMEOUT);
+            try (StatusWatch watch = new StatusWatch(host.context())) {
+                switch (new Startup(host, watch, plan).await()) {
+                    case Startup.Outcome.Failed failed -> {
+                        err.println("enbd: " + failed.reason());
+                        return 1;
+                    }
+                    case Startup.Outcome.Stopped stopped -> {
+                        err.println("enbd: stopped before the answer came");
+                        return 1;
+                    }
+                    case Startup.Outcome.Ready ready -> {
+                        StatusWatch.Seen answer = ready.reports().get(plan.configurations().getFirst().pid());
+                        out.println(answer.attributes().get(json ? "json" : "table"));
+                        out.flush();
+                        return 0;
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
     public int disconnect(Path device) {
         Logging.configure(false);
         try {

@@ -53,6 +53,7 @@ final class Startup {
             case FactoryConfiguration.EXPORT, FactoryConfiguration.LISTENER -> "org.enbd.server";
             case FactoryConfiguration.CLIENT_ENDPOINT -> "org.enbd.client";
             case FactoryConfiguration.KERNEL_DEVICE -> "org.enbd.kernel";
+            case FactoryConfiguration.STATS_QUERY -> "org.enbd.feature.stats";
             default -> "org.enbd." + factoryPid.substring(factoryPid.lastIndexOf('.') + 1);
         };
     }

@@ -2,6 +2,8 @@ package org.enbd.launcher.host;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
@@ -16,8 +18,19 @@ import org.osgi.util.tracker.ServiceTracker;
 final class StatusWatch implements AutoCloseable {
     static final String STATUS_BOARD = "org.enbd.api.control.StatusBoard";
 
-    /** A status as the launcher needs it: the state's name (UP, FAILED, ...), the kind and the detail. */
-    record Seen(String state, String kind, String detail) {
+    /**
+     * A status as the launcher needs it: the state's name (UP, FAILED, ...), the kind, the detail and the
+     * attributes (Strings and numbers).
+     */
+    record Seen(String state, String kind, String detail, Map<String, Object> attributes) {
+        Seen {
+            attributes = Map.copyOf(attributes);
+        }
+
+        Seen(String state, String kind, String detail) {
+            this(state, kind, detail, Map.of());
+        }
+
         boolean ready() {
             return state.equals("UP") || state.equals("DEGRADED");
         }
@@ -51,8 +64,10 @@ final class StatusWatch implements AutoCloseable {
                 return Optional.empty();
             }
             Object s = status.get();
+            Map<String, Object> attributes = new HashMap<>();
+            ((Map<?, ?>) call(s, "attributes")).forEach((k, v) -> attributes.put(String.valueOf(k), v));
             return Optional.of(new Seen(String.valueOf(call(s, "state")), String.valueOf(call(s, "kind")),
-                    String.valueOf(call(s, "detail"))));
+                    String.valueOf(call(s, "detail")), attributes));
         } catch (ReflectiveOperationException e) {
             Throwable cause = e instanceof InvocationTargetException ite ? ite.getCause() : e;
             throw new IllegalStateException("cannot read the StatusBoard: " + cause, cause);

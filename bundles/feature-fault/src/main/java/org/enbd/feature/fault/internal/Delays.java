@@ -1,7 +1,9 @@
 package org.enbd.feature.fault.internal;
 
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -21,10 +23,15 @@ final class Delays implements AutoCloseable {
 
     private final ScheduledThreadPoolExecutor executor;
     private final Set<Waiting> waiting = ConcurrentHashMap.newKeySet();
+    /** The executor's thread (a new one if a task ever killed it), joined on close. */
+    private final List<Thread> threads = new CopyOnWriteArrayList<>();
 
     Delays(String threadName) {
-        executor = new ScheduledThreadPoolExecutor(1,
-                task -> Thread.ofPlatform().name(threadName).daemon().unstarted(task));
+        executor = new ScheduledThreadPoolExecutor(1, task -> {
+            Thread thread = Thread.ofPlatform().name(threadName).daemon().unstarted(task);
+            threads.add(thread);
+            return thread;
+        });
         executor.setRemoveOnCancelPolicy(true);
     }
 
@@ -58,6 +65,9 @@ final class Delays implements AutoCloseable {
         try {
             if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
                 LOG.warn("the fault feature's thread did not stop within 10 s");
+            }
+            for (Thread thread : threads) {
+                thread.join(); // the executor has terminated: the thread is leaving
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

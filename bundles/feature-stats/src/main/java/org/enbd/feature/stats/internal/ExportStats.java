@@ -64,20 +64,33 @@ final class ExportStats implements AttachedFeature {
         open.remove(connection.id());
     }
 
+    /** Everything: what the StatusBoard shows. */
     StatsReading read() {
+        return read(null);
+    }
+
+    /**
+     * The export as its connections other than {@code asker} use it: a query's own connection is left out of the
+     * open connections it reports (it is still in the total).
+     */
+    StatsReading read(Connection asker) {
         List<StatsReading.Connection> connections = new ArrayList<>();
-        if (showConnections) {
-            for (Connection c : open.values()) {
+        int others = 0;
+        for (Connection c : open.values()) {
+            if (c == asker) {
+                continue;
+            }
+            others++;
+            if (showConnections) {
                 connections.add(new StatsReading.Connection(c.id(), c.peer(), c.since(), c.counters().snapshot()));
             }
         }
-        return new StatsReading(export.exportName(), since, open.size(), opened.get(), counters.snapshot(),
-                connections);
+        return new StatsReading(export.exportName(), since, others, opened.get(), counters.snapshot(), connections);
     }
 
-    /** STATS_QUERY's answer. */
-    String json() {
-        return StatsJson.write(read());
+    /** STATS_QUERY's answer to the connection that asked. */
+    String json(Connection asker) {
+        return StatsJson.write(read(asker));
     }
 
     @Override

@@ -2,9 +2,11 @@ package org.enbd.feature.stats.internal;
 
 import java.time.Clock;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +49,8 @@ public final class StatsFeature implements Feature {
     /** Each attached export with what its status last showed (null before the first refresh). */
     private final Map<ExportStats, Shown> attached = new ConcurrentHashMap<>();
     private final ScheduledExecutorService refresher;
+    /** The refresher's thread (a new one if a task ever killed it), joined on deactivate. */
+    private final List<Thread> threads = new CopyOnWriteArrayList<>();
 
     /** What a status showed, to refresh it only when that changes. */
     private record Shown(long requests, long errors, int open, long total) {
@@ -67,8 +71,11 @@ public final class StatsFeature implements Feature {
         this.showConnections = showConnections;
         this.clock = clock;
         long interval = Math.max(1, intervalSeconds);
-        refresher = Executors.newSingleThreadScheduledExecutor(
-                task -> Thread.ofPlatform().name("enbd-stats-status").daemon().unstarted(task));
+        refresher = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = Thread.ofPlatform().name("enbd-stats-status").daemon().unstarted(task);
+            threads.add(thread);
+            return thread;
+        });
         refresher.scheduleWithFixedDelay(this::refresh, interval, interval, TimeUnit.SECONDS);
     }
 
@@ -145,6 +152,9 @@ public final class StatsFeature implements Feature {
         refresher.shutdownNow();
         if (!refresher.awaitTermination(10, TimeUnit.SECONDS)) {
             LOG.warn("the stats status thread did not stop within 10 s");
+        }
+        for (Thread thread : threads) {
+            thread.join(); // the executor has terminated: the thread is leaving
         }
         Set<String> names = ConcurrentHashMap.newKeySet();
         attached.keySet().forEach(s -> names.add(s.name()));

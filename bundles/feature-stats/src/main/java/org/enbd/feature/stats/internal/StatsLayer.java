@@ -17,7 +17,7 @@ import org.enbd.feature.stats.StatsControl;
  * (a memory backend, a cached read) is counted at once and its stage returned as it is, so the common case costs
  * two clock reads and no allocation; otherwise the stage returned is the one that completes after counting, so a
  * client that got its reply finds the request counted. STATS_QUERY is answered here and not counted, so reading
- * the counters does not change them.
+ * the counters does not change them; the asking connection is left out of the connections the answer lists.
  */
 final class StatsLayer extends ForwardingLayer {
     private final ExportStats export;
@@ -74,7 +74,7 @@ final class StatsLayer extends ForwardingLayer {
     @Override
     public CompletionStage<ByteBuf> control(int type, ByteBuf data, ByteBufAllocator alloc) {
         if (type == StatsControl.QUERY) {
-            byte[] json = export.json().getBytes(StandardCharsets.UTF_8);
+            byte[] json = export.json(connection).getBytes(StandardCharsets.UTF_8);
             return CompletableFuture.completedFuture(alloc.buffer(json.length).writeBytes(json));
         }
         long start = System.nanoTime();

@@ -122,9 +122,27 @@ class StatsLayerTest {
         StatsReading answered = StatsJson.read(json);
         assertEquals("disk", answered.export());
         assertEquals(1024, answered.counters().of(Command.WRITE).bytes());
-        assertEquals("10.0.0.1:4000", answered.connections().getFirst().peer());
+        assertEquals(List.of(), answered.connections(), "the asking connection is not listed");
+        assertEquals(0, answered.open());
+        assertEquals(1, answered.total());
         assertEquals(List.of("write 0 1024"), below.calls, "the query does not go down the stack");
         assertEquals(0, exportFigures(Command.CONTROL).requests(), "reading the counters does not change them");
+    }
+
+    @Test
+    void statsQueryListsTheOtherOpenConnections() {
+        Layer other = export.open(below, SessionContext.plain(context, "10.0.0.2:5000"));
+        other.write(0, Unpooled.wrappedBuffer(new byte[300]), 0);
+
+        ByteBuf reply = layer.control(StatsControl.QUERY, Unpooled.EMPTY_BUFFER, ALLOC).toCompletableFuture().join();
+        StatsReading answered = StatsJson.read(reply.toString(StandardCharsets.UTF_8));
+        reply.release();
+
+        assertEquals(1, answered.open());
+        assertEquals(2, answered.total());
+        assertEquals("10.0.0.2:5000", answered.connections().getFirst().peer());
+        assertEquals(300, answered.connections().getFirst().counters().of(Command.WRITE).bytes());
+        assertEquals(2, export.read().open(), "the StatusBoard's reading has everyone");
     }
 
     @Test
