@@ -51,8 +51,10 @@
  *     it: it waits for those writes' replays, goes to every live connection holding them (one suffices with
  *     CAN_MULTI_CONN), and on success drops them from the log. A FLUSH cut off by a failure is planned again.</li>
  * <li><b>Fatal is fatal.</b> NBD_REP_ERR_POLICY, ERR_TLS_REQD, ERR_UNKNOWN (no such export), ERR_PLATFORM, a
- *     peer that is not an NBD server, or nbds:// (no TLS yet) fail {@link org.enbd.client.RemoteDevice#open} at
- *     once with the reason; after open they stop the device (state FAILED). Network failures are retried.</li>
+ *     peer that is not an NBD server, nbds:// (no TLS yet), or a transport's
+ *     {@link org.enbd.api.stream.PermanentStreamFailure} (an SSH host key refused) fail
+ *     {@link org.enbd.client.RemoteDevice#open} at once with the reason; after open they stop the device (state
+ *     FAILED). Network failures are retried.</li>
  * <li><b>Events.</b> A standard server says nothing when its export changes; when connections come back after
  *     an outage with another size (an image grown while the server restarted), the device publishes a size
  *     change.</li>

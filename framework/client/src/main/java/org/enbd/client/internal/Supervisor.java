@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
@@ -16,6 +17,7 @@ import org.enbd.api.control.Status;
 import org.enbd.api.control.StatusBoard;
 import org.enbd.api.layer.ExportEvent;
 import org.enbd.api.stream.EventLoops;
+import org.enbd.api.stream.PermanentStreamFailure;
 import org.enbd.api.stream.Transport;
 import org.enbd.client.ClientOptions;
 import org.enbd.client.TransportResolver;
@@ -102,8 +104,13 @@ final class Supervisor implements Dispatcher.Listener {
         };
         transport.get().connect(options.uri(), init).whenComplete((ch, err) -> {
             if (err != null) {
-                session.completeExceptionally(new HandshakeFailure(false, NbdError.EIO, "cannot connect to "
-                        + options.uri() + ": " + err.getMessage()));
+                // a transport may fail before it made a channel (no initChannel ran): the attempt ends here too
+                Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+                boolean permanent = PermanentStreamFailure.in(cause) != null;
+                HandshakeFailure failure = new HandshakeFailure(permanent, permanent ? NbdError.EPERM : NbdError.EIO,
+                        "cannot connect to " + options.uri() + ": " + cause.getMessage());
+                session.completeExceptionally(failure);
+                out.completeExceptionally(failure);
                 return;
             }
             long timeout = Math.max(2 * options.stallTimeout().toMillis(), 5000);
