@@ -62,9 +62,10 @@ class StatsDistributionTest {
         }
     }
 
-    private static EnbdProcess stats(String... args) throws Exception {
+    /** Runs an enbd command that ends by itself (stats, list, a server that fails). */
+    private static EnbdProcess finished(String... args) throws Exception {
         EnbdProcess enbd = EnbdProcess.start(work, args);
-        assertTrue(enbd.awaitExit(UP).isPresent(), "enbd stats did not finish\n" + enbd.output());
+        assertTrue(enbd.awaitExit(UP).isPresent(), "enbd " + args[0] + " did not finish\n" + enbd.output());
         return enbd;
     }
 
@@ -89,7 +90,7 @@ class StatsDistributionTest {
         String refused = new String(qemuIo.getInputStream().readAllBytes());
         Files.delete(failFile);
 
-        try (EnbdProcess table = stats("stats", uri + "/disk"); EnbdProcess json = stats("stats", "--json",
+        try (EnbdProcess table = finished("stats", uri + "/disk"); EnbdProcess json = finished("stats", "--json",
                 uri + "/disk")) {
             assertEquals(Optional.of(0), table.awaitExit(DOWN), table.output());
             List<String> lines = table.out().lines().toList();
@@ -105,8 +106,28 @@ class StatsDistributionTest {
     }
 
     @Test
+    void listNamesBothFeaturesWithTheirBundles() throws Exception {
+        try (EnbdProcess list = finished("list")) {
+            assertEquals(Optional.of(0), list.awaitExit(DOWN), list.output());
+            List<String> lines = list.out().lines().toList();
+            assertTrue(lines.stream().anyMatch(l -> l.matches(" +fault +org\\.enbd\\.feature\\.fault")), list.output());
+            assertTrue(lines.stream().anyMatch(l -> l.matches(" +stats +org\\.enbd\\.feature\\.stats")), list.output());
+        }
+    }
+
+    @Test
+    void aMisspeltFaultParameterFailsTheServerNamingIt() throws Exception {
+        try (EnbdProcess enbd = finished("server", "--listen", "127.0.0.1:" + EnbdProcess.freePort(), "--console", "off",
+                "--export", "t=memory:1M,features=fault,fault.eror=EIO")) {
+            assertEquals(Optional.of(1), enbd.awaitExit(DOWN), enbd.output());
+            assertTrue(enbd.err().contains("unknown parameter fault.eror (known: fault.delay[-COMMAND], "),
+                    enbd.output());
+        }
+    }
+
+    @Test
     void anExportWithoutTheStatsFeatureSaysSoAndExitsOne() throws Exception {
-        try (EnbdProcess enbd = stats("stats", uri + "/plain")) {
+        try (EnbdProcess enbd = finished("stats", uri + "/plain")) {
             assertEquals(Optional.of(1), enbd.awaitExit(DOWN), enbd.output());
             assertEquals("enbd: stats of " + uri + "/plain FAILED: export \"plain\" has no stats feature (ENOTSUP)",
                     enbd.err().lines().filter(l -> l.startsWith("enbd: ")).findFirst().orElse(enbd.output()));
@@ -123,7 +144,7 @@ class StatsDistributionTest {
             String nbdkitUri = "nbd://127.0.0.1:" + port + "/";
             EnbdProcess enbd = null;
             for (int attempt = 0; attempt < 50; attempt++) { // until nbdkit listens
-                enbd = stats("stats", nbdkitUri);
+                enbd = finished("stats", nbdkitUri);
                 if (!enbd.err().contains("Connection refused")) {
                     break;
                 }

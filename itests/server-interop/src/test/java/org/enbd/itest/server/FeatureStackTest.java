@@ -141,7 +141,8 @@ class FeatureStackTest {
         assertEquals((long) COPIED_MIB * MIB, afterWrite.of("write").get(1), afterWrite.json());
         assertEquals(0L, afterWrite.of("write").get(2) + afterWrite.of("write").get(3), "no write failed");
         assertEquals(0L, afterWrite.of("read").get(1), "nothing read yet");
-        assertEquals((long) COPIED_MIB * MIB, afterRead.of("read").get(1), "what was written is read back (holes are not read), each read delayed");
+        assertEquals((long) COPIED_MIB * MIB, afterRead.of("read").get(1),
+                "what was written is read back (holes are not read), each read delayed");
         assertEquals((long) COPIED_MIB * MIB, afterRead.of("write").get(1), "reading wrote nothing");
         assertArrayEquals(data, java.util.Arrays.copyOf(Files.readAllBytes(back), data.length));
         assertTrue(afterRead.total("total") >= 3, "two nbdcopy runs, one of them with two connections: "

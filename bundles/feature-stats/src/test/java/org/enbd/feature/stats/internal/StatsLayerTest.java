@@ -106,8 +106,8 @@ class StatsLayerTest {
         layer.control(0x0101, Unpooled.wrappedBuffer(new byte[7]), ALLOC).thenAccept(ByteBuf::release);
 
         Counters.Snapshot s = export.read().counters();
-        long[] bytes = s.commands().stream().mapToLong(Counters.Figures::bytes).toArray();
-        assertEquals(List.of(100L, 200L, 0L, 300L, 400L, 500L, 600L, 7L), java.util.Arrays.stream(bytes).boxed().toList());
+        List<Long> bytes = s.commands().stream().map(Counters.Figures::bytes).toList();
+        assertEquals(List.of(100L, 200L, 0L, 300L, 400L, 500L, 600L, 7L), bytes);
         assertTrue(s.commands().stream().allMatch(f -> f.requests() == 1), s.toString());
     }
 
