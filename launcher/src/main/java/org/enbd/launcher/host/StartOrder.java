@@ -41,6 +41,7 @@ final class StartOrder {
             "org.apache.felix.gogo.runtime",
             "org.apache.felix.gogo.command",
             "org.apache.felix.gogo.shell",
+            "com.github.mwiede.jsch",
             "org.enbd.api",
             "org.enbd.protocol",
             "org.enbd.runtime",

@@ -27,9 +27,9 @@ class StartOrderTest {
                 "slf4j.api", "org.osgi.service.component", "org.apache.felix.configadmin", "org.apache.felix.scr",
                 "io.netty.common", "io.netty.transport-classes-epoll", "org.apache.felix.http.servlet-api",
                 "org.apache.felix.http.jetty12", "org.apache.felix.webconsole.plugins.ds",
-                "org.apache.felix.webconsole", "org.apache.felix.gogo.runtime", "org.enbd.api", "org.enbd.protocol",
-                "org.enbd.runtime", "org.enbd.backends", "org.enbd.transport.tcp", "org.enbd.server",
-                "org.enbd.client", "org.enbd.kernel", "org.enbd.feature.cow", "zzz.unknown");
+                "org.apache.felix.webconsole", "org.apache.felix.gogo.runtime", "com.github.mwiede.jsch",
+                "org.enbd.api", "org.enbd.protocol", "org.enbd.runtime", "org.enbd.backends", "org.enbd.transport.tcp",
+                "org.enbd.server", "org.enbd.client", "org.enbd.kernel", "org.enbd.feature.cow", "zzz.unknown");
         List<String> sorted = new ArrayList<>(expected.reversed());
         sorted.sort((a, b) -> Integer.compare(StartOrder.rank(a), StartOrder.rank(b)));
         assertEquals(expected, sorted);
