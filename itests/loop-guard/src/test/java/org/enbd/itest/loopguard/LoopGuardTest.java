@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.enbd.runtime.internal.NettyEventLoops;
 import org.junit.jupiter.api.AfterAll;
@@ -84,15 +85,25 @@ class LoopGuardTest {
 
     @Test
     void waitingForAFutureOnAnEventLoopIsRecorded() throws Exception {
-        var other = new java.util.concurrent.CompletableFuture<String>();
-        Thread.ofPlatform().start(() -> {
-            sleepQuietly(20);
+        var other = new CompletableFuture<String>();
+        var loopThread = new CompletableFuture<Thread>();
+        Thread completer = Thread.ofPlatform().start(() -> {
+            // complete only once the loop is really parked in get(), however slow the machine
+            Thread loop = loopThread.join();
+            while (loop.getState() != Thread.State.TIMED_WAITING) {
+                Thread.onSpinWait();
+            }
             other.complete("late");
         });
-        assertEquals("late", onLoop(() -> other.get(5, TimeUnit.SECONDS)));
+        assertEquals("late", onLoop(() -> {
+            loopThread.complete(Thread.currentThread());
+            return other.get(10, TimeUnit.SECONDS);
+        }));
+        completer.join();
 
         LoopGuard.Recorded recorded = LoopGuard.take();
-        assertTrue(recorded.violations().stream().anyMatch(v -> v.method().equals("jdk.internal.misc.Unsafe.park")), recorded.report());
+        assertTrue(recorded.violations().stream().anyMatch(v -> v.method().equals("jdk.internal.misc.Unsafe.park")),
+                recorded.report());
     }
 
     @Test
