@@ -69,7 +69,8 @@ class LoopGuardTest {
     @Test
     void fileReadsOnAnEventLoopAreRecorded() throws Exception {
         Path file = Files.write(dir.resolve("block"), new byte[4096]);
-        try (FileChannel channel = FileChannel.open(file); RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+        try (FileChannel channel = FileChannel.open(file);
+                RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
             // a FileChannel positional read (what a file backend does) is not on BlockHound's own list:
             // EnbdLoopIntegration adds it; RandomAccessFile is on BlockHound's list
             onLoop(() -> channel.read(ByteBuffer.allocate(512), 512));
@@ -143,7 +144,7 @@ class LoopGuardTest {
         assertTrue(LoopGuard.take().isEmpty(), "the extension took what the inner run recorded");
     }
 
-    /** Run by {@link #theExtensionFailsATestThatBlockedALoopAndPassesOneThatDidNot} only (surefire skips nested classes). */
+    /** Run only by {@link #theExtensionFailsATestThatBlockedALoopAndPassesOneThatDidNot}: surefire skips nested classes. */
     static class LoopUsers {
         @Test
         void sleepsOnTheLoop() throws Exception {
