@@ -144,7 +144,7 @@ class LoopGuardTest {
         assertTrue(LoopGuard.take().isEmpty(), "the extension took what the inner run recorded");
     }
 
-    /** Run only by {@link #theExtensionFailsATestThatBlockedALoopAndPassesOneThatDidNot}: surefire skips nested classes. */
+    /** Run only by {@link #theExtensionFailsATestThatBlockedALoopAndPassesOneThatDidNot} (surefire skips it). */
     static class LoopUsers {
         @Test
         void sleepsOnTheLoop() throws Exception {
