@@ -31,7 +31,7 @@ public final class PlainServer {
         }
         Layer backend = backend(args[2]);
         NettyEventLoops loops = new NettyEventLoops(0);
-        NbdServer server = new NbdServer(ExportDirectory.of(new LayeredExport(args[1], backend, false)),
+        NbdServer server = new NbdServer(ExportDirectory.of(LayeredExport.of(args[1], backend, false)),
                 ServerLimits.DEFAULT);
         server.listen(new TcpTransport(loops), StreamAddress.tcp("127.0.0.1", Integer.parseInt(args[0]), args[1]));
         System.err.println("PlainServer: " + loops.ioKind() + " event loops, serving " + args[2]);

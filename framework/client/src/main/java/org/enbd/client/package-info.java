@@ -76,7 +76,8 @@
  * <li>The server pushes events ({@link org.enbd.api.layer.ExportEvent}: size or medium changed) as ENBD_EVENT
  *     chunks with the reserved cookie {@link org.enbd.protocol.EnbdExtension#EVENT_COOKIE}, which the engine
  *     never gives a request. An event answers no request and is no progress against a stall; one this version
- *     cannot read is logged and dropped. The device publishes them to its
+ *     cannot read is logged and dropped. Every connection hears each event; the device publishes a change
+ *     once. The device publishes them to its
  *     {@link org.enbd.client.RemoteDevice#onEvent} listeners: a local endpoint's stack tells its ENBD-J clients,
  *     a kernel device resizes /dev/nbdN.</li>
  * </ul>

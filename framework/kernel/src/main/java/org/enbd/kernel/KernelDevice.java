@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
 /**
  * An {@link Export} attached to /dev/nbdN: the relay sockets handed to the kernel by netlink NBD_CMD_CONNECT, or
  * by the ioctls when the kernel has no nbd netlink family, each served from its own layer of the export's stack.
- * Plain Java; the DS component wraps it. Closing it disconnects, waits for the kernel to let go of the sockets
+ * When the export reports a new size the device follows it ({@link #resize}, on a thread of its own). Plain
+ * Java; the DS component wraps it. Closing it disconnects, waits for the kernel to let go of the sockets
  * (which closes their layers) and removes the state file; the export is the caller's to close.
  */
 public final class KernelDevice implements AutoCloseable {
@@ -38,6 +39,7 @@ public final class KernelDevice implements AutoCloseable {
     private final KernelRelay relay;
     private final NbdIoctl ioctl; // null when attached through netlink
     private final DeviceStateFile states;
+    private SizeFollower sizes;
 
     private KernelDevice(DeviceOptions options, int index, long sizeBytes, int blockSize, KernelRelay relay,
                          NbdIoctl ioctl, DeviceStateFile states) {
@@ -96,7 +98,9 @@ public final class KernelDevice implements AutoCloseable {
             LOG.info("{} attached through {}: {} bytes, block size {}, {} connection(s), flags 0x{}, serving {}",
                     options.device(), method, size, blockSize, relay.connections(), Integer.toHexString(flags),
                     options.server());
-            return new KernelDevice(options, index, size, blockSize, relay, ioctl, states);
+            KernelDevice device = new KernelDevice(options, index, size, blockSize, relay, ioctl, states);
+            device.sizes = new SizeFollower(device, export);
+            return device;
         } finally {
             if (netlink != null) {
                 netlink.close();
@@ -200,9 +204,15 @@ public final class KernelDevice implements AutoCloseable {
         sizeBytes = newSize;
     }
 
+    /** Who hears of each size change applied after the export reported it; one listener. */
+    public void onResized(java.util.function.LongConsumer listener) {
+        sizes.onResized(listener);
+    }
+
     /** Disconnects, waits for the kernel to let go, closes the relay and removes the state file. */
     @Override
     public void close() {
+        sizes.close();
         try {
             // even when the relay channels are gone the kernel keeps the configuration until told
             if (ioctl != null) {

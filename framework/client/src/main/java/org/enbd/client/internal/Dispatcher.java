@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import org.enbd.api.NbdError;
@@ -31,7 +32,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One lock guards all state; it is held for map operations only. Work that leaves the engine (writing to a
  * channel, completing a caller's future) is collected while locked and run after unlocking, so no callback runs
- * under the lock and an event loop never waits on it for long.
+ * under the lock. Submitting never waits for the lock: a request is handed in through a queue and taken in by
+ * whoever holds the lock next ({@link #admit}). Replies, connection changes and the ticker still take it (the
+ * engine's one lock, to be confined to one loop: house review example 6).
  */
 final class Dispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
@@ -70,6 +73,8 @@ final class Dispatcher {
     private final int queueLimit;
     private int outstanding;
     private final java.util.Map<Link, List<Request>> outgoing = new java.util.HashMap<>();
+    /** Submissions not yet taken in: see {@link #admit}. */
+    private final ConcurrentLinkedQueue<Submission> incoming = new ConcurrentLinkedQueue<>();
     private long seq;
     /** Numbers acknowledged writes in the replay log; a FLUSH covers those up to its cutoff. */
     long ackSeq;
@@ -115,26 +120,50 @@ final class Dispatcher {
     CompletableFuture<Object> submit(Command command, long offset, long length, int flags, ByteBuf data,
                                      boolean ownsData, ByteBufAllocator alloc) {
         CompletableFuture<Object> future = new CompletableFuture<>();
-        lock.lock();
-        try {
-            String refusal = fatal != null ? fatal : closed ? "device closed" : dead
-                    ? "no connection to " + settings.target + " for " + settings.deadNanos / 1_000_000 + " ms"
-                    : live.isEmpty() && outstanding >= queueLimit ? outstanding + " requests already wait for a "
-                    + "connection to " + settings.target : null;
-            if (refusal != null) {
-                if (data != null) {
-                    data.release();
-                }
-                future.completeExceptionally(new NbdException(NbdError.EIO, refusal));
-                return future;
-            }
-            enqueue(command, offset, length, flags, data, ownsData, alloc, future).counted = true;
-            outstanding++;
-            dispatch();
-        } finally {
-            unlock();
-        }
+        incoming.add(new Submission(command, offset, length, flags, data, ownsData, alloc, future));
+        admit();
         return future;
+    }
+
+    /** A request handed in, waiting to be taken in under the lock. */
+    private record Submission(Command command, long offset, long length, int flags, ByteBuf data, boolean ownsData,
+                              ByteBufAllocator alloc, CompletableFuture<Object> future) {
+    }
+
+    /**
+     * Takes the submissions in, in the order they came, whenever the lock is free; never waits for it. When it
+     * is held, its holder takes them in after unlocking ({@link #unlock}), so a submission never waits for a lock
+     * and is never left behind: it was added before this thread's tryLock failed, so before the holder unlocked
+     * and looked.
+     */
+    private void admit() {
+        while (!incoming.isEmpty() && lock.tryLock()) {
+            try {
+                for (Submission s; (s = incoming.poll()) != null; ) {
+                    accept(s);
+                }
+                dispatch();
+            } finally {
+                release();
+            }
+        }
+    }
+
+    private void accept(Submission s) {
+        String refusal = fatal != null ? fatal : closed ? "device closed" : dead
+                ? "no connection to " + settings.target + " for " + settings.deadNanos / 1_000_000 + " ms"
+                : live.isEmpty() && outstanding >= queueLimit ? outstanding + " requests already wait for a "
+                + "connection to " + settings.target : null;
+        if (refusal != null) {
+            if (s.data != null) {
+                s.data.release();
+            }
+            NbdException failure = new NbdException(NbdError.EIO, refusal);
+            defer(() -> s.future.completeExceptionally(failure));
+            return;
+        }
+        enqueue(s.command, s.offset, s.length, s.flags, s.data, s.ownsData, s.alloc, s.future).counted = true;
+        outstanding++;
     }
 
     ClientRequest enqueue(Command command, long offset, long length, int flags, ByteBuf data, boolean ownsData,
@@ -157,7 +186,16 @@ final class Dispatcher {
         deferred.add(action);
     }
 
+    /** Unlocks, runs what was deferred, then takes in what was submitted meanwhile. */
     void unlock() {
+        release();
+        if (!incoming.isEmpty()) {
+            admit();
+        }
+    }
+
+    /** Unlocks and runs the deferred actions and completions (unlocked: they may submit again). */
+    private void release() {
         outgoing.clear();
         if (deferred.isEmpty() && completions.isEmpty()) {
             lock.unlock();

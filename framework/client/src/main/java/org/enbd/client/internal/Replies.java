@@ -26,6 +26,8 @@ final class Replies {
     private static final int MAX_LOG_ENTRIES = 1 << 16;
 
     private final Dispatcher d;
+    /** The last medium event published. */
+    private ExportEvent.MediumChanged medium;
 
     Replies(Dispatcher d) {
         this.d = d;
@@ -98,10 +100,29 @@ final class Replies {
         } finally {
             chunk.release();
         }
-        if (event instanceof ExportEvent.SizeChanged s) {
-            d.size = s.size();
+        if (news(event)) {
+            d.listener.event(event);
         }
-        d.listener.event(event);
+    }
+
+    /**
+     * Whether {@code event} changes what the device knows. The server tells every connection, so each change
+     * arrives once per connection; events are states (a size, a medium), so the first to arrive is published and
+     * the copies are not.
+     */
+    private synchronized boolean news(ExportEvent event) {
+        return switch (event) {
+            case ExportEvent.SizeChanged s -> {
+                boolean changed = s.size() != d.size;
+                d.size = s.size();
+                yield changed;
+            }
+            case ExportEvent.MediumChanged m -> {
+                boolean changed = !m.equals(medium);
+                medium = m;
+                yield changed;
+            }
+        };
     }
 
     private void answered(ClientRequest r, Attempt a, Conn c) {

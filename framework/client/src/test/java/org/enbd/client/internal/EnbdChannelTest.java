@@ -128,6 +128,18 @@ class EnbdChannelTest {
     }
 
     @Test
+    void anEventHeardOnEveryConnectionIsPublishedOnce() {
+        Conn a = f.connectEnbd();
+        Conn b = f.connectEnbd();
+        for (Conn c : List.of(a, b)) {
+            push(c, EnbdExtension.encodeEvent(new ExportEvent.SizeChanged(4 << 20), ByteBufAllocator.DEFAULT));
+            push(c, EnbdExtension.encodeEvent(new ExportEvent.MediumChanged(true, "disc 2"), ByteBufAllocator.DEFAULT));
+        }
+        assertEquals(List.of(new ExportEvent.SizeChanged(4 << 20), new ExportEvent.MediumChanged(true, "disc 2")),
+                f.events);
+    }
+
+    @Test
     void anEventIsNoProgressAgainstAStall() {
         Conn c = f.connectEnbd();
         f.read(0, 4);

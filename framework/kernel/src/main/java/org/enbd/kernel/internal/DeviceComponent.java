@@ -4,13 +4,9 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.enbd.api.NbdException;
 import org.enbd.api.control.Status;
 import org.enbd.api.control.StatusBoard;
-import org.enbd.api.layer.ExportEvent;
 import org.enbd.api.layer.Feature;
 import org.enbd.api.stream.EventLoops;
 import org.enbd.api.stream.TransportRegistry;
@@ -52,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * each relay socket gets its own layer of it. While one is missing the device waits unattached (STARTING,
  * "waiting for feature 'x'"); when one in the stack goes away the kernel device is detached and attached again
  * once it is back. A size change of the export (the server's event over ENBD's extension, or a new size after an
- * outage) is applied to the kernel with NBD_CMD_RECONFIGURE on a thread of this component, and shown as the
+ * outage) is applied to the kernel with NBD_CMD_RECONFIGURE by the {@link KernelDevice}, and shown as the
  * status's {@code size}.
  */
 @Component(configurationPid = "org.enbd.kernel.device", configurationPolicy = ConfigurationPolicy.REQUIRE,
@@ -69,14 +65,10 @@ public final class DeviceComponent {
     private final DeviceConfig config;
     private final ConfiguredFeatures features;
     private final Thread opener;
-    /** Applies size changes: netlink and ioctls block on the kernel, so never on the event loops. */
-    private final ExecutorService resizer;
     private volatile boolean stopping;
     private RemoteDevice remote;
     private LayeredExport stack;
-    private AutoCloseable subscription;
     private KernelDevice kernel;
-    private String attachedDetail;
 
     @Activate
     public DeviceComponent(DeviceConfig config, Map<String, Object> properties, @Reference EventLoops loops,
@@ -87,8 +79,6 @@ public final class DeviceComponent {
         this.config = config;
         this.id = String.valueOf(properties.getOrDefault(Constants.SERVICE_PID, "org.enbd.kernel.device"));
         this.features = new ConfiguredFeatures(config.features());
-        this.resizer = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("enbd-device-resize-" + id)
-                .daemon().factory());
         board.report(status(Status.State.STARTING, "connecting to " + config.uri(), 0, 0));
         opener = Thread.ofPlatform().name("enbd-device-" + id).daemon().start(this::run);
     }
@@ -164,13 +154,16 @@ public final class DeviceComponent {
             synchronized (this) {
                 stack = built;
                 kernel = attached;
-                attachedDetail = detail;
-                subscription = built.eventHub().subscribe(this::exportEvent);
                 if (stopping) {
                     return false; // deactivate detaches
                 }
             }
             board.report(status(Status.State.UP, detail, attached.sizeBytes(), device.connections()));
+            attached.onResized(size -> {
+                if (!stopping) {
+                    board.report(status(Status.State.UP, detail, size, device.connections()));
+                }
+            });
             attached.released().thenRun(() -> kernelLetGo(attached));
             return true;
         } catch (IOException | NbdException | RuntimeException e) {
@@ -182,51 +175,15 @@ public final class DeviceComponent {
         }
     }
 
-    /** An event of the device's stack: a new size goes to the kernel, on the resizer thread. */
-    private void exportEvent(ExportEvent event) {
-        if (event instanceof ExportEvent.SizeChanged changed && !stopping) {
-            resizer.execute(() -> resize(changed.size()));
-        }
-    }
-
-    private void resize(long size) {
-        KernelDevice attached;
-        String detail;
-        synchronized (this) {
-            attached = kernel;
-            detail = attachedDetail;
-        }
-        if (attached == null || stopping || attached.sizeBytes() == size) {
-            return;
-        }
-        try {
-            attached.resize(size);
-            LOG.info("{}: {} resized to {} bytes (NBD_CMD_RECONFIGURE)", id, config.device(), size);
-            board.report(status(Status.State.UP, detail, size, (int) attached.openConnections()));
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("{}: cannot resize {} to {} bytes: {}", id, config.device(), size, e.getMessage());
-        }
-    }
-
     /** Detaches the kernel device and the stack; the remote device stays connected. */
     private void detach() {
         KernelDevice attached;
         LayeredExport built;
-        AutoCloseable events;
         synchronized (this) {
             attached = kernel;
             built = stack;
-            events = subscription;
             kernel = null;
             stack = null;
-            subscription = null;
-        }
-        if (events != null) {
-            try {
-                events.close();
-            } catch (Exception e) {
-                LOG.warn("{}: {}", id, e.toString());
-            }
         }
         if (attached != null) {
             attached.close();
@@ -277,12 +234,6 @@ public final class DeviceComponent {
         opener.interrupt();
         try {
             opener.join(30_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        resizer.shutdownNow();
-        try {
-            resizer.awaitTermination(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

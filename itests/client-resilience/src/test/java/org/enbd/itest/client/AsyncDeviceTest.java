@@ -11,17 +11,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.enbd.api.control.Status;
-import org.enbd.api.layer.AsyncLayer;
 import org.enbd.client.RemoteDevice;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The device as an {@link AsyncLayer} against nbdkit's memory plugin: every asynchronous command, the borrowing
- * rule for write data, and a full queue that never makes a caller wait.
+ * The device as an asynchronous {@code Layer} against nbdkit's memory plugin: every command, the borrowing rule
+ * for write data, and a full queue that never makes a caller wait.
  */
 class AsyncDeviceTest {
     private Peers peers;
@@ -55,28 +55,27 @@ class AsyncDeviceTest {
         return b;
     }
 
-    private static <T> T get(CompletableFuture<T> f) throws Exception {
-        return f.get(20, TimeUnit.SECONDS);
+    private static <T> T get(CompletionStage<T> stage) throws Exception {
+        return stage.toCompletableFuture().get(20, TimeUnit.SECONDS);
     }
 
     @Test
     void everyCommandCompletesItsFutureAndWriteDataIsOnlyBorrowed() throws Exception {
         try (RemoteDevice dev = engine.open(Engine.options("nbd://127.0.0.1:" + port + "/").withConnections(2))) {
-            AsyncLayer async = dev;
             ByteBuf data = pattern(65536, 5);
-            get(async.writeAsync(1 << 20, data, 0).toCompletableFuture());
+            get(dev.write(1 << 20, data, 0));
             assertTrue(data.refCnt() > 1, "the replay log keeps a retained slice of the caller's buffer, no copy");
-            ByteBuf back = get(async.readAsync(1 << 20, 65536, 0, ByteBufAllocator.DEFAULT).toCompletableFuture());
+            ByteBuf back = get(dev.read(1 << 20, 65536, 0, ByteBufAllocator.DEFAULT));
             assertEquals(data, back, "read back what was written");
             back.release();
 
-            get(async.flushAsync(0).toCompletableFuture());
+            get(dev.flush(0));
             assertEquals(1, data.refCnt(), "flushed: the log let go, only the caller's own reference is left");
             data.release();
-            get(async.zeroAsync(1 << 20, 4096, 0).toCompletableFuture());
-            get(async.cacheAsync(0, 65536, 0).toCompletableFuture());
-            get(async.trimAsync(2 << 20, 1 << 20, 0).toCompletableFuture());
-            ByteBuf zeros = get(async.readAsync(1 << 20, 8192, 0, ByteBufAllocator.DEFAULT).toCompletableFuture());
+            get(dev.zero(1 << 20, 4096, 0));
+            get(dev.cache(0, 65536, 0));
+            get(dev.trim(2 << 20, 1 << 20, 0));
+            ByteBuf zeros = get(dev.read(1 << 20, 8192, 0, ByteBufAllocator.DEFAULT));
             for (int i = 0; i < 4096; i++) {
                 assertEquals(0, zeros.getByte(i), "zeroed at " + i);
             }
@@ -89,10 +88,10 @@ class AsyncDeviceTest {
     void requestsLargerThanThePayloadLimitAreSplitAndJoined() throws Exception {
         try (RemoteDevice dev = engine.open(Engine.options("nbd://127.0.0.1:" + port + "/").withMaxPayload(4096))) {
             ByteBuf data = pattern(5 * 4096 + 512, 9);
-            get(dev.writeAsync(8192, data, 0));
-            get(dev.flushAsync(0));
+            get(dev.write(8192, data, 0));
+            get(dev.flush(0));
             assertEquals(1, data.refCnt(), "every part's slice released once flushed");
-            ByteBuf back = get(dev.readAsync(8192, data.readableBytes(), 0, ByteBufAllocator.DEFAULT));
+            ByteBuf back = get(dev.read(8192, data.readableBytes(), 0, ByteBufAllocator.DEFAULT));
             assertEquals(data, back);
             back.release();
             data.release();
@@ -114,7 +113,7 @@ class AsyncDeviceTest {
             for (int i = 0; i < 32; i++) {
                 ByteBuf b = pattern(4096, i);
                 buffers.add(b);
-                writes.add(dev.writeAsync(i * 4096L, b, 0));
+                writes.add(dev.write(i * 4096L, b, 0).toCompletableFuture());
             }
             assertTrue(System.nanoTime() - start < Duration.ofSeconds(5).toNanos(),
                     "32 calls with a queue limit of 2 and a stopped path returned without waiting");
@@ -125,7 +124,7 @@ class AsyncDeviceTest {
                 get(w);
             }
             for (int i = 0; i < 32; i++) {
-                ByteBuf back = get(dev.readAsync(i * 4096L, 4096, 0, ByteBufAllocator.DEFAULT));
+                ByteBuf back = get(dev.read(i * 4096L, 4096, 0, ByteBufAllocator.DEFAULT));
                 assertEquals(buffers.get(i), back, "block " + i);
                 back.release();
                 buffers.get(i).release();

@@ -3,6 +3,7 @@ package org.enbd.itest.client;
 import java.util.List;
 import java.util.Map;
 import org.enbd.api.layer.ExportContext;
+import org.enbd.api.layer.ExportEvents;
 import org.enbd.api.layer.Layer;
 import org.enbd.api.stream.StreamAddress;
 import org.enbd.backend.file.internal.FileBackendFactory;
@@ -22,11 +23,12 @@ public final class EnbdServerMain {
 
     public static void main(String[] args) throws Exception {
         Engine engine = new Engine();
-        Layer file = new FileBackendFactory().open(args[1], new ExportContext("disk", false, Map.of()));
+        Layer file = new FileBackendFactory().open(args[1], new ExportContext("disk", false, Map.of()),
+                ExportEvents.NONE);
         if (args.length > 2 && args[2].equals("volatile")) {
             file = new VolatileCache(file);
         }
-        NbdServer server = new NbdServer(ExportDirectory.of(List.of(new LayeredExport("disk", file, false))),
+        NbdServer server = new NbdServer(ExportDirectory.of(List.of(LayeredExport.of("disk", file, false))),
                 ServerLimits.DEFAULT);
         server.listen(engine.tcp, StreamAddress.tcp("127.0.0.1", Integer.parseInt(args[0]), ""));
         System.out.println("listening");

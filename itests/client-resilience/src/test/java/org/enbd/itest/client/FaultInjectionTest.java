@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.enbd.api.NbdError;
 import org.enbd.api.NbdException;
 import org.enbd.api.control.Status;
+import org.enbd.api.layer.SyncLayer;
 import org.enbd.client.RemoteDevice;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,7 +48,7 @@ class FaultInjectionTest {
                 .withConnections(2).withStallTimeout(Duration.ofMillis(400)))) {
             List<CompletableFuture<ByteBuf>> reads = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
-                reads.add(dev.readAsync(i * 4096L, 4096, 0, ByteBufAllocator.DEFAULT));
+                reads.add(dev.read(i * 4096L, 4096, 0, ByteBufAllocator.DEFAULT).toCompletableFuture());
             }
             for (CompletableFuture<ByteBuf> r : reads) {
                 r.get(30, TimeUnit.SECONDS).release();
@@ -62,10 +63,10 @@ class FaultInjectionTest {
         Servers.nbdkit(peers, port, "--filter=error", "memory", "16M", "error=ENOSPC", "error-pwrite-rate=100%");
         try (RemoteDevice dev = engine.open(Engine.options("nbd://127.0.0.1:" + port + "/").withConnections(2))) {
             ByteBuf data = Unpooled.buffer(4096).writeZero(4096);
-            NbdException e = assertThrows(NbdException.class, () -> dev.write(0, data, 0));
+            NbdException e = assertThrows(NbdException.class, () -> SyncLayer.await(dev.write(0, data, 0)));
             data.release();
             assertEquals(NbdError.ENOSPC, e.error(), e.getMessage());
-            dev.read(0, 4096, 0, ByteBufAllocator.DEFAULT).release();
+            SyncLayer.await(dev.read(0, 4096, 0, ByteBufAllocator.DEFAULT)).release();
             engine.board.await("test-device", s -> s.state() == Status.State.UP, Duration.ofSeconds(10));
             assertEquals(0L, ((Number) dev.status().attributes().get("connectionsLost")).longValue());
         }

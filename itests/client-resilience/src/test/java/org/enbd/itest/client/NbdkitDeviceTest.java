@@ -14,6 +14,7 @@ import java.util.List;
 import org.enbd.api.NbdException;
 import org.enbd.api.control.Status;
 import org.enbd.api.layer.ExtentSink;
+import org.enbd.api.layer.SyncLayer;
 import org.enbd.client.RemoteDevice;
 import org.enbd.protocol.TransmissionFlags;
 import org.junit.jupiter.api.AfterEach;
@@ -59,23 +60,23 @@ class NbdkitDeviceTest {
             for (int i = 0; i < 65536; i++) {
                 data.writeByte(i * 7);
             }
-            dev.write(1 << 20, data, 0);
-            ByteBuf back = dev.read(1 << 20, 65536, 0, ByteBufAllocator.DEFAULT);
+            SyncLayer.await(dev.write(1 << 20, data, 0));
+            ByteBuf back = SyncLayer.await(dev.read(1 << 20, 65536, 0, ByteBufAllocator.DEFAULT));
             assertEquals(data, back);
             back.release();
             data.release();
-            dev.flush(0);
-            dev.zero(1 << 20, 4096, 0);
-            ByteBuf zeros = dev.read(1 << 20, 4096, 0, ByteBufAllocator.DEFAULT);
+            SyncLayer.await(dev.flush(0));
+            SyncLayer.await(dev.zero(1 << 20, 4096, 0));
+            ByteBuf zeros = SyncLayer.await(dev.read(1 << 20, 4096, 0, ByteBufAllocator.DEFAULT));
             assertEquals(4096, zeros.readableBytes());
             for (int i = 0; i < 4096; i++) {
                 assertEquals(0, zeros.getByte(i));
             }
             zeros.release();
-            dev.trim(32 << 20, 1 << 20, 0);
+            SyncLayer.await(dev.trim(32 << 20, 1 << 20, 0));
 
             List<long[]> extents = new ArrayList<>();
-            dev.extents(0, 4 << 20, 0, (len, flags) -> extents.add(new long[] {len, flags}));
+            SyncLayer.await(dev.extents(0, 4 << 20, 0, (len, flags) -> extents.add(new long[] {len, flags})));
             long total = extents.stream().mapToLong(e -> e[0]).sum();
             assertEquals(4 << 20, total);
             assertTrue(extents.stream().anyMatch(e -> (e[1] & ExtentSink.HOLE) != 0), "unwritten memory is a hole");

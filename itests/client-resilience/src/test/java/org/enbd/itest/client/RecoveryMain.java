@@ -33,7 +33,7 @@ public final class RecoveryMain {
             try (RemoteDevice device = engine.open(options)) {
                 for (int i = 0; i < rounds; i++) {
                     Peers.kill9(server);
-                    CompletableFuture<?> read = device.readAsync(0, 4096, 0, ByteBufAllocator.DEFAULT);
+                    CompletableFuture<?> read = device.read(0, 4096, 0, ByteBufAllocator.DEFAULT).toCompletableFuture();
                     Thread.sleep(downMs);
                     server = enbd ? Servers.enbdProcess(peers, port, file) : Servers.nbdkit(peers, port, "memory", "64M");
                     long back = System.nanoTime();

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import org.enbd.api.layer.SyncLayer;
 import org.enbd.client.RemoteDevice;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -51,14 +52,14 @@ class ReplayTest {
             byte[] data = new byte[length];
             random.nextBytes(data);
             ByteBuf buf = Unpooled.wrappedBuffer(data);
-            dev.write(at, buf, 0);
+            SyncLayer.await(dev.write(at, buf, 0));
             buf.release();
             System.arraycopy(data, 0, expected, at, length);
         }
         Peers.kill9(server);
         Thread.sleep(300);
         server = Servers.enbdProcess(peers, port, image, "volatile");
-        ByteBuf back = dev.read(0, SIZE, 0, ByteBufAllocator.DEFAULT);
+        ByteBuf back = SyncLayer.await(dev.read(0, SIZE, 0, ByteBufAllocator.DEFAULT));
         byte[] got = new byte[SIZE];
         back.getBytes(back.readerIndex(), got);
         back.release();
@@ -76,7 +77,7 @@ class ReplayTest {
             byte[] got = writeKillRead(dev, expected);
             assertArrayEquals(expected, got, "reads after the restart see every acknowledged write");
             assertTrue(((Number) dev.status().attributes().get("replayed")).longValue() >= 1);
-            dev.flush(0);
+            SyncLayer.await(dev.flush(0));
         }
         Peers.kill9(server);
         assertArrayEquals(expected, Files.readAllBytes(image), "after the FLUSH the server's file holds them");

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.enbd.api.control.Status;
+import org.enbd.api.layer.SyncLayer;
 import org.enbd.api.stream.StreamAddress;
 import org.enbd.client.LocalEndpoint;
 import org.enbd.client.RemoteDevice;
@@ -127,7 +128,7 @@ class ServerRestartTest {
                             byte[] data = new byte[length];
                             random.nextBytes(data);
                             ByteBuf buf = Unpooled.wrappedBuffer(data);
-                            device.write((long) id * regionSize + at, buf, 0);
+                            SyncLayer.await(device.write((long) id * regionSize + at, buf, 0));
                             buf.release();
                             System.arraycopy(data, 0, expected[id], at, length);
                         }
@@ -164,9 +165,10 @@ class ServerRestartTest {
             if (failure.get() != null) {
                 throw new AssertionError("a write failed; " + timeline, failure.get());
             }
-            device.flush(0);
+            SyncLayer.await(device.flush(0));
             for (int w = 0; w < writers; w++) {
-                ByteBuf back = device.read((long) w * regionSize, regionSize, 0, ByteBufAllocator.DEFAULT);
+                ByteBuf back = SyncLayer.await(device.read((long) w * regionSize, regionSize, 0,
+                        ByteBufAllocator.DEFAULT));
                 byte[] got = new byte[regionSize];
                 back.getBytes(back.readerIndex(), got);
                 back.release();

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.enbd.api.layer.ExportContext;
+import org.enbd.api.layer.ExportEvents;
 import org.enbd.api.layer.Layer;
 import org.enbd.api.stream.Listener;
 import org.enbd.api.stream.StreamAddress;
@@ -23,8 +24,8 @@ final class Servers {
     private Servers() {
     }
 
-    /** A running server: its direct URI and how to stop it. */
-    record Running(String uri, AutoCloseable stop) implements AutoCloseable {
+    /** A running server: its direct URI, how to stop it, and (ENBD-J's, in this JVM) the export it serves. */
+    record Running(String uri, AutoCloseable stop, LayeredExport export) implements AutoCloseable {
         @Override
         public void close() throws Exception {
             stop.close();
@@ -69,15 +70,16 @@ final class Servers {
 
     /** ENBD-J's own server in this JVM, with a memory export "disk". */
     static Running enbd(Engine engine, int port, long size) throws Exception {
-        Layer memory = new MemoryBackendFactory().open(Long.toString(size), new ExportContext("disk", false, Map.of()));
-        LayeredExport export = new LayeredExport("disk", memory, false);
+        Layer memory = new MemoryBackendFactory().open(Long.toString(size), new ExportContext("disk", false, Map.of()),
+                ExportEvents.NONE);
+        LayeredExport export = LayeredExport.of("disk", memory, false);
         NbdServer server = new NbdServer(ExportDirectory.of(List.of(export)), ServerLimits.DEFAULT);
         Listener listener = server.listen(engine.tcp, StreamAddress.tcp("127.0.0.1", port, ""));
         return new Running("nbd://127.0.0.1:" + port + "/disk", () -> {
             listener.close();
             server.close();
             export.close();
-        });
+        }, export);
     }
 
     /** ENBD-J's server in a JVM of its own ({@link EnbdServerMain}), serving {@code file} as "disk". */

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.enbd.api.control.Status;
+import org.enbd.api.layer.SyncLayer;
 import org.enbd.client.RemoteDevice;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -79,13 +80,14 @@ class StallTest {
             for (int round = 0; round < 2; round++) {
                 List<CompletableFuture<Void>> writes = new ArrayList<>();
                 for (int i = 0; i < 32; i++) {
-                    writes.add(dev.writeAsync((round * 32L + i) * 65536, filled(65536, round * 32 + i), 0));
+                    writes.add(dev.write((round * 32L + i) * 65536, filled(65536, round * 32 + i), 0)
+                            .toCompletableFuture());
                 }
                 CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
             }
             assertTrue(retracted(dev) >= 1, "requests on the stopped path were retracted");
             for (int i = 0; i < 64; i++) {
-                ByteBuf back = dev.read(i * 65536L, 65536, 0, ByteBufAllocator.DEFAULT);
+                ByteBuf back = SyncLayer.await(dev.read(i * 65536L, 65536, 0, ByteBufAllocator.DEFAULT));
                 assertEquals((byte) i, back.getByte(0));
                 assertEquals((byte) i, back.getByte(65535));
                 back.release();
@@ -100,14 +102,14 @@ class StallTest {
         try (RemoteDevice dev = openThroughRelay()) {
             List<CompletableFuture<Void>> older = new ArrayList<>();
             for (int i = 0; i < BLOCKS; i++) {
-                older.add(dev.writeAsync(i * 65536L, filled(BLOCK, 0xAA), 0));
+                older.add(dev.write(i * 65536L, filled(BLOCK, 0xAA), 0).toCompletableFuture());
             }
             CompletableFuture.allOf(older.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
             assertTrue(retracted(dev) >= 1, "some old writes are stuck on the stopped path");
 
             List<CompletableFuture<Void>> newer = new ArrayList<>();
             for (int i = 0; i < BLOCKS; i++) {
-                newer.add(dev.writeAsync(i * 65536L, filled(BLOCK, 0xBB), 0));
+                newer.add(dev.write(i * 65536L, filled(BLOCK, 0xBB), 0).toCompletableFuture());
             }
             Thread.sleep(500);
             waiting = newer.stream().filter(f -> !f.isDone()).count();
@@ -115,13 +117,13 @@ class StallTest {
             Peers.signal(stopped, "CONT");
             stopped = null;
             CompletableFuture.allOf(newer.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
-            dev.flush(0);
+            SyncLayer.await(dev.flush(0));
         }
         // read what the server holds through a fresh, direct connection
         try (RemoteDevice direct = engine.open(Engine.options("nbd://127.0.0.1:" + serverPort + "/")
                 .withConnections(1))) {
             for (int i = 0; i < BLOCKS; i++) {
-                ByteBuf back = direct.read(i * 65536L, BLOCK, 0, ByteBufAllocator.DEFAULT);
+                ByteBuf back = SyncLayer.await(direct.read(i * 65536L, BLOCK, 0, ByteBufAllocator.DEFAULT));
                 for (int j = 0; j < BLOCK; j += 512) {
                     assertEquals((byte) 0xBB, back.getByte(j), "block " + i + " holds the newest data");
                 }

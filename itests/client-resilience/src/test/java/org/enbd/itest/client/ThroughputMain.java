@@ -6,6 +6,7 @@ import io.netty.buffer.Unpooled;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.enbd.api.layer.SyncLayer;
 import org.enbd.client.RemoteDevice;
 
 /**
@@ -37,9 +38,9 @@ public final class ThroughputMain {
                             while (System.nanoTime() < end) {
                                 long at = (i++ * 7919 % span) * request;
                                 if (write) {
-                                    dev.write(at, data, 0);
+                                    SyncLayer.await(dev.write(at, data, 0));
                                 } else {
-                                    dev.read(at, request, 0, ByteBufAllocator.DEFAULT).release();
+                                    SyncLayer.await(dev.read(at, request, 0, ByteBufAllocator.DEFAULT)).release();
                                 }
                                 bytes.addAndGet(request);
                             }

@@ -1,6 +1,7 @@
 package org.enbd.itest.kernel;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -9,6 +10,7 @@ import org.enbd.api.NbdError;
 import org.enbd.api.NbdException;
 import org.enbd.api.layer.BackendFactory;
 import org.enbd.api.layer.ExportContext;
+import org.enbd.api.layer.ExportEvents;
 import org.enbd.api.layer.Layer;
 import org.enbd.api.stream.Listener;
 import org.enbd.api.stream.StreamAddress;
@@ -16,6 +18,7 @@ import org.enbd.api.stream.Transport;
 import org.enbd.backend.file.internal.FileBackendFactory;
 import org.enbd.backend.memory.internal.MemoryBackendFactory;
 import org.enbd.client.ClientOptions;
+import org.enbd.client.DeviceStack;
 import org.enbd.client.RemoteDevice;
 import org.enbd.kernel.AttachMethod;
 import org.enbd.kernel.DeviceOptions;
@@ -59,8 +62,9 @@ public final class GuestNode {
         NettyEventLoops loops = new NettyEventLoops(2);
         int colon = spec.indexOf(':');
         BackendFactory factory = spec.startsWith("file:") ? new FileBackendFactory() : new MemoryBackendFactory();
-        Layer backend = factory.open(spec.substring(colon + 1), new ExportContext("", false, Map.of()));
-        LayeredExport export = new LayeredExport("", backend, false);
+        Layer backend = factory.open(spec.substring(colon + 1), new ExportContext("", false, Map.of()),
+                ExportEvents.NONE);
+        LayeredExport export = LayeredExport.of("", backend, false);
         NbdServer server = new NbdServer(ExportDirectory.of(export), ServerLimits.DEFAULT);
         Listener listener = server.listen(new TcpTransport(loops), StreamAddress.parse("nbd://127.0.0.1:" + port));
         System.out.println("enbd: listening on " + listener.localAddress());
@@ -77,13 +81,15 @@ public final class GuestNode {
         Transport tcp = new TcpTransport(loops);
         ClientOptions options = ClientOptions.of(uri).withConnections(connections);
         RemoteDevice remote = connect(options, tcp, loops);
+        LayeredExport stack = DeviceStack.open(remote, List.of());
         KernelDevice kernel = KernelDevice.attach(new DeviceOptions(device, remote.connections(),
                 KernelTimeout.seconds(options.deadTime(), options.stallTimeout()), 0,
-                options.uri().toString(), AttachMethod.AUTO), remote, loops);
+                options.uri().toString(), AttachMethod.AUTO), stack, loops);
         System.out.println("enbd: " + device + " attached to " + uri + " through " + kernel.method() + ", "
                 + kernel.sizeBytes() + " bytes, " + remote.connections() + " connections");
         runUntilTerminated(() -> {
             kernel.close();
+            stack.close();
             remote.close();
             loops.close();
             System.out.println("enbd: " + device + " detached");

@@ -4,15 +4,19 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.enbd.api.layer.ExportContext;
+import org.enbd.api.layer.ExportEvents;
 import org.enbd.api.layer.Layer;
+import org.enbd.api.layer.SessionContext;
 import org.enbd.api.stream.Listener;
 import org.enbd.api.stream.StreamAddress;
 import org.enbd.backend.file.internal.FileBackendFactory;
 import org.enbd.backend.memory.internal.MemoryBackendFactory;
 import org.enbd.client.ClientOptions;
+import org.enbd.client.DeviceStack;
 import org.enbd.client.RemoteDevice;
 import org.enbd.kernel.DeviceTable;
 import org.enbd.kernel.KernelRelay;
@@ -42,15 +46,19 @@ final class GuestTraining {
             try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(image.toFile(), "rw")) {
                 f.setLength(8 << 20);
             }
-            Layer file = new FileBackendFactory().open(image.toString(), new ExportContext("", false, Map.of()));
-            new MemoryBackendFactory().open("1M", new ExportContext("", false, Map.of())).close();
-            LayeredExport export = new LayeredExport("", file, false);
+            Layer file = new FileBackendFactory().open(image.toString(), new ExportContext("", false, Map.of()),
+                    ExportEvents.NONE);
+            new MemoryBackendFactory().open("1M", new ExportContext("", false, Map.of()), ExportEvents.NONE).close();
+            LayeredExport export = LayeredExport.of("", file, false);
             NbdServer server = new NbdServer(ExportDirectory.of(export), ServerLimits.DEFAULT);
             Listener listener = server.listen(tcp, StreamAddress.parse("nbd://127.0.0.1:0"));
             int port = ((java.net.InetSocketAddress) listener.localAddress()).getPort();
             ClientOptions options = ClientOptions.of("nbd://127.0.0.1:" + port).withConnections(2);
             RemoteDevice remote = RemoteDevice.open(options, scheme -> Optional.of(tcp), loops, null, "train");
-            KernelRelay relay = KernelRelay.open(loops, remote, 2,
+            LayeredExport stack = DeviceStack.open(remote, List.of());
+            List<Layer> layers = List.of(stack.open(SessionContext.plain(stack.context(), "train#0")),
+                    stack.open(SessionContext.plain(stack.context(), "train#1")));
+            KernelRelay relay = KernelRelay.open(loops, layers,
                     new KernelTransmission(remote.capabilities(), remote.size(), ServerLimits.DEFAULT));
             for (int round = 0; round < 50; round++) {
                 for (int fd : relay.kernelSockets()) {
@@ -64,6 +72,7 @@ final class GuestTraining {
             }
             new DeviceTable().render();
             relay.close();
+            stack.close();
             remote.close();
             listener.close();
             server.close();
