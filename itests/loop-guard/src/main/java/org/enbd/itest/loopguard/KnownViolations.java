@@ -67,15 +67,7 @@ final class KnownViolations {
                             + ENGINE_LOCK),
             new Known("org.enbd.client.internal.Recovery.tick", LOCK,
                     "the stall/dead-time ticker Supervisor schedules on an event loop (scheduleAtFixedRate) -> "
-                            + "Recovery.tick; " + ENGINE_LOCK),
-            // found by server-interop (ParallelClientsTest.eightWritersOnTheFileBackend)
-            new Known("org.enbd.backend.file.internal.BlockingIo.submit",
-                    "java.util.concurrent.ThreadPoolExecutor.execute",
-                    "the file backend hands each request to its I/O pool from the event loop: "
-                            + "ThreadPoolExecutor.execute -> LinkedBlockingQueue.offer -> signalNotEmpty takes the "
-                            + "queue's takeLock, which a pool thread polling the queue holds, so the loop parks; "
-                            + "fix: a lock-free hand-off (a ConcurrentLinkedQueue drained by the I/O threads, woken "
-                            + "with LockSupport.unpark), then delete this entry"));
+                            + "Recovery.tick; " + ENGINE_LOCK));
 
     private static final Map<Known, AtomicLong> TOLERATED = new ConcurrentHashMap<>();
 

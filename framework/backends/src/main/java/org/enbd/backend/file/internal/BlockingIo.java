@@ -2,15 +2,21 @@ package org.enbd.backend.file.internal;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.enbd.api.NbdException;
 
 /**
- * The threads a file export's system calls may block on: a bounded pool of platform threads, started on demand
- * and retired after a few idle seconds, shut down with the export.
+ * The threads a file export's system calls may block on: a fixed pool of platform threads, started with the
+ * export and shut down with it.
+ *
+ * <p>The hand-off is lock-free, since it runs on the event loop: a {@link LinkedTransferQueue} (CAS, and
+ * {@code LockSupport.unpark} for a waiting worker) behind a pool whose threads are all started up front and never
+ * time out, so {@code execute} never takes the pool's lock to add a worker. (A {@code LinkedBlockingQueue} made
+ * the loop park on the queue's lock whenever a worker held it: the loop-guard test caught it.) Sixteen parked
+ * threads per file export cost their stacks' reserve, not memory in use.
  *
  * <p>Why platform threads and not a virtual thread per call: each call is one FFM downcall that pins its carrier
  * anyway, so a virtual thread buys no concurrency over a platform worker, while it costs a VirtualThread, its
@@ -28,13 +34,13 @@ final class BlockingIo implements AutoCloseable {
 
     BlockingIo(String name) {
         AtomicInteger n = new AtomicInteger();
-        ThreadPoolExecutor executor = new ThreadPoolExecutor(THREADS, THREADS, 5, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), task -> {
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(THREADS, THREADS, 0, TimeUnit.SECONDS,
+                new LinkedTransferQueue<>(), task -> {
                     Thread t = new Thread(task, "enbd-file-io-" + n.incrementAndGet() + " " + name);
                     t.setDaemon(true);
                     return t;
                 });
-        executor.allowCoreThreadTimeOut(true);
+        executor.prestartAllCoreThreads();
         this.pool = executor;
     }
 
