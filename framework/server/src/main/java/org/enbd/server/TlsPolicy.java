@@ -15,12 +15,14 @@ public enum TlsPolicy {
     /** FORCEDTLS: every option but STARTTLS and ABORT gets NBD_REP_ERR_TLS_REQD until TLS is up. */
     REQUIRED;
 
-    /** Parses {@code off}, {@code optional} or {@code required}. */
+    /** Parses {@code off}, {@code optional} or {@code required}, or nbdkit's names {@code on} and {@code require}. */
     public static TlsPolicy parse(String text) {
-        try {
-            return valueOf(text.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("tls must be off, optional or required, not '" + text + "'");
-        }
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "off" -> OFF;
+            case "on", "optional" -> OPTIONAL;
+            case "require", "required" -> REQUIRED;
+            default -> throw new IllegalArgumentException("tls must be off, on (optional) or require (required), not '"
+                    + text + "'");
+        };
     }
 }

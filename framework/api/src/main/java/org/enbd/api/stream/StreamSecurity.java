@@ -2,6 +2,7 @@ package org.enbd.api.stream;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
+import io.netty.util.AttributeKey;
 import java.io.IOException;
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -13,6 +14,14 @@ import org.osgi.annotation.versioning.ConsumerType;
  */
 @ConsumerType
 public interface StreamSecurity {
+    /**
+     * The peer's authenticated identity, set on the channel by the provider's handler as soon as its handshake
+     * succeeds (before any data after it is read): the common name of the peer certificate's subject (the whole
+     * subject when it has none), or the PSK identity. Absent when the peer did not authenticate (TLS without
+     * client certificates). The server hands it to features as {@code SessionContext.identity()}.
+     */
+    AttributeKey<String> IDENTITY = AttributeKey.valueOf("enbd.stream.identity");
+
     /** Service property naming a security profile, so an export or device can ask for one. */
     String PROFILE = "enbd.security.profile";
 

@@ -21,7 +21,8 @@
  * <p>2.0.0: an address without a port now says so ({@code StreamAddress.NO_PORT}) instead of carrying 10809 for
  * every scheme, host-less addresses parse for non-standard schemes, {@code listen} became optional, and the
  * registry and bridge services were added. 2.1.0: {@link org.enbd.api.stream.PermanentStreamFailure}, a
- * {@code connect} failure that retrying cannot fix (an SSH host key refused), which the client engine does not retry.
+ * {@code connect} failure that retrying cannot fix (an SSH host key refused), which the client engine does not retry;
+ * {@link org.enbd.api.stream.StreamSecurity#IDENTITY}, the authenticated peer on a channel.
  */
 @Export
 @Version("2.1.0")

@@ -56,6 +56,8 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     /** Opening a stack may block (a backend's first stat, a feature reading a partition table): one virtual thread each. */
     private static final java.util.concurrent.Executor OPENER =
             task -> Thread.ofVirtual().name("enbd-open").start(task);
+    /** The export parameter naming the one TLS identity that may open it ({@code --export ...,tls-identity=alice}). */
+    public static final String TLS_IDENTITY = "tls-identity";
     private static final int KNOWN_CLIENT_FLAGS = HandshakeFlags.FIXED_NEWSTYLE | HandshakeFlags.NO_ZEROES;
 
     private final HandshakeSettings settings;
@@ -190,6 +192,11 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             hangUp(ctx, "NBD_OPT_EXPORT_NAME for unknown export '" + name + "'");
             return;
         }
+        String refusal = identityRefusal(ctx, export.get());
+        if (refusal != null) {
+            hangUp(ctx, refusal);
+            return;
+        }
         openOffLoop(ctx, export.get(), opened -> {
             int flags = TransmissionPhase.transmissionFlags(opened.capabilities(), format);
             ctx.writeAndFlush(new ExportNameReply(opened.size(), flags, !noZeroes));
@@ -214,6 +221,12 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         Optional<Export> export = settings.exports().find(request.name());
         if (export.isEmpty()) {
             error(ctx, option, OptionReplyType.ERR_UNKNOWN, "no export named '" + request.name() + "'");
+            return;
+        }
+        String refusal = identityRefusal(ctx, export.get());
+        if (refusal != null) {
+            LOG.warn("{}: {}", peer, refusal);
+            error(ctx, option, OptionReplyType.ERR_POLICY, refusal);
             return;
         }
         openOffLoop(ctx, export.get(), opened -> answerInfo(ctx, type, request, export.get(), opened), failure -> {
@@ -284,6 +297,22 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         ctx.writeAndFlush(new OptionReply(option, OptionReplyType.ACK.value(), null));
     }
 
+    /** The peer's authenticated identity, which the TLS handler set on the channel, or null. */
+    private static String identity(ChannelHandlerContext ctx) {
+        return ctx.channel().attr(StreamSecurity.IDENTITY).get();
+    }
+
+    /** Why the peer may not have {@code export} (its {@code tls-identity} parameter names someone else), or null. */
+    private static String identityRefusal(ChannelHandlerContext ctx, Export export) {
+        String required = export.context().parameter(TLS_IDENTITY, null);
+        if (required == null || required.equals(identity(ctx))) {
+            return null;
+        }
+        String identity = identity(ctx);
+        return "export '" + export.context().exportName() + "' is for TLS identity '" + required + "' only, not "
+                + (identity == null ? "an unauthenticated client" : "'" + identity + "'");
+    }
+
     private void startTls(ChannelHandlerContext ctx, ByteBuf data) {
         int option = OptionType.STARTTLS.value();
         StreamSecurity security = settings.security();
@@ -318,7 +347,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         ServerHandshakeDecoder decoder = (ServerHandshakeDecoder) ctx.pipeline().get(DECODER);
         decoder.hold();
         ctx.channel().config().setAutoRead(false);
-        SessionContext session = new SessionContext(export.context(), peer, tlsUp, null, attributes);
+        SessionContext session = new SessionContext(export.context(), peer, tlsUp, identity(ctx), attributes);
         OPENER.execute(() -> {
             Opened opened = null;
             Exception failure = null;

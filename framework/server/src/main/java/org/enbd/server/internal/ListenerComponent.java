@@ -9,6 +9,7 @@ import org.enbd.api.control.StatusBoard;
 import org.enbd.api.layer.Export;
 import org.enbd.api.stream.Listener;
 import org.enbd.api.stream.StreamAddress;
+import org.enbd.api.stream.StreamSecurity;
 import org.enbd.api.stream.Transport;
 import org.enbd.api.stream.TransportRegistry;
 import org.enbd.server.NbdServer;
@@ -50,7 +51,8 @@ public final class ListenerComponent {
         @AttributeDefinition(description = "Requests one connection may have in flight")
         int maxInFlight() default 128;
 
-        @AttributeDefinition(description = "STARTTLS policy: off, optional or required")
+        @AttributeDefinition(description = "STARTTLS policy: off, on (optional) or require (required); on and "
+                + "require wait for a TLS provider (transport-ssl)")
         String tls() default "off";
 
         @AttributeDefinition(description = "Seconds a client may take to finish the handshake before it is closed")
@@ -69,8 +71,10 @@ public final class ListenerComponent {
     private boolean active;
 
     @Activate
-    public ListenerComponent(@Reference StatusBoard status, @Reference TransportRegistry transports, Config config,
-                             Map<String, Object> properties) {
+    public ListenerComponent(@Reference StatusBoard status, @Reference TransportRegistry transports,
+                             @Reference(cardinality = ReferenceCardinality.OPTIONAL,
+                                     policyOption = ReferencePolicyOption.GREEDY) StreamSecurity security,
+                             Config config, Map<String, Object> properties) {
         this.status = status;
         this.transports = transports;
         this.id = String.valueOf(properties.getOrDefault("service.pid", "listener:" + config.address()));
@@ -78,10 +82,17 @@ public final class ListenerComponent {
             active = true;
             watching = transports.onChange(this::transportsChanged);
             try {
+                TlsPolicy tls = TlsPolicy.parse(config.tls());
+                if (security == null && tls != TlsPolicy.OFF) {
+                    // the TLS component is configured with this listener and may come a moment later (a static
+                    // greedy reference: this component is activated again with it)
+                    report(Status.State.STARTING, "waiting for a TLS provider (tls=" + config.tls() + ")");
+                    return;
+                }
                 address = StreamAddress.parse(config.address());
                 server = new NbdServer(exports, ServerLimits.DEFAULT.withMaxPayload(config.maxPayload())
                         .withMaxInFlight(config.maxInFlight())
-                        .withHandshakeTimeout(java.time.Duration.ofSeconds(config.handshakeTimeoutS())), TlsPolicy.parse(config.tls()), null);
+                        .withHandshakeTimeout(java.time.Duration.ofSeconds(config.handshakeTimeoutS())), tls, security);
             } catch (IllegalArgumentException e) {
                 report(Status.State.FAILED, e.getMessage());
                 return;

@@ -341,4 +341,39 @@ class HandshakeHandlerTest {
         assertEquals(OptionReplyType.ERR_TLS_REQD.value(), reply(out, 0x0e000001));
         out.release();
     }
+
+    @Test
+    void theTlsIdentityReachesFeaturesAndAnExportForAnotherIdentityIsRefusedByPolicy() throws Exception {
+        channel.finishAndReleaseAll();
+        LayeredExport alices = new LayeredExport(new org.enbd.api.layer.ExportContext("alices", false,
+                java.util.Map.of(HandshakeHandler.TLS_IDENTITY, "alice")), "", new MemoryLayer(1 << 20, false),
+                List.of(org.enbd.server.StackEntry.of("extension", extension)),
+                new org.enbd.server.ExportEventHub("alices"));
+        HandshakeSettings settings = new HandshakeSettings(ExportDirectory.of(alices), ServerLimits.DEFAULT,
+                TlsPolicy.OFF, null, started::add, () -> false);
+        channel = new EmbeddedChannel();
+        // what the TLS provider's handler sets once its handshake succeeded
+        channel.attr(org.enbd.api.stream.StreamSecurity.IDENTITY).set("bob");
+        channel.pipeline().addLast(HandshakeHandler.DECODER, new ServerHandshakeDecoder())
+                .addLast(HandshakeHandler.ENCODER, new HandshakeEncoder())
+                .addLast(HandshakeHandler.HANDLER, new HandshakeHandler(settings));
+        out().release();
+        ByteBuf in = Unpooled.buffer().writeInt(3);
+        option(in, 7, name("alices"));                                 // GO as bob
+        channel.writeInbound(in);
+        ByteBuf out = out();
+        assertEquals(OptionReplyType.ERR_POLICY.value(), reply(out, 7));
+        out.release();
+        assertTrue(sessions.isEmpty(), "the export's stack was not opened for bob");
+        channel.attr(org.enbd.api.stream.StreamSecurity.IDENTITY).set("alice");
+        in = Unpooled.buffer();
+        option(in, 7, name("alices"));                                 // GO as alice
+        channel.writeInbound(in);
+        out = out();
+        assertEquals(OptionReplyType.INFO.value(), reply(out, 7));
+        assertEquals(OptionReplyType.ACK.value(), reply(out, 7));
+        out.release();
+        assertEquals("alice", sessions.getFirst().identity());
+        alices.close();
+    }
 }

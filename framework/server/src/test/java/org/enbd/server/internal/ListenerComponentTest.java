@@ -44,8 +44,8 @@ class ListenerComponentTest {
 
     @Test
     void waitsForATransportThenReportsWhereItListens() {
-        ListenerComponent listener = new ListenerComponent(board, transports, config("nbd://127.0.0.1:10809", "off"),
-                Map.of("service.pid", PID));
+        ListenerComponent listener = new ListenerComponent(board, transports, null,
+                config("nbd://127.0.0.1:10809", "off"), Map.of("service.pid", PID));
         assertEquals(Status.State.STARTING, status().state());
         Transport unix = new FakeTransport(null);
         transports.add(unix, List.of("nbd+unix"));
@@ -64,8 +64,8 @@ class ListenerComponentTest {
 
     @Test
     void aPortInUseIsReportedAsFailed() {
-        ListenerComponent listener = new ListenerComponent(board, transports, config("nbd://127.0.0.1:10809", "off"),
-                Map.of("service.pid", PID));
+        ListenerComponent listener = new ListenerComponent(board, transports, null,
+                config("nbd://127.0.0.1:10809", "off"), Map.of("service.pid", PID));
         transports.add(new FakeTransport("cannot listen on 127.0.0.1:10809: Address already in use"), List.of("nbd"));
         assertEquals(Status.State.FAILED, status().state());
         assertTrue(status().detail().contains("Address already in use"), status().detail());
@@ -73,13 +73,16 @@ class ListenerComponentTest {
     }
 
     @Test
-    void tlsRequiredWithoutAProviderFails() {
-        ListenerComponent listener = new ListenerComponent(board, transports,
-                config("nbd://127.0.0.1:10809", "required"),
-                Map.of("service.pid", PID));
+    void tlsRequiredWithoutAProviderWaitsForOneInsteadOfListening() {
+        FakeTransport transport = new FakeTransport(null);
+        transports.add(transport, List.of("nbd"));
+        ListenerComponent listener = new ListenerComponent(board, transports, null,
+                config("nbd://127.0.0.1:10809", "require"), Map.of("service.pid", PID));
+        assertEquals(Status.State.STARTING, status().state());
+        assertTrue(status().detail().contains("waiting for a TLS provider"), status().detail());
         transports.add(new FakeTransport(null), List.of("nbd"));
-        assertEquals(Status.State.FAILED, status().state());
-        assertTrue(status().detail().contains("tls=required"), status().detail());
+        assertEquals(Status.State.STARTING, status().state(), "a transport change does not make it listen in clear");
+        assertEquals(0, transport.listening());
         listener.deactivate();
     }
 
@@ -89,8 +92,8 @@ class ListenerComponentTest {
         FakeTransport second = new FakeTransport(null);
         transports.add(first, List.of("nbd"));
         transports.add(second, List.of("nbd"));
-        ListenerComponent listener = new ListenerComponent(board, transports, config("nbd://127.0.0.1:10809", "off"),
-                Map.of("service.pid", PID));
+        ListenerComponent listener = new ListenerComponent(board, transports, null,
+                config("nbd://127.0.0.1:10809", "off"), Map.of("service.pid", PID));
         assertEquals(Status.State.UP, status().state());
         assertEquals(1, first.listening());
         transports.remove(first);
@@ -103,7 +106,7 @@ class ListenerComponentTest {
 
     @Test
     void aBadAddressFailsAtOnce() {
-        new ListenerComponent(board, transports, config("nbd+unix:///x", "off"), Map.of("service.pid", PID));
+        new ListenerComponent(board, transports, null, config("nbd+unix:///x", "off"), Map.of("service.pid", PID));
         assertEquals(Status.State.FAILED, status().state());
         assertTrue(status().detail().contains("socket="), status().detail());
     }
