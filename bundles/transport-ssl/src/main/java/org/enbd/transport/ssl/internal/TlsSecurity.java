@@ -1,0 +1,226 @@
+package org.enbd.transport.ssl.internal;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.handler.ssl.SslHandler;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.Map;
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+import org.bouncycastle.jsse.provider.BouncyCastleJsseProvider;
+import org.enbd.api.control.Status;
+import org.enbd.api.control.StatusBoard;
+import org.enbd.api.stream.StreamSecurity;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * TLS 1.3 and 1.2 for NBD's STARTTLS, on BouncyCastle's JSSE provider (an instance this component owns; nothing is
+ * installed in the JVM's provider list) behind Netty's {@link SslHandler}. X.509 credentials come from a
+ * certificates directory in the layout qemu, nbdkit and libnbd share; with {@code verifyPeer} a client must show a
+ * certificate signed by the directory's CA. The peer's identity (its certificate's common name) is set on the
+ * channel as {@link StreamSecurity#IDENTITY} when the handshake succeeds.
+ *
+ * <p>The files are read at activation and again whenever they change (a reload thread this component owns looks
+ * every {@code reloadS} seconds); new connections get the new credentials, connections up keep theirs. A change that
+ * does not load (a half-written key) keeps the previous credentials and says why in the log and the status.
+ * {@link #newHandler} runs on an event loop and only uses what is loaded.
+ */
+@Component(configurationPid = "org.enbd.transport.ssl", configurationPolicy = ConfigurationPolicy.REQUIRE,
+        service = StreamSecurity.class)
+@Designate(ocd = TlsSecurity.Config.class, factory = true)
+public final class TlsSecurity implements StreamSecurity, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TlsSecurity.class);
+    private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+
+    /** TLS credentials for STARTTLS. */
+    @ObjectClassDefinition(name = "ENBD TLS", description = "TLS 1.3/1.2 for NBD's STARTTLS (BouncyCastle JSSE)")
+    public @interface Config {
+        @AttributeDefinition(name = "Certificates directory", description = "Directory with ca-cert.pem, "
+                + "server-cert.pem and server-key.pem (the layout qemu, nbdkit and libnbd use); files that change "
+                + "are picked up for new connections")
+        String certificates();
+
+        @AttributeDefinition(name = "Verify peer", description = "Ask clients for a certificate and refuse those "
+                + "not signed by ca-cert.pem")
+        boolean verifyPeer() default false;
+
+        @AttributeDefinition(name = "Reload check interval (s)", description = "Seconds between looks at the "
+                + "certificate files for changes")
+        int reloadS() default 2;
+    }
+
+    private final StatusBoard status;
+    private final String id;
+    private final Path directory;
+    private final boolean verifyPeer;
+    private final BouncyCastleJsseProvider jsse = TlsCrypto.jsse();
+    private final Thread reloader;
+    private volatile Credentials credentials;
+
+    @Activate
+    public TlsSecurity(@Reference StatusBoard status, Config config, Map<String, Object> properties) {
+        this.status = status;
+        this.id = String.valueOf(properties.getOrDefault("service.pid", "tls"));
+        this.directory = Path.of(config.certificates()).toAbsolutePath();
+        this.verifyPeer = config.verifyPeer();
+        long periodMs = Math.max(1, config.reloadS()) * 1000L;
+        warmUp();
+        load();
+        this.reloader = Thread.ofPlatform().daemon().name("enbd-tls-reload").start(() -> watch(periodMs));
+    }
+
+    /** Plain Java (tests): credentials from {@code directory}, no status board. */
+    public TlsSecurity(Path directory, boolean verifyPeer) throws IOException {
+        this.status = null;
+        this.id = "tls";
+        this.directory = directory.toAbsolutePath();
+        this.verifyPeer = verifyPeer;
+        warmUp();
+        this.credentials = Credentials.load(this.directory, "server", jsse);
+        this.reloader = Thread.ofPlatform().daemon().name("enbd-tls-reload").start(() -> watch(1000));
+    }
+
+    @Override
+    public ChannelHandler newHandler(Channel channel, Role role, String serverName) throws IOException {
+        Credentials loaded = credentials;
+        if (loaded == null) {
+            throw new IOException("no TLS credentials could be loaded from " + directory);
+        }
+        if (role != Role.SERVER) {
+            throw new IOException("the TLS client side is not available yet");
+        }
+        SSLEngine engine = loaded.context().createSSLEngine();
+        engine.setUseClientMode(false);
+        engine.setEnabledProtocols(PROTOCOLS);
+        engine.setNeedClientAuth(verifyPeer);
+        // the server writes the STARTTLS ACK after adding the handler: startTls lets that first write pass clear
+        SslHandler handler = new SslHandler(engine, true);
+        handler.handshakeFuture().addListener(done -> {
+            if (done.isSuccess()) {
+                String identity = identity(engine.getSession());
+                if (identity != null) {
+                    channel.attr(IDENTITY).set(identity);
+                }
+                LOG.debug("{}: TLS {} {} up{}", channel.remoteAddress(), engine.getSession().getProtocol(),
+                        engine.getSession().getCipherSuite(), identity == null ? "" : " for " + identity);
+            } else {
+                LOG.warn("{}: TLS handshake failed: {}", channel.remoteAddress(), reason(done.cause()));
+            }
+        });
+        return handler;
+    }
+
+    /**
+     * Netty's SslHandler initialises its SslUtils on first use by making and initialising a JDK SSLContext, which
+     * reads /dev/urandom: done here, off the event loops, rather than in the first handshake.
+     */
+    private static void warmUp() {
+        io.netty.buffer.ByteBuf probe = io.netty.buffer.Unpooled.wrappedBuffer(new byte[5]);
+        try {
+            SslHandler.isEncrypted(probe, false);
+        } finally {
+            probe.release();
+        }
+    }
+
+    /** The common name of the peer certificate's subject (the whole subject without one), or null. */
+    static String identity(SSLSession session) {
+        Certificate[] peer;
+        try {
+            peer = session.getPeerCertificates();
+        } catch (SSLPeerUnverifiedException noCertificate) {
+            return null;
+        }
+        if (peer.length == 0 || !(peer[0] instanceof X509Certificate certificate)) {
+            return null;
+        }
+        String subject = certificate.getSubjectX500Principal().getName();
+        try {
+            for (Rdn rdn : new LdapName(subject).getRdns().reversed()) {
+                if (rdn.getType().equalsIgnoreCase("CN")) {
+                    return String.valueOf(rdn.getValue());
+                }
+            }
+        } catch (InvalidNameException e) {
+            // the JDK wrote it, so it parses; if not, the whole subject serves
+        }
+        return subject;
+    }
+
+    private static String reason(Throwable cause) {
+        Throwable t = cause;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t == cause ? String.valueOf(cause.getMessage()) : cause.getMessage() + " (" + t.getMessage() + ")";
+    }
+
+    private void load() {
+        try {
+            credentials = Credentials.load(directory, "server", jsse);
+            report(Status.State.UP, "TLS 1.3/1.2 as " + credentials.subject() + " from " + directory
+                    + (verifyPeer ? ", client certificates required" : ""));
+            LOG.info("TLS credentials loaded from {} ({})", directory, credentials.subject());
+        } catch (IOException | RuntimeException e) {
+            if (credentials == null) {
+                report(Status.State.FAILED, "cannot load the TLS credentials: " + e.getMessage());
+            } else {
+                report(Status.State.DEGRADED, "keeping the previous TLS credentials: " + e.getMessage());
+            }
+            LOG.warn("cannot load the TLS credentials from {}: {}", directory, e.getMessage());
+        }
+    }
+
+    private void watch(long periodMs) {
+        String seen = credentials == null ? "" : credentials.stamp();
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                Thread.sleep(periodMs);
+            } catch (InterruptedException e) {
+                return;
+            }
+            String now = Credentials.stamp(Credentials.files(directory, "server"));
+            if (!now.equals(seen)) {
+                seen = now;
+                load();
+            }
+        }
+    }
+
+    private void report(Status.State state, String detail) {
+        if (status != null) {
+            status.report(Status.of(id, "tls", state, detail));
+        }
+    }
+
+    /** Stops and joins the reload thread; connections up keep their TLS. */
+    @Deactivate
+    @Override
+    public void close() {
+        reloader.interrupt();
+        try {
+            reloader.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (status != null) {
+            status.remove(id);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package org.enbd.itest.secure;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.enbd.server.TlsPolicy;
+import org.enbd.transport.ssl.credentials.CertificateAuthority;
+import org.enbd.transport.ssl.internal.TlsSecurity;
+
+/**
+ * An ENBD-J server that requires TLS, with credentials made by {@link CertificateAuthority} in the layout qemu,
+ * nbdkit and libnbd read: {@code certs/} for the server (and for clients of the same CA), {@code client} is its
+ * client certificate's name.
+ */
+final class TlsSetup implements AutoCloseable {
+    static final Duration YEAR = Duration.ofDays(365);
+    final Peers peers;
+    final Path certs;
+    final TlsSecurity security;
+    final ServedDisk server;
+
+    TlsSetup(long size, boolean verifyPeer, String client) throws Exception {
+        peers = new Peers();
+        try {
+            certs = peers.dir.resolve("certs");
+            CertificateAuthority.init(certs, List.of("localhost", "127.0.0.1"), client, YEAR);
+            security = new TlsSecurity(certs, verifyPeer);
+            server = new ServedDisk(peers.dir, size, TlsPolicy.REQUIRED, security);
+        } catch (Exception | Error e) {
+            peers.close();
+            throw e;
+        }
+    }
+
+    /** {@code nbds://127.0.0.1:PORT/disk?tls-certificates=DIR} (libnbd's syntax). */
+    String uri(Path clientCerts) {
+        return "nbds://127.0.0.1:" + server.port() + "/disk?tls-certificates=" + clientCerts;
+    }
+
+    /** A client directory of another CA (ca-cert.pem, client-cert.pem, client-key.pem), unknown to the server. */
+    Path foreignClient(String name) throws Exception {
+        Path dir = peers.dir.resolve("foreign-" + name);
+        CertificateAuthority.init(dir, List.of("localhost", "127.0.0.1"), name, YEAR);
+        return dir;
+    }
+
+    /** A client directory trusting the server's CA, with a client certificate of that CA for {@code name}. */
+    Path client(String name, CertificateAuthority.Issued certificate) throws Exception {
+        Path dir = Files.createDirectories(peers.dir.resolve("client-" + name));
+        Files.copy(certs.resolve("ca-cert.pem"), dir.resolve("ca-cert.pem"));
+        certificate.write(dir.resolve("client-cert.pem"), dir.resolve("client-key.pem"));
+        return dir;
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.close();
+        security.close();
+        peers.close();
+    }
+}
