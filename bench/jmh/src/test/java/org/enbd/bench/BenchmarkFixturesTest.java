@@ -109,4 +109,34 @@ class BenchmarkFixturesTest {
         bench.open();
         return bench;
     }
+
+    @ParameterizedTest
+    @CsvSource({"none,READ", "passthrough,READ", "counting,READ", "none,WRITE", "passthrough,WRITE",
+        "counting,WRITE"})
+    void aStackedRequestIsAnsweredWithoutError(String stack, String command) throws Exception {
+        var bench = new FeatureStackBenchmark();
+        bench.stack = stack;
+        bench.command = command;
+        bench.open();
+        long bytes = bench.request();
+        // a structured reply: READ carries its 4 KiB after a 20-byte chunk header and 8-byte offset; WRITE is a
+        // 16-byte simple reply with error 0 (an error would come as a longer ERROR chunk)
+        assertEquals(command.equals("READ") ? 4096 + 28 : 16, bytes);
+        bench.close();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"none,READ", "counting,WRITE"})
+    void theEndpointPathAnswersEveryRequest(String stack, String command) throws Exception {
+        var bench = new EndpointFeatureBenchmark();
+        bench.stack = stack;
+        bench.command = command;
+        bench.open();
+        try {
+            assertEquals(EndpointFeatureBenchmark.DEPTH, bench.requests());
+            assertEquals(EndpointFeatureBenchmark.DEPTH, bench.requests());
+        } finally {
+            bench.close();
+        }
+    }
 }
