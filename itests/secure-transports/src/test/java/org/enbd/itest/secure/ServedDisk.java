@@ -32,8 +32,10 @@ final class ServedDisk implements AutoCloseable {
     private final Listener unix;
     final Path socket;
 
-    ServedDisk(Path dir, long size, TlsPolicy tls, StreamSecurity security) throws IOException, NbdException {
-        ExportContext context = new ExportContext("disk", false, Map.of());
+    /** {@code parameters}: the export's, e.g. {@code tls-identity=alice}. */
+    ServedDisk(Path dir, long size, TlsPolicy tls, StreamSecurity security, Map<String, String> parameters)
+            throws IOException, NbdException {
+        ExportContext context = new ExportContext("disk", false, parameters);
         ExportEventHub events = new ExportEventHub("disk");
         export = new LayeredExport(context, "secure-transports disk",
                 new MemoryBackendFactory().open(Long.toString(size), context, events), List.of(), events);
@@ -45,7 +47,7 @@ final class ServedDisk implements AutoCloseable {
     }
 
     ServedDisk(Path dir, long size) throws IOException, NbdException {
-        this(dir, size, TlsPolicy.OFF, null);
+        this(dir, size, TlsPolicy.OFF, null, Map.of());
     }
 
     int port() {

@@ -4,6 +4,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import org.enbd.api.control.Status;
+import org.enbd.runtime.internal.MemoryStatusBoard;
 import org.enbd.server.TlsPolicy;
 import org.enbd.transport.ssl.credentials.CertificateAuthority;
 import org.enbd.transport.ssl.internal.TlsSecurity;
@@ -17,16 +20,23 @@ final class TlsSetup implements AutoCloseable {
     static final Duration YEAR = Duration.ofDays(365);
     final Peers peers;
     final Path certs;
+    final MemoryStatusBoard board = new MemoryStatusBoard();
     final TlsSecurity security;
     final ServedDisk server;
 
     TlsSetup(long size, boolean verifyPeer, String client) throws Exception {
+        this(size, verifyPeer, client, null);
+    }
+
+    /** {@code onlyFor}: the one TLS identity the export is for ({@code tls-identity=}), or null. */
+    TlsSetup(long size, boolean verifyPeer, String client, String onlyFor) throws Exception {
         peers = new Peers();
         try {
             certs = peers.dir.resolve("certs");
             CertificateAuthority.init(certs, List.of("localhost", "127.0.0.1"), client, YEAR);
-            security = new TlsSecurity(certs, verifyPeer);
-            server = new ServedDisk(peers.dir, size, TlsPolicy.REQUIRED, security);
+            security = new TlsSecurity(certs, verifyPeer, board);
+            server = new ServedDisk(peers.dir, size, TlsPolicy.REQUIRED, security,
+                    onlyFor == null ? Map.of() : Map.of("tls-identity", onlyFor));
         } catch (Exception | Error e) {
             peers.close();
             throw e;
@@ -51,6 +61,16 @@ final class TlsSetup implements AutoCloseable {
         Files.copy(certs.resolve("ca-cert.pem"), dir.resolve("ca-cert.pem"));
         certificate.write(dir.resolve("client-cert.pem"), dir.resolve("client-key.pem"));
         return dir;
+    }
+
+    /** What the server's TLS reported last: its state, handshake counts and last failure. */
+    Status status() {
+        return board.get("tls").orElseThrow();
+    }
+
+    /** The server's account of the last failed handshake (peer and reason). */
+    String lastFailure() {
+        return String.valueOf(status().attributes().get("lastFailure"));
     }
 
     @Override

@@ -89,6 +89,25 @@ public final class CertificateAuthority {
         }
     }
 
+    /** The CA whose certificate and key (PEM, unencrypted) are in these files, to issue more certificates. */
+    public static CertificateAuthority load(Path certificateFile, Path keyFile) throws IOException {
+        try (var in = Files.newInputStream(certificateFile);
+             var keyIn = Files.newBufferedReader(keyFile);
+             var parser = new org.bouncycastle.openssl.PEMParser(keyIn)) {
+            X509Certificate certificate = (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in);
+            Object key = parser.readObject();
+            var converter = new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter();
+            PrivateKey privateKey = key instanceof org.bouncycastle.asn1.pkcs.PrivateKeyInfo info
+                    ? converter.getPrivateKey(info)
+                    : converter.getKeyPair((org.bouncycastle.openssl.PEMKeyPair) key).getPrivate();
+            return new CertificateAuthority(new Issued(certificate, privateKey));
+        } catch (GeneralSecurityException | ClassCastException e) {
+            throw new IOException("cannot read the CA from " + certificateFile + " and " + keyFile + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
     /** The CA's own certificate and key. */
     public Issued ca() {
         return ca;
@@ -127,7 +146,9 @@ public final class CertificateAuthority {
         if (Files.exists(dir.resolve("ca-cert.pem"))) {
             throw new IOException(dir.resolve("ca-cert.pem") + " exists already: not overwriting a CA");
         }
-        CertificateAuthority authority = create("ENBD-J CA", validity);
+        // a name of its own, so that messages about certificates of different CAs tell them apart
+        CertificateAuthority authority = create("ENBD-J CA " + java.util.HexFormat.of().toHexDigits(RANDOM.nextInt()),
+                validity);
         authority.ca().write(dir.resolve("ca-cert.pem"), dir.resolve("ca-key.pem"));
         authority.server(serverNames, validity).write(dir.resolve("server-cert.pem"), dir.resolve("server-key.pem"));
         authority.client(clientName, validity).write(dir.resolve("client-cert.pem"), dir.resolve("client-key.pem"));

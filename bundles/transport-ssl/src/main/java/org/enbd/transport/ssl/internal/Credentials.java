@@ -23,6 +23,8 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMKeyPair;
@@ -93,7 +95,9 @@ record Credentials(SSLContext context, String subject, String stamp) {
             tmf.init(trust);
             SSLContext context = SSLContext.getInstance("TLS", jsse);
             // DRBG: seeded once here, then no reads of /dev/urandom on the event loops (NativePRNG reads per call)
-            context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), SecureRandom.getInstance("DRBG"));
+            TrustManager[] trusted = {new ExplainingTrustManager((X509ExtendedTrustManager) tmf.getTrustManagers()[0],
+                    ca)};
+            context.init(kmf.getKeyManagers(), trusted, SecureRandom.getInstance("DRBG"));
             checkChain(tmf, chain, side, files.get(1));
             selfHandshake(context, dir);
             return new Credentials(context, chain.get(0).getSubjectX500Principal().getName(), stamp);

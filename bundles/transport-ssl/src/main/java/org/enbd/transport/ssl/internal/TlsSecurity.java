@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
@@ -71,29 +72,36 @@ public final class TlsSecurity implements StreamSecurity, AutoCloseable {
     private final boolean verifyPeer;
     private final BouncyCastleJsseProvider jsse = TlsCrypto.jsse();
     private final Thread reloader;
+    private final AtomicLong handshakes = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
     private volatile Credentials credentials;
+    private volatile Status.State state = Status.State.STARTING;
+    private volatile String detail = "";
+    private volatile String lastFailure = "";
 
     @Activate
     public TlsSecurity(@Reference StatusBoard status, Config config, Map<String, Object> properties) {
-        this.status = status;
-        this.id = String.valueOf(properties.getOrDefault("service.pid", "tls"));
-        this.directory = Path.of(config.certificates()).toAbsolutePath();
-        this.verifyPeer = config.verifyPeer();
-        long periodMs = Math.max(1, config.reloadS()) * 1000L;
-        warmUp();
-        load();
-        this.reloader = Thread.ofPlatform().daemon().name("enbd-tls-reload").start(() -> watch(periodMs));
+        this(status, String.valueOf(properties.getOrDefault("service.pid", "tls")), Path.of(config.certificates()),
+                config.verifyPeer(), Math.max(1, config.reloadS()) * 1000L);
     }
 
-    /** Plain Java (tests): credentials from {@code directory}, no status board. */
-    public TlsSecurity(Path directory, boolean verifyPeer) throws IOException {
-        this.status = null;
-        this.id = "tls";
+    /** Plain Java (tests): credentials from {@code directory}, reported to {@code status} (may be null) as "tls". */
+    public TlsSecurity(Path directory, boolean verifyPeer, StatusBoard status) throws IOException {
+        this(status, "tls", directory, verifyPeer, 1000);
+        if (credentials == null) {
+            close();
+            throw new IOException(detail);
+        }
+    }
+
+    private TlsSecurity(StatusBoard status, String id, Path directory, boolean verifyPeer, long reloadMs) {
+        this.status = status;
+        this.id = id;
         this.directory = directory.toAbsolutePath();
         this.verifyPeer = verifyPeer;
         warmUp();
-        this.credentials = Credentials.load(this.directory, "server", jsse);
-        this.reloader = Thread.ofPlatform().daemon().name("enbd-tls-reload").start(() -> watch(1000));
+        load();
+        this.reloader = Thread.ofPlatform().daemon().name("enbd-tls-reload").start(() -> watch(reloadMs));
     }
 
     @Override
@@ -113,6 +121,7 @@ public final class TlsSecurity implements StreamSecurity, AutoCloseable {
         SslHandler handler = new SslHandler(engine, true);
         handler.handshakeFuture().addListener(done -> {
             if (done.isSuccess()) {
+                handshakes.incrementAndGet();
                 String identity = identity(engine.getSession());
                 if (identity != null) {
                     channel.attr(IDENTITY).set(identity);
@@ -120,7 +129,10 @@ public final class TlsSecurity implements StreamSecurity, AutoCloseable {
                 LOG.debug("{}: TLS {} {} up{}", channel.remoteAddress(), engine.getSession().getProtocol(),
                         engine.getSession().getCipherSuite(), identity == null ? "" : " for " + identity);
             } else {
+                failures.incrementAndGet();
+                lastFailure = channel.remoteAddress() + ": " + reason(done.cause());
                 LOG.warn("{}: TLS handshake failed: {}", channel.remoteAddress(), reason(done.cause()));
+                report();
             }
         });
         return handler;
@@ -163,28 +175,38 @@ public final class TlsSecurity implements StreamSecurity, AutoCloseable {
         return subject;
     }
 
-    private static String reason(Throwable cause) {
-        Throwable t = cause;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
+    /** The failure and what caused it, each message once: "certificate_unknown(46): the client certificate ...". */
+    static String reason(Throwable cause) {
+        if (cause instanceof java.nio.channels.ClosedChannelException) {
+            return "the peer closed the connection during the handshake (does it trust our certificate's CA?)";
         }
-        return t == cause ? String.valueOf(cause.getMessage()) : cause.getMessage() + " (" + t.getMessage() + ")";
+        StringBuilder text = new StringBuilder();
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+            if (text.indexOf(message) < 0) {
+                text.append(text.isEmpty() ? "" : ": ").append(message);
+            }
+        }
+        if (text.indexOf("certificate_required") >= 0) {
+            text.append(": the client sent no certificate (it has none issued by the CA in ca-cert.pem)");
+        }
+        return text.toString();
     }
 
     private void load() {
         try {
             credentials = Credentials.load(directory, "server", jsse);
-            report(Status.State.UP, "TLS 1.3/1.2 as " + credentials.subject() + " from " + directory
-                    + (verifyPeer ? ", client certificates required" : ""));
+            state = Status.State.UP;
+            detail = "TLS 1.3/1.2 as " + credentials.subject() + " from " + directory
+                    + (verifyPeer ? ", client certificates required" : "");
             LOG.info("TLS credentials loaded from {} ({})", directory, credentials.subject());
         } catch (IOException | RuntimeException e) {
-            if (credentials == null) {
-                report(Status.State.FAILED, "cannot load the TLS credentials: " + e.getMessage());
-            } else {
-                report(Status.State.DEGRADED, "keeping the previous TLS credentials: " + e.getMessage());
-            }
+            state = credentials == null ? Status.State.FAILED : Status.State.DEGRADED;
+            detail = (credentials == null ? "cannot load the TLS credentials: "
+                    : "keeping the previous TLS credentials: ") + e.getMessage();
             LOG.warn("cannot load the TLS credentials from {}: {}", directory, e.getMessage());
         }
+        report();
     }
 
     private void watch(long periodMs) {
@@ -203,9 +225,11 @@ public final class TlsSecurity implements StreamSecurity, AutoCloseable {
         }
     }
 
-    private void report(Status.State state, String detail) {
+    /** The state, with handshake counts and the last failure (peer and reason) as attributes. */
+    private void report() {
         if (status != null) {
-            status.report(Status.of(id, "tls", state, detail));
+            status.report(new Status(id, "tls", state, detail, Map.of("handshakes", handshakes.get(),
+                    "failedHandshakes", failures.get(), "lastFailure", lastFailure), java.time.Instant.now()));
         }
     }
 
