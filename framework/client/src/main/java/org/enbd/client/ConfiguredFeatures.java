@@ -55,12 +55,13 @@ public final class ConfiguredFeatures {
      * Waits until every named feature is present and returns the stack (empty when none is named), now in use.
      *
      * @param stopped asked after each change; true ends the wait
-     * @param waiting told the missing names before each wait (for the component's status)
+     * @param waiting told the missing names when they change (for the component's status)
      * @return the stack, or null when stopped
      * @throws InterruptedException when the component's thread is interrupted (deactivation)
      */
     synchronized List<StackEntry> await(BooleanSupplier stopped, Consumer<List<String>> waiting)
             throws InterruptedException {
+        List<String> told = null;
         while (!stopped.getAsBoolean()) {
             List<String> missing = new ArrayList<>();
             List<StackEntry> stack = present.resolve(names, missing);
@@ -69,7 +70,10 @@ public final class ConfiguredFeatures {
                 lost = false;
                 return stack;
             }
-            waiting.accept(missing);
+            if (!missing.equals(told)) {
+                waiting.accept(missing);
+                told = missing;
+            }
             wait(1000);
         }
         return null;
@@ -105,7 +109,7 @@ public final class ConfiguredFeatures {
      * of it goes away takes it down and waits and builds again. Returns when the component stops, or when a build
      * fails; with no feature named, right after the build (nothing can go away).
      *
-     * @param waiting told the missing names before each wait (for the component's status)
+     * @param waiting told the missing names when they change (for the component's status)
      * @throws InterruptedException when the component's thread is interrupted (deactivation)
      */
     public void run(BooleanSupplier stopped, Consumer<List<String>> waiting, Stacking stacking)

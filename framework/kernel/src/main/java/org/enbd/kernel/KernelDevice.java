@@ -39,11 +39,14 @@ public final class KernelDevice implements AutoCloseable {
     private final KernelRelay relay;
     private final NbdIoctl ioctl; // null when attached through netlink
     private final DeviceStateFile states;
+    /** NBD_ATTR_BACKEND_IDENTIFIER as connected: the kernel wants it again in every reconfigure. */
+    private final String backend;
     private SizeFollower sizes;
 
     private KernelDevice(DeviceOptions options, int index, long sizeBytes, int blockSize, KernelRelay relay,
-                         NbdIoctl ioctl, DeviceStateFile states) {
+                         NbdIoctl ioctl, DeviceStateFile states, String backend) {
         this.options = options;
+        this.backend = backend;
         this.index = index;
         this.sizeBytes = sizeBytes;
         this.blockSize = blockSize;
@@ -57,7 +60,8 @@ public final class KernelDevice implements AutoCloseable {
      * from it per relay socket, with the real sysfs and /run/enbd. Call from a thread that may block.
      */
     public static KernelDevice attach(DeviceOptions options, Export export, EventLoops loops) throws IOException {
-        return attach(options, export, loops, new DeviceTable(), new DeviceStateFile(DeviceStateFile.DEFAULT_DIRECTORY));
+        return attach(options, export, loops, new DeviceTable(),
+                new DeviceStateFile(DeviceStateFile.DEFAULT_DIRECTORY));
     }
 
     static KernelDevice attach(DeviceOptions options, Export export, EventLoops loops, DeviceTable table,
@@ -98,7 +102,8 @@ public final class KernelDevice implements AutoCloseable {
             LOG.info("{} attached through {}: {} bytes, block size {}, {} connection(s), flags 0x{}, serving {}",
                     options.device(), method, size, blockSize, relay.connections(), Integer.toHexString(flags),
                     options.server());
-            KernelDevice device = new KernelDevice(options, index, size, blockSize, relay, ioctl, states);
+            KernelDevice device = new KernelDevice(options, index, size, blockSize, relay, ioctl, states,
+                    me.backend());
             device.sizes = new SizeFollower(device, export);
             return device;
         } finally {
@@ -198,7 +203,7 @@ public final class KernelDevice implements AutoCloseable {
             ioctl.resize(newSize, blockSize);
         } else {
             try (NbdNetlink netlink = NbdNetlink.open()) {
-                netlink.reconfigure(new NbdReconfigure(index, newSize));
+                netlink.reconfigure(new NbdReconfigure(index, newSize, backend));
             }
         }
         sizeBytes = newSize;

@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * {@code base:allocation}, NBD_OPT_ENBD (ENBD-J's extension channel, {@link EnbdExtension}), then NBD_OPT_GO
  * asking for NBD_INFO_BLOCK_SIZE; NBD_OPT_EXPORT_NAME when the server is not fixed newstyle or does not know
  * NBD_OPT_GO. NBD_OPT_ENBD is asked only once structured replies were agreed, and any answer but NBD_REP_ACK
- * (a standard server's NBD_REP_ERR_UNSUP) leaves the connection without the extension and changes nothing else. Completes {@code result} with the {@link Session}, after
- * which the caller swaps the handshake codec for the transmission codec; or with a {@link HandshakeFailure}.
+ * (a standard server's NBD_REP_ERR_UNSUP) leaves the connection without the extension and changes nothing else.
+ * Completes {@code result} with the {@link Session}, after which the caller swaps the handshake codec for the
+ * transmission codec; or with a {@link HandshakeFailure}.
  */
 final class ClientHandshake extends SimpleChannelInboundHandler<HandshakeMessage> {
     static final String ALLOCATION = "base:allocation";

@@ -7,8 +7,11 @@ package org.enbd.kernel.netlink;
  *
  * @param index     the device index (0 for /dev/nbd0)
  * @param sizeBytes the export's new size
+ * @param backend   the NBD_ATTR_BACKEND_IDENTIFIER the device was connected with, or null if none: a device
+ *                  connected with one refuses (EINVAL, "must specify backend") a reconfigure that does not repeat
+ *                  it, so another program cannot reconfigure it by index alone
  */
-public record NbdReconfigure(int index, long sizeBytes) {
+public record NbdReconfigure(int index, long sizeBytes, String backend) {
     public NbdReconfigure {
         if (index < 0) {
             throw new IllegalArgumentException("NBD_CMD_RECONFIGURE needs a device index: " + index);
@@ -20,7 +23,9 @@ public record NbdReconfigure(int index, long sizeBytes) {
 
     /** The request, as the kernel's nbd_genl_reconfigure expects it. */
     public NetlinkMessage encode(int family, int sequence) {
-        return NetlinkMessage.request(family, NetlinkMessage.NLM_F_REQUEST, sequence, NbdGenl.CMD_RECONFIGURE,
-                NbdGenl.VERSION).u32(NbdGenl.ATTR_INDEX, index).u64(NbdGenl.ATTR_SIZE_BYTES, sizeBytes);
+        NetlinkMessage m = NetlinkMessage.request(family, NetlinkMessage.NLM_F_REQUEST, sequence,
+                NbdGenl.CMD_RECONFIGURE, NbdGenl.VERSION).u32(NbdGenl.ATTR_INDEX, index)
+                .u64(NbdGenl.ATTR_SIZE_BYTES, sizeBytes);
+        return backend == null ? m : m.string(NbdGenl.ATTR_BACKEND_IDENTIFIER, backend);
     }
 }

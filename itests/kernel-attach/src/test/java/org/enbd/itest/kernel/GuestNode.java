@@ -10,7 +10,6 @@ import org.enbd.api.NbdError;
 import org.enbd.api.NbdException;
 import org.enbd.api.layer.BackendFactory;
 import org.enbd.api.layer.ExportContext;
-import org.enbd.api.layer.ExportEvents;
 import org.enbd.api.layer.Layer;
 import org.enbd.api.stream.Listener;
 import org.enbd.api.stream.StreamAddress;
@@ -27,6 +26,7 @@ import org.enbd.kernel.KernelDevice;
 import org.enbd.kernel.KernelTimeout;
 import org.enbd.runtime.internal.NettyEventLoops;
 import org.enbd.server.ExportDirectory;
+import org.enbd.server.ExportEventHub;
 import org.enbd.server.LayeredExport;
 import org.enbd.server.NbdServer;
 import org.enbd.server.ServerLimits;
@@ -62,9 +62,12 @@ public final class GuestNode {
         NettyEventLoops loops = new NettyEventLoops(2);
         int colon = spec.indexOf(':');
         BackendFactory factory = spec.startsWith("file:") ? new FileBackendFactory() : new MemoryBackendFactory();
-        Layer backend = factory.open(spec.substring(colon + 1), new ExportContext("", false, Map.of()),
-                ExportEvents.NONE);
-        LayeredExport export = LayeredExport.of("", backend, false);
+        // the backend publishes to the export's hub (a file grown on disk: its size watch), and the server pushes
+        // what it hears to its ENBD-J clients
+        ExportContext context = new ExportContext("", false, Map.of());
+        ExportEventHub events = new ExportEventHub("default export");
+        Layer backend = factory.open(spec.substring(colon + 1), context, events);
+        LayeredExport export = new LayeredExport(context, spec, backend, List.of(), events);
         NbdServer server = new NbdServer(ExportDirectory.of(export), ServerLimits.DEFAULT);
         Listener listener = server.listen(new TcpTransport(loops), StreamAddress.parse("nbd://127.0.0.1:" + port));
         System.out.println("enbd: listening on " + listener.localAddress());
