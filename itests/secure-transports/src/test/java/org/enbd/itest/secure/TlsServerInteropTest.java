@@ -72,4 +72,33 @@ class TlsServerInteropTest {
         assertNotEquals(0, rc, tls.peers.log("plain"));
         assertTrue(tls.peers.log("plain").contains("TLS"), tls.peers.log("plain"));
     }
+
+    @Test
+    void newCertificatesOnDiskServeNewConnectionsWithoutARestart() throws Exception {
+        Path fresh = tls.peers.dir.resolve("fresh");
+        org.enbd.transport.ssl.credentials.CertificateAuthority.init(fresh, java.util.List.of("localhost",
+                "127.0.0.1"), "alice", TlsSetup.YEAR);
+        Path old = tls.peers.dir.resolve("old");
+        java.nio.file.Files.createDirectories(old);
+        for (String file : new String[] {"ca-cert.pem", "client-cert.pem", "client-key.pem"}) {
+            java.nio.file.Files.copy(tls.certs.resolve(file), old.resolve(file));
+        }
+        for (String file : new String[] {"ca-cert.pem", "server-cert.pem", "server-key.pem"}) {
+            java.nio.file.Files.copy(fresh.resolve(file), tls.certs.resolve(file),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        String newCa = issuer(fresh.resolve("ca-cert.pem"));
+        tls.board.await("tls", status -> status.detail().contains(newCa), Duration.ofSeconds(30));
+        assertEquals(0, tls.peers.run(Duration.ofSeconds(30), "fresh", "nbdinfo", tls.uri(fresh)),
+                tls.peers.log("fresh"));
+        assertNotEquals(0, tls.peers.run(Duration.ofSeconds(30), "old", "nbdinfo", tls.uri(old)),
+                "a client of the replaced CA is refused: " + tls.peers.log("old"));
+    }
+
+    private static String issuer(Path caCertificate) throws Exception {
+        try (var in = java.nio.file.Files.newInputStream(caCertificate)) {
+            return ((java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in)).getSubjectX500Principal().getName();
+        }
+    }
 }

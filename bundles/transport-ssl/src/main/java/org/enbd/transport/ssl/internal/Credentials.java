@@ -39,7 +39,7 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
  * reload thread), and the loops only use a loaded snapshot.
  *
  * @param context the TLS context: our certificate chain and key, the CA as the only trust anchor
- * @param subject our certificate's subject, for logs
+ * @param subject our certificate's subject and issuer, for logs and the status
  * @param stamp   what the files looked like when loaded (sizes and times), to notice changes
  */
 record Credentials(SSLContext context, String subject, String stamp) {
@@ -100,7 +100,8 @@ record Credentials(SSLContext context, String subject, String stamp) {
             context.init(kmf.getKeyManagers(), trusted, SecureRandom.getInstance("DRBG"));
             checkChain(tmf, chain, side, files.get(1));
             selfHandshake(context, dir);
-            return new Credentials(context, chain.get(0).getSubjectX500Principal().getName(), stamp);
+            return new Credentials(context, chain.get(0).getSubjectX500Principal().getName() + " issued by "
+                    + chain.get(0).getIssuerX500Principal().getName(), stamp);
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot use the certificates in " + dir + ": " + e.getMessage(), e);
         }
