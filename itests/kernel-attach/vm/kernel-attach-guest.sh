@@ -16,6 +16,7 @@ DIST=${3:-$REPO/launcher/target/dist}
 PORT=10809
 IMG=/tmp/disk.img
 SIZE=$((256 << 20))
+BIGGER=$((320 << 20))
 JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
 [ -x "$JAVA" ] || JAVA=/opt/jdk/bin/java
 HERE=$REPO/itests/kernel-attach
@@ -81,6 +82,7 @@ attached_by() { # attached_by PID: nbd0 runs, attached by ENBD-J process PID (it
     [ -f /sys/block/nbd0/pid ] && grep -q "^enbd-j:$1:" /sys/block/nbd0/backend 2>/dev/null
 }
 detached() { [ ! -f /sys/block/nbd0/pid ]; }
+device_size_is() { [ "$(blockdev --getsize64 /dev/nbd0)" = "$1" ]; }
 exited_cleanly() { [ "$1" = 0 ] || [ "$1" = 143 ]; } # 143: plain Java ends by SIGTERM after its shutdown hook
 mounted_same() { mountpoint -q /mnt && same_sha "$@"; }
 same_sha() { [ "$(sha256sum <"$1" | cut -c1-64)" = "$(sha256sum <"$2" | cut -c1-64)" ]; }
@@ -162,6 +164,14 @@ log "re-attached: $(cat /sys/block/nbd0/backend)"
 check remount-after-reattach mount -o ro /dev/nbd0 /mnt
 check contents-after-reattach mounted_same /tmp/rand24 /mnt/big
 umount /mnt
+
+# 4b. the export grows on the server: its file backend notices, the server pushes the new size to the ENBD-J
+# client over the negotiated ENBD extension (a standard client never hears of it), and the client resizes the
+# kernel device with netlink NBD_CMD_RECONFIGURE; the new end reads
+truncate -s "$BIGGER" "$IMG"
+check resized wait_for 60 device_size_is "$BIGGER"
+log "resized to $(blockdev --getsize64 /dev/nbd0) bytes"
+check read-past-old-end dd if=/dev/nbd0 of=/dev/null bs=1M skip=$((SIZE >> 20)) count=1 iflag=direct status=none
 
 # 5. throughput through /dev/nbd0, then through Debian's nbd-client on /dev/nbd1 against the same server
 check enbd-throughput throughput enbd-j /dev/nbd0

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The Linux kernel's nbd driver attached to ENBD-J: boots Debian's stock kernel under QEMU (vm/kernel-attach.sh)
  * and runs the guest scenario there: attach, mkfs and files, the server killed with -9 mid-write and restarted,
- * fsck, the client killed with -9 and the device taken over by the next attach, a clean disconnect, and dd
+ * fsck, the client killed with -9 and the device taken over by the next attach, the export grown on the server
+ * and the kernel device resized to follow (ENBD's extension, netlink NBD_CMD_RECONFIGURE), a clean disconnect, and dd
  * throughput against Debian's nbd-client. Skips only when qemu-system-x86_64 is missing. The first attach is the
  * distribution's {@code enbd client --device} when launcher/target/dist is built.
  */
@@ -29,7 +30,7 @@ class KernelAttachTest {
     private static final List<String> REQUIRED = List.of("attach", "device-size", "state-file", "mkfs", "mount",
             "files-written", "killed-mid-write", "server-restarted", "writes-complete", "writer-exit-0", "big-file-intact",
             "fsck-clean", "file1-intact", "file4-intact", "big-file-reread", "left-attached", "reattach-after-kill",
-            "contents-after-reattach", "enbd-throughput", "clean-exit", "detached", "state-file-removed",
+            "contents-after-reattach", "resized", "read-past-old-end", "enbd-throughput", "clean-exit", "detached", "state-file-removed",
             "nbd-client-throughput");
 
     @Test
