@@ -22,7 +22,8 @@ public final class Main {
                 .addSubcommand(new ServerCommand(actions))
                 .addSubcommand(new ClientCommand(actions))
                 .addSubcommand(new ListCommand(actions))
-                .addSubcommand(new StatsCommand(actions));
+                .addSubcommand(new StatsCommand(actions))
+                .addSubcommand(new CertsCommand());
         commandLine.setParameterExceptionHandler((problem, args) -> {
             PrintWriter err = problem.getCommandLine().getErr();
             err.println("enbd: " + problem.getMessage());

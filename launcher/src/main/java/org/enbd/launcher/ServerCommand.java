@@ -28,8 +28,8 @@ import picocli.CommandLine.Spec;
                 "The Web Console (Apache Felix) is at http://CONSOLE/system/console; the default account "
                         + "admin/admin is allowed on a loopback address only."})
 final class ServerCommand implements Callable<Integer> {
-    /** The TLS policy of a listener (STARTTLS). */
-    enum Tls { off, optional, required }
+    /** The TLS policy of a listener (STARTTLS): nbdkit's names on and require; optional and required the same. */
+    enum Tls { off, on, require, optional, required }
 
     static final String DEFAULT_LISTEN = "127.0.0.1:10809";
     static final String DEFAULT_CONSOLE = "127.0.0.1:8080";
@@ -53,8 +53,18 @@ final class ServerCommand implements Callable<Integer> {
     List<ExportSpec> exports = new ArrayList<>();
 
     @Option(names = "--tls", paramLabel = "POLICY", defaultValue = "off",
-            description = "STARTTLS policy of the listeners: ${COMPLETION-CANDIDATES}.")
+            description = "STARTTLS policy of the listeners: off, on (clients may upgrade) or require (every option "
+                    + "before STARTTLS is refused); optional and required are the same as on and require.")
     Tls tls;
+
+    @Option(names = "--tls-certificates", paramLabel = "DIR", description = "Directory with ca-cert.pem, "
+            + "server-cert.pem and server-key.pem (the layout of qemu and nbdkit; make one with: enbd certs init "
+            + "DIR). Files that change are used for new connections.")
+    java.nio.file.Path tlsCertificates;
+
+    @Option(names = "--tls-verify-peer", description = "Require client certificates signed by DIR/ca-cert.pem; "
+            + "an export's tls-identity=NAME then admits only the client whose certificate's CN is NAME.")
+    boolean tlsVerifyPeer;
 
     @Option(names = "--max-payload", paramLabel = "BYTES", defaultValue = "33554432",
             description = "Largest read or write request accepted.")
@@ -90,6 +100,7 @@ final class ServerCommand implements Callable<Integer> {
         }
         List<ExportSpec> served = exports.isEmpty() ? List.of(ExportSpec.DEFAULT) : List.copyOf(exports);
         List<FactoryConfiguration> configurations = new ArrayList<>();
+        tlsConfiguration().ifPresent(configurations::add);
         Set<String> names = new HashSet<>();
         Set<String> pidNames = new HashSet<>();
         for (ExportSpec export : served) {
@@ -126,6 +137,24 @@ final class ServerCommand implements Callable<Integer> {
         ConsoleSettings consoleSettings = consoleAccount.settings(console);
         return new LaunchPlan("server", configurations, served, consoleSettings, parent.shell, parent.verbose,
                 parent.startTimeout());
+    }
+
+    /** The TLS component's configuration (transport-ssl), when --tls asks for TLS; usage errors when inconsistent. */
+    private java.util.Optional<FactoryConfiguration> tlsConfiguration() {
+        if (tls == Tls.off) {
+            if (tlsCertificates != null || tlsVerifyPeer) {
+                throw usage("--tls-certificates and --tls-verify-peer need --tls on or --tls require");
+            }
+            return java.util.Optional.empty();
+        }
+        if (tlsCertificates == null) {
+            throw usage("--tls " + tls + " needs --tls-certificates DIR (make one with: enbd certs init DIR)");
+        }
+        Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put("certificates", tlsCertificates.toAbsolutePath().toString());
+        properties.put("verifyPeer", tlsVerifyPeer);
+        return java.util.Optional.of(new FactoryConfiguration(FactoryConfiguration.TLS, "server",
+                "tls " + tlsCertificates, properties));
     }
 
     private ParameterException usage(String message) {

@@ -121,10 +121,14 @@ class ServerCommandTest {
 
     @Test
     void listenerLimitsAndTlsPolicy() {
-        Cli cli = Cli.run("server", "--tls", "required", "--max-payload", "65536", "--max-in-flight", "16");
+        Cli cli = Cli.run("server", "--tls", "require", "--tls-certificates", "/etc/enbd/tls", "--tls-verify-peer",
+                "--max-payload", "65536", "--max-in-flight", "16");
         assertEquals(0, cli.exit(), cli.err());
         Map<String, Object> properties = cli.only(FactoryConfiguration.LISTENER).properties();
-        assertEquals("required", properties.get("tls"));
+        assertEquals("require", properties.get("tls"));
+        FactoryConfiguration tls = cli.only(FactoryConfiguration.TLS);
+        assertEquals("org.enbd.transport.ssl~server", tls.pid());
+        assertEquals(Map.of("certificates", "/etc/enbd/tls", "verifyPeer", true), tls.properties());
         assertEquals(65536L, properties.get("maxPayload"));
         assertEquals(16, properties.get("maxInFlight"));
     }

@@ -54,6 +54,7 @@ final class Startup {
             case FactoryConfiguration.CLIENT_ENDPOINT -> "org.enbd.client";
             case FactoryConfiguration.KERNEL_DEVICE -> "org.enbd.kernel";
             case FactoryConfiguration.STATS_QUERY -> "org.enbd.feature.stats";
+            case FactoryConfiguration.TLS -> "org.enbd.transport.ssl";
             default -> "org.enbd." + factoryPid.substring(factoryPid.lastIndexOf('.') + 1);
         };
     }
@@ -81,7 +82,7 @@ final class Startup {
         List<FactoryConfiguration> pending = new ArrayList<>(plan.configurations());
         Map<String, StatusWatch.Seen> ready = new LinkedHashMap<>();
         while (!pending.isEmpty()) {
-            if (host.stopped()) {
+            if (host.stopping()) {
                 return new Outcome.Stopped();
             }
             for (FactoryConfiguration configuration : List.copyOf(pending)) {
@@ -90,6 +91,10 @@ final class Startup {
                     continue;
                 }
                 StatusWatch.Seen status = seen.get();
+                if (status.failed() && host.stopping()) {
+                    // SIGTERM while starting: the components stop because they were asked to, not a failure
+                    return new Outcome.Stopped();
+                }
                 if (status.failed()) {
                     // said once, by the caller, as the launcher's last word
                     return new Outcome.Failed(configuration.label() + " " + status.state() + ": " + status.detail());

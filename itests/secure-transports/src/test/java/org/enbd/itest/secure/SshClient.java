@@ -28,7 +28,7 @@ final class SshClient implements AutoCloseable {
     final TransportRegistry registry;
 
     SshClient(Sshd sshd) {
-        ssh = new SshTransport(bridge, sshd.knownHosts, sshd.clientKey);
+        ssh = SshTransport.of(bridge, sshd.knownHosts, sshd.clientKey);
         registry = TransportRegistry.of(List.of(new TransportRegistry.Entry(tcp, List.of("nbd", "nbd+unix")),
                 new TransportRegistry.Entry(ssh, List.of("nbd+ssh"))), Map.of());
     }

@@ -34,7 +34,7 @@ final class TlsSetup implements AutoCloseable {
         try {
             certs = peers.dir.resolve("certs");
             CertificateAuthority.init(certs, List.of("localhost", "127.0.0.1"), client, YEAR);
-            security = new TlsSecurity(certs, verifyPeer, board);
+            security = TlsSecurity.open(certs, verifyPeer, board);
             server = new ServedDisk(peers.dir, size, TlsPolicy.REQUIRED, security,
                     onlyFor == null ? Map.of() : Map.of("tls-identity", onlyFor));
         } catch (Exception | Error e) {

@@ -96,9 +96,13 @@ public final class SshTransport implements Transport, AutoCloseable {
                 Math.max(1, config.connectTimeoutS()) * 1000, Math.max(1, config.keepAliveS()) * 1000);
     }
 
-    /** Plain Java (tests, benchmarks): the given known_hosts file and key, the configuration's other defaults. */
-    public SshTransport(StreamBridge bridge, Path knownHosts, Path identity) {
-        this(bridge, defaults(knownHosts.toString(), new String[] {identity.toString()}, false), 10_000, 5_000);
+    /**
+     * Plain Java (tests, benchmarks): the given known_hosts file and key, the configuration's other defaults. A
+     * factory, not a constructor: SCR looks at every public constructor of a component.
+     */
+    public static SshTransport of(StreamBridge bridge, Path knownHosts, Path identity) {
+        return new SshTransport(bridge, defaults(knownHosts.toString(), new String[] {identity.toString()}, false),
+                10_000, 5_000);
     }
 
     private SshTransport(StreamBridge bridge, SshAddress.Defaults defaults, int connectTimeoutMs, int keepAliveMs) {

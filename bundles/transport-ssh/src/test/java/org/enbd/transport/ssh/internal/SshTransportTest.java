@@ -44,7 +44,7 @@ class SshTransportTest {
     }
 
     private SshTransport transport(String knownHosts, String identity) {
-        transport = new SshTransport(bridge, Path.of(knownHosts), Path.of(identity));
+        transport = SshTransport.of(bridge, Path.of(knownHosts), Path.of(identity));
         return transport;
     }
 

@@ -21,8 +21,9 @@ import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
  * The crypto under this bundle's BouncyCastle JSSE (bctls does the TLS protocol). Primitives come from the JDK:
  * its AES-GCM and SHA use the CPU's instructions, several times faster than pure Java, and its key generation uses
  * the random it is given, where BouncyCastle's EC code draws blinding values from a process-wide default that reads
- * /dev/urandom on the event loop. Signatures come from a private BouncyCastle provider instance: the TLS code asks
- * for RSA-PSS by BouncyCastle's names. Nothing is installed in the JVM's provider list.
+ * /dev/urandom on the event loop. What the JDK does not have under the name bctls asks for (RSA-PSS as
+ * {@code SHA256WITHRSAANDMGF1}) comes from a private BouncyCastle provider instance. Nothing is installed in the
+ * JVM's provider list.
  *
  * <p>Randomness: one DRBG seeded from the system once; per-connection nonce generators seed from it, never from the
  * system's seed source (which reads a file, on the event loop that runs the handshake).

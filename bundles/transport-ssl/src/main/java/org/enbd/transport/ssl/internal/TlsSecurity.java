@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.naming.InvalidNameException;
@@ -78,6 +79,7 @@ public final class TlsSecurity implements StreamSecurity, AutoCloseable {
     private volatile Status.State state = Status.State.STARTING;
     private volatile String detail = "";
     private volatile String lastFailure = "";
+    private final List<java.util.logging.Logger> quieted = new java.util.ArrayList<>();
 
     @Activate
     public TlsSecurity(@Reference StatusBoard status, Config config, Map<String, Object> properties) {
@@ -85,16 +87,21 @@ public final class TlsSecurity implements StreamSecurity, AutoCloseable {
                 config.verifyPeer(), Math.max(1, config.reloadS()) * 1000L);
     }
 
-    /** Plain Java (tests): credentials from {@code directory}, reported to {@code status} (may be null) as "tls". */
-    public TlsSecurity(Path directory, boolean verifyPeer, StatusBoard status) throws IOException {
-        this(status, "tls", directory, verifyPeer, 1000);
-        if (credentials == null) {
-            close();
-            throw new IOException(detail);
+    /**
+     * Plain Java (tests, benchmarks): credentials from {@code directory}, reported to {@code status} (may be null) as
+     * "tls". A factory, not a constructor: SCR looks at every public constructor of a component.
+     */
+    public static TlsSecurity open(Path directory, boolean verifyPeer, StatusBoard status) throws IOException {
+        TlsSecurity security = new TlsSecurity(status, "tls", directory, verifyPeer, 1000);
+        if (security.credentials == null) {
+            security.close();
+            throw new IOException(security.detail);
         }
+        return security;
     }
 
     private TlsSecurity(StatusBoard status, String id, Path directory, boolean verifyPeer, long reloadMs) {
+        quietProviderLogs();
         this.status = status;
         this.id = id;
         this.directory = directory.toAbsolutePath();
@@ -148,6 +155,20 @@ public final class TlsSecurity implements StreamSecurity, AutoCloseable {
             SslHandler.isEncrypted(probe, false);
         } finally {
             probe.release();
+        }
+    }
+
+    /**
+     * BouncyCastle's JSSE logs to java.util.logging at INFO and WARNING: each connection accepted and closed, each
+     * alert, and that JDK 25's {@code jdk.tls.disabledAlgorithms} has entries it does not parse (harmless: it applies
+     * the rest). This component logs a failed handshake itself, once, with the reason; only BouncyCastle's real
+     * problems (SEVERE) reach ENBD-J's log.
+     */
+    private void quietProviderLogs() {
+        for (String name : List.of("org.bouncycastle.jsse")) {
+            java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
+            logger.setLevel(java.util.logging.Level.SEVERE);
+            quieted.add(logger); // JUL holds its loggers weakly: keep them, or the level is forgotten
         }
     }
 

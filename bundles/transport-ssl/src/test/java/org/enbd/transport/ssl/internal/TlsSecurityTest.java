@@ -23,7 +23,7 @@ class TlsSecurityTest {
     @Test
     void aClientWithACertificateOfTheCaGetsThroughAndItsNameBecomesTheIdentity() throws Exception {
         CertificateAuthority.init(dir, List.of("localhost", "127.0.0.1"), "alice", java.time.Duration.ofDays(1));
-        try (TlsSecurity security = new TlsSecurity(dir, true, null)) {
+        try (TlsSecurity security = TlsSecurity.open(dir, true, null)) {
             EmbeddedChannel server = new EmbeddedChannel();
             SslHandler handler = (SslHandler) security.newHandler(server, StreamSecurity.Role.SERVER, null);
             server.pipeline().addFirst(handler);
