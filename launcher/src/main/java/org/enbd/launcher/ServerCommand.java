@@ -62,6 +62,11 @@ final class ServerCommand implements Callable<Integer> {
             + "DIR). Files that change are used for new connections.")
     java.nio.file.Path tlsCertificates;
 
+    @Option(names = "--tls-psk", paramLabel = "FILE", description = "TLS-PSK instead of certificates: the keys in "
+            + "psktool's format, identity:hexkey per line (make one with: enbd certs psk FILE IDENTITY); an export's "
+            + "tls-identity=NAME admits only that identity.")
+    java.nio.file.Path tlsPsk;
+
     @Option(names = "--tls-verify-peer", description = "Require client certificates signed by DIR/ca-cert.pem; "
             + "an export's tls-identity=NAME then admits only the client whose certificate's CN is NAME.")
     boolean tlsVerifyPeer;
@@ -142,19 +147,27 @@ final class ServerCommand implements Callable<Integer> {
     /** The TLS component's configuration (transport-ssl), when --tls asks for TLS; usage errors when inconsistent. */
     private java.util.Optional<FactoryConfiguration> tlsConfiguration() {
         if (tls == Tls.off) {
-            if (tlsCertificates != null || tlsVerifyPeer) {
-                throw usage("--tls-certificates and --tls-verify-peer need --tls on or --tls require");
+            if (tlsCertificates != null || tlsPsk != null || tlsVerifyPeer) {
+                throw usage("--tls-certificates, --tls-psk and --tls-verify-peer need --tls on or --tls require");
             }
             return java.util.Optional.empty();
         }
-        if (tlsCertificates == null) {
-            throw usage("--tls " + tls + " needs --tls-certificates DIR (make one with: enbd certs init DIR)");
+        if ((tlsCertificates == null) == (tlsPsk == null)) {
+            throw usage("--tls " + tls + " needs one of --tls-certificates DIR (make one with: enbd certs init DIR) "
+                    + "or --tls-psk FILE");
+        }
+        if (tlsPsk != null && tlsVerifyPeer) {
+            throw usage("--tls-verify-peer is for certificates: with --tls-psk every client proves its key");
         }
         Map<String, Object> properties = new LinkedHashMap<>();
-        properties.put("certificates", tlsCertificates.toAbsolutePath().toString());
-        properties.put("verifyPeer", tlsVerifyPeer);
+        if (tlsCertificates != null) {
+            properties.put("certificates", tlsCertificates.toAbsolutePath().toString());
+            properties.put("verifyPeer", tlsVerifyPeer);
+        } else {
+            properties.put("psk", tlsPsk.toAbsolutePath().toString());
+        }
         return java.util.Optional.of(new FactoryConfiguration(FactoryConfiguration.TLS, "server",
-                "tls " + tlsCertificates, properties));
+                "tls " + (tlsCertificates != null ? tlsCertificates : tlsPsk), properties));
     }
 
     private ParameterException usage(String message) {

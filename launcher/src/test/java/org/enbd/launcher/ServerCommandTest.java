@@ -129,6 +129,10 @@ class ServerCommandTest {
         FactoryConfiguration tls = cli.only(FactoryConfiguration.TLS);
         assertEquals("org.enbd.transport.ssl~server", tls.pid());
         assertEquals(Map.of("certificates", "/etc/enbd/tls", "verifyPeer", true), tls.properties());
+        Cli psk = Cli.run("server", "--tls", "on", "--tls-psk", "/etc/enbd/keys.psk");
+        assertEquals(0, psk.exit(), psk.err());
+        assertEquals(Map.of("psk", "/etc/enbd/keys.psk"), psk.only(FactoryConfiguration.TLS).properties());
+        assertEquals("on", psk.only(FactoryConfiguration.LISTENER).properties().get("tls"));
         assertEquals(65536L, properties.get("maxPayload"));
         assertEquals(16, properties.get("maxInFlight"));
     }

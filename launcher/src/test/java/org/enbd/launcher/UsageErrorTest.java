@@ -30,8 +30,10 @@ class UsageErrorTest {
             server --export disk=,ro                             | the backend SPEC is missing
             server --export a=memory:1M --export a=memory:2M     | export "a" is given twice
             server --tls sometimes                               | Invalid value for option '--tls'
-            server --tls require                                 | --tls require needs --tls-certificates DIR
+            server --tls require                                 | --tls require needs one of --tls-certificates DIR
             server --tls-certificates /etc/enbd/tls              | need --tls on or --tls require
+            server --tls on --tls-certificates /d --tls-psk /k   | needs one of --tls-certificates DIR
+            server --tls on --tls-psk /k --tls-verify-peer       | --tls-verify-peer is for certificates
             server --max-payload 100                             | --max-payload must be between 512
             server --max-in-flight 0                             | --max-in-flight must be at least 1
             server --start-timeout 0                             | --start-timeout must be at least 1 second

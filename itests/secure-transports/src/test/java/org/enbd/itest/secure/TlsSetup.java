@@ -9,6 +9,7 @@ import org.enbd.api.control.Status;
 import org.enbd.runtime.internal.MemoryStatusBoard;
 import org.enbd.server.TlsPolicy;
 import org.enbd.transport.ssl.credentials.CertificateAuthority;
+import org.enbd.transport.ssl.credentials.PskFile;
 import org.enbd.transport.ssl.internal.TlsSecurity;
 
 /**
@@ -24,23 +25,50 @@ final class TlsSetup implements AutoCloseable {
     final TlsSecurity security;
     final ServedDisk server;
 
+    /** Which credentials the server has. */
+    private interface Credentials {
+        TlsSecurity make(Path dir, MemoryStatusBoard board) throws Exception;
+    }
+
     TlsSetup(long size, boolean verifyPeer, String client) throws Exception {
         this(size, verifyPeer, client, null);
     }
 
     /** {@code onlyFor}: the one TLS identity the export is for ({@code tls-identity=}), or null. */
     TlsSetup(long size, boolean verifyPeer, String client, String onlyFor) throws Exception {
+        this(size, onlyFor, (certs, board) -> {
+            CertificateAuthority.init(certs, List.of("localhost", "127.0.0.1"), client, YEAR);
+            return TlsSecurity.open(certs, verifyPeer, board);
+        });
+    }
+
+    private TlsSetup(long size, String onlyFor, Credentials credentials) throws Exception {
         peers = new Peers();
         try {
             certs = peers.dir.resolve("certs");
-            CertificateAuthority.init(certs, List.of("localhost", "127.0.0.1"), client, YEAR);
-            security = TlsSecurity.open(certs, verifyPeer, board);
+            security = credentials.make(certs, board);
             server = new ServedDisk(peers.dir, size, TlsPolicy.REQUIRED, security,
                     onlyFor == null ? Map.of() : Map.of("tls-identity", onlyFor));
         } catch (Exception | Error e) {
             peers.close();
             throw e;
         }
+    }
+
+    /** A TLS-PSK server with the keys of {@code identities} in {@code certs/keys.psk} (psktool's name for it). */
+    static TlsSetup psk(long size, String... identities) throws Exception {
+        return new TlsSetup(size, null, (certs, board) -> {
+            Files.createDirectories(certs);
+            for (String identity : identities) {
+                PskFile.add(certs.resolve("keys.psk"), identity);
+            }
+            return TlsSecurity.psk(certs.resolve("keys.psk"), board);
+        });
+    }
+
+    /** {@code nbds://IDENTITY@127.0.0.1:PORT/disk?tls-psk-file=FILE} (libnbd's syntax). */
+    String pskUri(String identity, Path keys) {
+        return "nbds://" + identity + "@127.0.0.1:" + server.port() + "/disk?tls-psk-file=" + keys;
     }
 
     /** {@code nbds://127.0.0.1:PORT/disk?tls-certificates=DIR} (libnbd's syntax). */

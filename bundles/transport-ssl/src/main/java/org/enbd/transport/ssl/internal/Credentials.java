@@ -97,7 +97,9 @@ record Credentials(SSLContext context, String subject, String stamp) {
             // DRBG: seeded once here, then no reads of /dev/urandom on the event loops (NativePRNG reads per call)
             TrustManager[] trusted = {new ExplainingTrustManager((X509ExtendedTrustManager) tmf.getTrustManagers()[0],
                     ca)};
-            context.init(kmf.getKeyManagers(), trusted, SecureRandom.getInstance("DRBG"));
+            SecureRandom random = SecureRandom.getInstance("DRBG");
+            random.nextBytes(new byte[1]); // a DRBG seeds itself (reads the system's seed) on first use: here
+            context.init(kmf.getKeyManagers(), trusted, random);
             checkChain(tmf, chain, side, files.get(1));
             selfHandshake(context, dir);
             return new Credentials(context, chain.get(0).getSubjectX500Principal().getName() + " issued by "

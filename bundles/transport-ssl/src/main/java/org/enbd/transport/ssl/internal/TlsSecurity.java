@@ -55,8 +55,13 @@ public final class TlsSecurity implements StreamSecurity, AutoCloseable {
     public @interface Config {
         @AttributeDefinition(name = "Certificates directory", description = "Directory with ca-cert.pem, "
                 + "server-cert.pem and server-key.pem (the layout qemu, nbdkit and libnbd use); files that change "
-                + "are picked up for new connections")
-        String certificates();
+                + "are picked up for new connections. Give this or a PSK file.")
+        String certificates() default "";
+
+        @AttributeDefinition(name = "PSK file", description = "Pre-shared keys in psktool's format (identity:hexkey "
+                + "per line) for TLS-PSK instead of certificates; the identity is the client's TLS identity. A "
+                + "changed file is picked up for new connections.")
+        String psk() default "";
 
         @AttributeDefinition(name = "Verify peer", description = "Ask clients for a certificate and refuse those "
                 + "not signed by ca-cert.pem")
@@ -70,6 +75,10 @@ public final class TlsSecurity implements StreamSecurity, AutoCloseable {
     private final StatusBoard status;
     private final String id;
     private final Path directory;
+    private final Path pskFile;
+    private final org.bouncycastle.tls.crypto.TlsCrypto pskCrypto;
+    private volatile Map<String, byte[]> pskKeys;
+    private volatile String pskStamp = "";
     private final boolean verifyPeer;
     private final BouncyCastleJsseProvider jsse = TlsCrypto.jsse();
     private final Thread reloader;
@@ -83,8 +92,10 @@ public final class TlsSecurity implements StreamSecurity, AutoCloseable {
 
     @Activate
     public TlsSecurity(@Reference StatusBoard status, Config config, Map<String, Object> properties) {
-        this(status, String.valueOf(properties.getOrDefault("service.pid", "tls")), Path.of(config.certificates()),
-                config.verifyPeer(), Math.max(1, config.reloadS()) * 1000L);
+        this(status, String.valueOf(properties.getOrDefault("service.pid", "tls")),
+                config.certificates().isEmpty() ? null : Path.of(config.certificates()),
+                config.psk().isEmpty() ? null : Path.of(config.psk()), config.verifyPeer(),
+                Math.max(1, config.reloadS()) * 1000L);
     }
 
     /**
@@ -92,19 +103,30 @@ public final class TlsSecurity implements StreamSecurity, AutoCloseable {
      * "tls". A factory, not a constructor: SCR looks at every public constructor of a component.
      */
     public static TlsSecurity open(Path directory, boolean verifyPeer, StatusBoard status) throws IOException {
-        TlsSecurity security = new TlsSecurity(status, "tls", directory, verifyPeer, 1000);
-        if (security.credentials == null) {
+        return started(new TlsSecurity(status, "tls", directory, null, verifyPeer, 1000));
+    }
+
+    /** Plain Java (tests, benchmarks): TLS-PSK with the keys in {@code pskFile} (psktool's format). */
+    public static TlsSecurity psk(Path pskFile, StatusBoard status) throws IOException {
+        return started(new TlsSecurity(status, "tls", null, pskFile, false, 1000));
+    }
+
+    private static TlsSecurity started(TlsSecurity security) throws IOException {
+        if (security.credentials == null && security.pskKeys == null) {
             security.close();
             throw new IOException(security.detail);
         }
         return security;
     }
 
-    private TlsSecurity(StatusBoard status, String id, Path directory, boolean verifyPeer, long reloadMs) {
+    private TlsSecurity(StatusBoard status, String id, Path directory, Path pskFile, boolean verifyPeer,
+                        long reloadMs) {
         quietProviderLogs();
         this.status = status;
         this.id = id;
-        this.directory = directory.toAbsolutePath();
+        this.directory = directory == null ? null : directory.toAbsolutePath();
+        this.pskFile = pskFile == null ? null : pskFile.toAbsolutePath();
+        this.pskCrypto = pskRandomCrypto();
         this.verifyPeer = verifyPeer;
         warmUp();
         load();
@@ -113,12 +135,15 @@ public final class TlsSecurity implements StreamSecurity, AutoCloseable {
 
     @Override
     public ChannelHandler newHandler(Channel channel, Role role, String serverName) throws IOException {
+        if (role != Role.SERVER) {
+            throw new IOException("the TLS client side is not available yet");
+        }
+        if (pskFile != null) {
+            return pskHandler(channel);
+        }
         Credentials loaded = credentials;
         if (loaded == null) {
             throw new IOException("no TLS credentials could be loaded from " + directory);
-        }
-        if (role != Role.SERVER) {
-            throw new IOException("the TLS client side is not available yet");
         }
         SSLEngine engine = loaded.context().createSSLEngine();
         engine.setUseClientMode(false);
@@ -143,6 +168,45 @@ public final class TlsSecurity implements StreamSecurity, AutoCloseable {
             }
         });
         return handler;
+    }
+
+    /** TLS-PSK on bctls's own protocol engine: the identity the client used becomes its TLS identity. */
+    private ChannelHandler pskHandler(Channel channel) throws IOException {
+        Map<String, byte[]> keys = pskKeys;
+        if (keys == null) {
+            throw new IOException("no pre-shared keys could be loaded from " + pskFile);
+        }
+        PskServer server = new PskServer(pskCrypto, keys);
+        PskHandler handler = new PskHandler(server, channel.eventLoop());
+        handler.handshakeFuture().addListener(done -> {
+            if (done.isSuccess()) {
+                handshakes.incrementAndGet();
+                channel.attr(IDENTITY).set(server.identity());
+                LOG.debug("{}: TLS-PSK up for {}", channel.remoteAddress(), server.identity());
+            } else {
+                failures.incrementAndGet();
+                String why = server.unknownIdentity() != null && server.offeredIdentity() == null
+                        ? "unknown PSK identity '" + server.unknownIdentity() + "' (not in " + pskFile + ")"
+                        : reason(done.cause()) + (server.offeredIdentity() == null ? ""
+                                : ": the client's key for '" + server.offeredIdentity() + "' is not the one in "
+                                        + pskFile);
+                lastFailure = channel.remoteAddress() + ": " + why;
+                LOG.warn("{}: TLS-PSK handshake failed: {}", channel.remoteAddress(), why);
+                report();
+            }
+        });
+        return handler;
+    }
+
+    /** bctls's crypto for TLS-PSK, on the same JDK primitives and a DRBG seeded here, off the event loops. */
+    private static org.bouncycastle.tls.crypto.TlsCrypto pskRandomCrypto() {
+        try {
+            java.security.SecureRandom random = java.security.SecureRandom.getInstance("DRBG");
+            random.nextBytes(new byte[1]); // a DRBG seeds itself (reads the system's seed) on first use: here
+            return new TlsCrypto().create(random);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no DRBG in this JDK", e);
+        }
     }
 
     /**
@@ -214,7 +278,23 @@ public final class TlsSecurity implements StreamSecurity, AutoCloseable {
         return text.toString();
     }
 
+    /** The files this component reads. */
+    private List<Path> files() {
+        return pskFile != null ? List.of(pskFile) : directory != null ? Credentials.files(directory, "server")
+                : List.of();
+    }
+
     private void load() {
+        if ((directory == null) == (pskFile == null)) {
+            state = Status.State.FAILED;
+            detail = "give either a certificates directory or a PSK file";
+            report();
+            return;
+        }
+        if (pskFile != null) {
+            loadPsk();
+            return;
+        }
         try {
             credentials = Credentials.load(directory, "server", jsse);
             state = Status.State.UP;
@@ -230,15 +310,37 @@ public final class TlsSecurity implements StreamSecurity, AutoCloseable {
         report();
     }
 
+    private void loadPsk() {
+        String stamp = Credentials.stamp(files());
+        try {
+            Map<String, byte[]> keys = org.enbd.transport.ssl.credentials.PskFile.read(pskFile);
+            if (keys.isEmpty()) {
+                throw new IOException(pskFile + " holds no keys");
+            }
+            pskKeys = Map.copyOf(keys);
+            pskStamp = stamp;
+            state = Status.State.UP;
+            detail = "TLS-PSK 1.3/1.2 with " + keys.size() + " identit" + (keys.size() == 1 ? "y" : "ies") + " from "
+                    + pskFile;
+            LOG.info("TLS-PSK keys loaded from {} ({})", pskFile, String.join(", ", keys.keySet()));
+        } catch (IOException | RuntimeException e) {
+            state = pskKeys == null ? Status.State.FAILED : Status.State.DEGRADED;
+            detail = (pskKeys == null ? "cannot load the pre-shared keys: " : "keeping the previous keys: ")
+                    + e.getMessage();
+            LOG.warn("cannot load the pre-shared keys from {}: {}", pskFile, e.getMessage());
+        }
+        report();
+    }
+
     private void watch(long periodMs) {
-        String seen = credentials == null ? "" : credentials.stamp();
+        String seen = credentials != null ? credentials.stamp() : pskStamp;
         while (!Thread.currentThread().isInterrupted()) {
             try {
                 Thread.sleep(periodMs);
             } catch (InterruptedException e) {
                 return;
             }
-            String now = Credentials.stamp(Credentials.files(directory, "server"));
+            String now = Credentials.stamp(files());
             if (!now.equals(seen)) {
                 seen = now;
                 load();
