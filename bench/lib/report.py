@@ -9,6 +9,9 @@ import statistics
 ENBD = ["enbd-memory", "enbd-file"]
 PEERS = ["nbdkit-memory", "nbdkit-file", "qemu-nbd-file", "qemu-nbd-shm", "nbd-server-file"]
 SLOWEST_PEER = "nbd-server-file"
+# the TLS slot: ENBD-J's TLS server against nbdkit's (GnuTLS), same certificates and loads; kept out of the plain
+# comparisons above so that TLS figures never count as a plain peer's
+TLS_PAIR = ("enbd-memory-tls", "nbdkit-memory-tls")
 
 
 def parse_args():
@@ -63,7 +66,7 @@ class Report:
         for server, _ in list(self.values) + list(self.skipped):
             if server not in self.servers:
                 self.servers.append(server)
-        order = ENBD + PEERS
+        order = ENBD + PEERS + list(TLS_PAIR)
         self.servers.sort(key=lambda s: (order.index(s) if s in order else len(order), s))
 
     def median(self, server, workload):
@@ -152,6 +155,20 @@ class Report:
         out.append("RSS rows for client@... are the client engine's own RSS; for the direct column the server's.")
         return out
 
+    def tls_table(self):
+        """enbd-memory-tls against nbdkit-memory-tls, and what each costs against its own plain server."""
+        enbd, peer = TLS_PAIR
+        if enbd not in self.servers and peer not in self.servers:
+            return ["(no TLS servers in this run: --servers \"" + " ".join(TLS_PAIR) + "\")"]
+        out = [f"| workload | {enbd} | {peer} | {enbd}/{peer} | TLS/plain enbd-memory | TLS/plain nbdkit-memory |",
+               "|---|---|---|---|---|---|"]
+        for wid, unit, better in self.workloads:
+            e, p = self.median(enbd, wid), self.median(peer, wid)
+            out.append(f"| {wid} ({unit}, {better}) | {fmt(e)} | {fmt(p)} | {fmt_ratio(ratio(e, p, better))} | "
+                       f"{fmt_ratio(ratio(e, self.median('enbd-memory', wid), better))} | "
+                       f"{fmt_ratio(ratio(p, self.median('nbdkit-memory', wid), better))} |")
+        return out
+
     def targets(self):
         """The issue's targets, each with the figures that miss it."""
         res = {}
@@ -188,6 +205,13 @@ class Report:
                 miss_rss.append(f"{s}: {fmt(v)} MiB")
         measured = any(self.values.get((s, "rss-16-clients")) for s in ["enbd-file"] + clients)
         res["RSS < 256 MiB with 16 clients (enbd-file, client engine)"] = miss_rss if measured else None
+        miss_tls = []
+        for wid, unit, better in throughput:
+            e, p = self.median(TLS_PAIR[0], wid), self.median(TLS_PAIR[1], wid)
+            if e is not None and p is not None and e < p:
+                miss_tls.append(f"{wid}: {e / p:.2f}x")
+        measured = any(self.values.get((s, w)) for s in TLS_PAIR for w, _, _ in throughput)
+        res["ENBD-J TLS >= nbdkit TLS on every figure"] = miss_tls if measured else None
         return res
 
     def markdown(self):
@@ -199,6 +223,7 @@ class Report:
             if e in self.servers:
                 out += ["", f"## {e} / peer (> 1 means ENBD-J has more; for RSS lower is better)", ""]
                 out += self.ratio_table(e)
+        out += ["", "## TLS (X.509, the same certificates) vs nbdkit's TLS", ""] + self.tls_table()
         out += ["", "## Client engine (local endpoint) vs direct", ""] + self.client_table()
         out += ["", "## Server CPU", ""] + self.cpu_tables()
         out += ["", "## Targets", ""]

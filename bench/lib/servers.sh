@@ -8,10 +8,11 @@
 # BENCH_SRC (random source image of that size), SERVER_CPUS and ENGINE_CPUS (taskset lists), ENBD_JAR (the
 # distribution's enbd.jar), ENBD_JAVA_OPTS (extra JVM flags, e.g. JFR), BENCH_EXPORT (export name).
 
-BENCH_SERVERS_DEFAULT="enbd-memory enbd-file nbdkit-memory nbdkit-file qemu-nbd-file qemu-nbd-shm nbd-server-file client@enbd-memory"
+BENCH_SERVERS_DEFAULT="enbd-memory enbd-file nbdkit-memory nbdkit-file qemu-nbd-file qemu-nbd-shm nbd-server-file client@enbd-memory enbd-memory-tls nbdkit-memory-tls"
 # also known: client@nbdkit-memory (the client engine in front of a C server), client@<any server above>,
 # enbd-plain-memory and enbd-plain-file (the server engine as plain Java, no OSGi: bench/jmh's PlainServer)
-# TLS slot (next wave): "enbd-memory-tls nbdkit-memory-tls" go here once the ssl bundle lands; see bench/README.md.
+# TLS slot: enbd-memory-tls and nbdkit-memory-tls require TLS (X.509, the same certificates from `enbd certs init`,
+# no client certificates asked); the loads use nbds:// URIs with tls-certificates=DIR (qemu-img: tls-creds-x509).
 
 bench_server_kind() {  # enbd | peer | client
   case $1 in enbd-*) echo enbd ;; client@*) echo client ;; *) echo peer ;; esac
@@ -49,6 +50,16 @@ bench_server_start() {
   SERVER_URI="nbd://127.0.0.1:$port/$BENCH_EXPORT"
   case $name in
     enbd-memory) bench_enbd_server "$port" "memory:$BENCH_SIZE" "$log" ;;
+    enbd-memory-tls)
+      bench_tls_certificates || return 1
+      bench_enbd_server "$port" "memory:$BENCH_SIZE" "$log" --tls require --tls-certificates "$BENCH_TLS"
+      SERVER_URI="nbds://127.0.0.1:$port/$BENCH_EXPORT?tls-certificates=$BENCH_TLS" ;;
+    nbdkit-memory-tls)
+      bench_tls_certificates || return 1
+      taskset -c "$SERVER_CPUS" nbdkit -f -i 127.0.0.1 -p "$port" -e "$BENCH_EXPORT" --tls=require \
+        --tls-certificates="$BENCH_TLS" memory "$BENCH_SIZE" >"$log" 2>&1 &
+      SERVER_MAIN=$!
+      SERVER_URI="nbds://127.0.0.1:$port/$BENCH_EXPORT?tls-certificates=$BENCH_TLS" ;;
     enbd-plain-memory) bench_plain_server "$port" "memory:$BENCH_SIZE" "$log" ;;
     enbd-plain-file) bench_image "$BENCH_TMP/plain.img" && bench_plain_server "$port" "$BENCH_TMP/plain.img" "$log" ;;
     enbd-file) bench_image "$BENCH_TMP/enbd.img" && bench_enbd_server "$port" "$BENCH_TMP/enbd.img" "$log" ;;
@@ -105,11 +116,21 @@ bench_jvm_opts() {
   JVM_OPTS=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow "${jvm_defaults[@]}" "${opts[@]}")
 }
 
-bench_enbd_server() {
+bench_enbd_server() {  # PORT SPEC LOG [more server options]
   local port=$1 spec=$2 log=$3
   bench_enbd_cmd
-  taskset -c "$SERVER_CPUS" "${ENBD_CMD[@]}" server --listen "127.0.0.1:$port" --export "$BENCH_EXPORT=$spec" --console off >"$log" 2>&1 &
+  taskset -c "$SERVER_CPUS" "${ENBD_CMD[@]}" server --listen "127.0.0.1:$port" --export "$BENCH_EXPORT=$spec" \
+    --console off "${@:4}" >"$log" 2>&1 &
   SERVER_MAIN=$!
+}
+
+# BENCH_TLS: one certificates directory (CA, server and client certificates) for every TLS server, made once.
+bench_tls_certificates() {
+  BENCH_TLS="$BENCH_TMP/tls"
+  [[ -f $BENCH_TLS/server-cert.pem ]] && return 0
+  bench_enbd_cmd
+  "${ENBD_CMD[@]}" certs init "$BENCH_TLS" --server-name 127.0.0.1 --server-name localhost >/dev/null \
+    || { bench_log "enbd certs init $BENCH_TLS failed"; return 1; }
 }
 
 bench_plain_server() {
