@@ -1,6 +1,7 @@
 package org.enbd.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -51,9 +52,26 @@ class EnbdJarDistributionTest {
             List<String> lines = enbd.out().lines().toList();
             assertTrue(lines.containsAll(List.of("transports:", "backends:", "features:", "kernel devices:")),
                     enbd.output());
-            assertTrue(lines.stream().anyMatch(l -> l.matches(" +nbd, nbd\\+unix +org\\.enbd\\.transport\\.tcp")),
+            assertTrue(lines.stream().anyMatch(l -> l.matches(
+                    " +nbd, nbds, nbd\\+unix, nbds\\+unix +org\\.enbd\\.transport\\.tcp")),
                     enbd.output());
             assertTrue(lines.stream().anyMatch(l -> l.matches(" +memory +org\\.enbd\\.backends")), enbd.output());
+        }
+    }
+
+    @Test
+    void sigtermWhileStartingIsAStopNotAFailure() throws Exception {
+        assumeServerComponents();
+        try (EnbdProcess enbd = EnbdProcess.start(work, "-v", "server", "--listen",
+                "127.0.0.1:" + EnbdProcess.freePort(), "--console", "off")) {
+            // the first debug line comes while the framework boots, before any component is up
+            long deadline = System.nanoTime() + UP.toNanos();
+            while (enbd.err().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            enbd.terminate();
+            assertEquals(Optional.of(0), enbd.awaitExit(DOWN), enbd.output());
+            assertFalse(enbd.err().contains("enbd: "), "no failure reported\n" + enbd.output());
         }
     }
 

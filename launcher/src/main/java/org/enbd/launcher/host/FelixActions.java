@@ -46,8 +46,9 @@ public final class FelixActions implements Actions {
                     + "--console off)");
             return 1;
         }
+        Signals signals = Signals.install();
         try (FelixHost host = FelixHost.boot(Distribution.locate(), plan)) {
-            Signals.onTermination(host::stop);
+            signals.stops(host::stop);
             plan.console().address().ifPresent(at -> log.info("Web Console at http://{}/system/console", at));
             Configurations.write(host.context(), plan.configurations(), CONFIG_ADMIN_TIMEOUT);
             try (StatusWatch watch = new StatusWatch(host.context())) {
@@ -106,8 +107,9 @@ public final class FelixActions implements Actions {
     @Override
     public int list(LaunchPlan plan) throws Exception {
         Logging.configure(plan.verbose());
+        Signals signals = Signals.install();
         try (FelixHost host = FelixHost.boot(Distribution.locate(), plan)) {
-            Signals.onTermination(host::stop);
+            signals.stops(host::stop);
             new PluginList(host.context()).settle(Duration.ofSeconds(5)).print(out);
             printKernelDevices();
             out.flush();
@@ -135,8 +137,9 @@ public final class FelixActions implements Actions {
     @Override
     public int stats(LaunchPlan plan, boolean json) throws Exception {
         Logging.configure(plan.verbose());
+        Signals signals = Signals.install();
         try (FelixHost host = FelixHost.boot(Distribution.locate(), plan)) {
-            Signals.onTermination(host::stop);
+            signals.stops(host::stop);
             Configurations.write(host.context(), plan.configurations(), CONFIG_ADMIN_TIMEOUT);
             try (StatusWatch watch = new StatusWatch(host.context())) {
                 switch (new Startup(host, watch, plan).await()) {

@@ -185,6 +185,7 @@ final class FelixHost implements AutoCloseable {
 
     /** Asks the framework to stop; components deactivate (and drain) on the framework's own thread. */
     void stop() {
+        stopAsked = true;
         try {
             framework.stop();
         } catch (BundleException e) {
@@ -201,6 +202,15 @@ final class FelixHost implements AutoCloseable {
     boolean stopped() {
         return (framework.getState() & (Bundle.RESOLVED | Bundle.INSTALLED | Bundle.UNINSTALLED)) != 0;
     }
+
+    /** A stop was asked for (a signal) and is under way, or done: components report STOPPED on purpose. */
+    boolean stopping() {
+        // Felix stops on a thread of its own: the state may still say ACTIVE while bundles already stop
+        return stopAsked || stopped() || (framework.getState() & Bundle.STOPPING) != 0;
+    }
+
+    /** Set by {@link #stop}, before the framework's own state shows it. */
+    private volatile boolean stopAsked;
 
     /** Stops the framework (if running), waits for it, and deletes its storage. */
     @Override

@@ -80,13 +80,16 @@ final class PluginList {
     }
 
     void print(PrintStream out) {
+        // one column for the names, as wide as the widest (a transport may serve several schemes)
+        int width = Math.max(24, entries.stream().mapToInt(e -> e.names.length()).max().orElse(0) + 2);
+        String line = "  %-" + width + "s %s%n";
         for (Kind kind : Kind.values()) {
             out.println(kind.name().toLowerCase() + ":");
             List<Entry> ofKind = entries.stream().filter(e -> e.kind == kind).toList();
             if (ofKind.isEmpty()) {
                 out.println("  (none)");
             }
-            ofKind.forEach(e -> out.printf("  %-24s %s%n", e.names, e.bundle));
+            ofKind.forEach(e -> out.printf(line, e.names, e.bundle));
         }
     }
 }

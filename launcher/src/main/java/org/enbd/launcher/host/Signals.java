@@ -1,29 +1,48 @@
 package org.enbd.launcher.host;
 
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import sun.misc.Signal;
 
 /**
  * SIGTERM and SIGINT stop the framework, so the components drain and the launcher exits 0 (a JVM that merely
- * runs its shutdown hooks on SIGTERM exits 143). Signals that arrive while stopping (a wrapper such as timeout(1)
- * forwarding the same SIGTERM) are ignored: the stop has its own time limit.
+ * runs its shutdown hooks on SIGTERM exits 143). The handlers go in before the framework boots: a signal that
+ * arrives while it boots is kept and stops it as soon as it is up, so a stop asked for at any moment is a stop,
+ * never a failure. Signals that arrive while stopping (a wrapper such as timeout(1) forwarding the same SIGTERM)
+ * are ignored: the stop has its own time limit.
  */
 final class Signals {
+    private final AtomicBoolean asked = new AtomicBoolean();
+    private final AtomicReference<Runnable> stop = new AtomicReference<>();
+
     private Signals() {
     }
 
-    static void onTermination(Runnable stop) {
-        AtomicBoolean asked = new AtomicBoolean();
+    /** Installs the handlers now; what they stop is given by {@link #stops} once it exists. */
+    static Signals install() {
+        Signals signals = new Signals();
         for (String name : new String[] {"TERM", "INT"}) {
             try {
                 Signal.handle(new Signal(name), signal -> {
-                    if (asked.compareAndSet(false, true)) {
-                        stop.run();
+                    if (signals.asked.compareAndSet(false, true)) {
+                        Runnable action = signals.stop.get();
+                        if (action != null) {
+                            action.run();
+                        }
                     }
                 });
             } catch (IllegalArgumentException e) {
                 // the signal is ignored by our parent (a background job of a non-interactive shell): keep it so
             }
+        }
+        return signals;
+    }
+
+    /** From now on a signal runs {@code action}; one that came before runs it at once. */
+    void stops(Runnable action) {
+        stop.set(action);
+        if (asked.get()) {
+            action.run(); // possibly twice with a signal racing this call: stopping a framework is idempotent
         }
     }
 }

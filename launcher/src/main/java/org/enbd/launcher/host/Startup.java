@@ -60,9 +60,15 @@ final class Startup {
     }
 
     Outcome await() throws InterruptedException {
+        if (host.stopping()) {
+            return new Outcome.Stopped(); // a signal came while the framework booted
+        }
         for (FactoryConfiguration configuration : plan.configurations()) {
             for (String bundle : List.of("org.enbd.runtime", owner(configuration.factoryPid()))) {
                 String state = host.bundleState(bundle);
+                if (!state.equals("ACTIVE") && host.stopping()) {
+                    return new Outcome.Stopped();
+                }
                 if (!state.equals("ACTIVE")) {
                     String why = host.startFailures().get(bundle);
                     return new Outcome.Failed(configuration.label() + ": bundle " + bundle + " is " + state
