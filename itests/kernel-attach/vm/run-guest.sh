@@ -111,7 +111,20 @@ flock -u 9
 
 CTL=$(mktemp -d /tmp/enbd-vm.XXXXXX)
 trap 'rm -rf "$CTL"' EXIT
-cp "$GUEST_SCRIPT" "$CTL/guest.sh"
+cp "$GUEST_SCRIPT" "$CTL/script.sh"
+# the guest runs the script through this: a JVM that crashed in the guest leaves an error file (hs_err: in /tmp, the
+# guest's working directory, or /tmp/enbd-hs_err_PID.log from ./enbd) that dies with the guest, so its head goes to
+# the console after the script
+cat >"$CTL/guest.sh" <<'GUEST'
+/usr/bin/bash /ctl/script.sh "$@"
+rc=$?
+for f in /tmp/hs_err_pid*.log /tmp/enbd-hs_err_*.log; do
+    [ -f "$f" ] || continue
+    echo "run-guest: a JVM crashed, its error file $f begins:"
+    head -n 60 "$f" | sed 's/^/    /'
+done
+exit $rc
+GUEST
 printf '%q ' "$@" > "$CTL/args"
 
 share() { # share TAG HOSTDIR [ro]
