@@ -9,6 +9,7 @@ import org.enbd.api.control.StatusBoard;
 import org.enbd.api.layer.Capabilities;
 import org.enbd.api.layer.ExportEvent;
 import org.enbd.api.layer.Layer;
+import org.enbd.api.stream.ClientSecurity;
 import org.enbd.api.stream.EventLoops;
 import org.enbd.client.internal.Device;
 import org.osgi.annotation.versioning.ProviderType;
@@ -39,15 +40,26 @@ public interface RemoteDevice extends Layer {
      * other connections open in the background. Blocks: call it off any event loop.
      *
      * @param transports finds the transport for the URI's scheme (asked again on each reconnect)
+     * @param security   the TLS provider for an {@code nbds://} URI (the credentials it names are loaded here, and
+     *                   every connection and reconnect runs TLS with them); may be null for other URIs, and an
+     *                   {@code nbds://} URI without one fails at once: never plaintext instead
      * @param loops      the framework's event loops (the engine's timers run there too)
      * @param status     where the device reports UP / DEGRADED / DOWN / FAILED; may be null
      * @param statusId   the id it reports under (the configuration's service.pid)
      * @throws NbdException with a message naming the server and the reason when the first connection fails:
-     *                      refused, no such export, TLS or policy refusal, no transport for the scheme
+     *                      refused, no such export, TLS or policy refusal (a server certificate of another CA or
+     *                      expired, a server without TLS), credentials that do not load, no transport for the
+     *                      scheme
      */
+    static RemoteDevice open(ClientOptions options, TransportResolver transports, ClientSecurity security,
+                             EventLoops loops, StatusBoard status, String statusId) throws NbdException {
+        return Device.open(options, transports, security, loops, status, statusId);
+    }
+
+    /** {@link #open(ClientOptions, TransportResolver, ClientSecurity, EventLoops, StatusBoard, String)} without TLS. */
     static RemoteDevice open(ClientOptions options, TransportResolver transports, EventLoops loops,
                              StatusBoard status, String statusId) throws NbdException {
-        return Device.open(options, transports, loops, status, statusId);
+        return open(options, transports, null, loops, status, statusId);
     }
 
     /**
@@ -59,13 +71,13 @@ public interface RemoteDevice extends Layer {
      * @return the device, or null when stopped or interrupted (the interrupt flag stays set)
      * @throws NbdException when the server refuses (unknown export, TLS or policy): retrying cannot help
      */
-    static RemoteDevice openRetrying(ClientOptions options, TransportResolver transports, EventLoops loops,
-                                     StatusBoard status, String statusId, BooleanSupplier stopped,
+    static RemoteDevice openRetrying(ClientOptions options, TransportResolver transports, ClientSecurity security,
+                                     EventLoops loops, StatusBoard status, String statusId, BooleanSupplier stopped,
                                      Consumer<NbdException> retrying) throws NbdException {
         long delay = 100;
         while (!stopped.getAsBoolean()) {
             try {
-                return open(options, transports, loops, status, statusId);
+                return open(options, transports, security, loops, status, statusId);
             } catch (NbdException e) {
                 if (e.error() != NbdError.EIO) {
                     throw e;
@@ -81,6 +93,16 @@ public interface RemoteDevice extends Layer {
             }
         }
         return null;
+    }
+
+    /**
+     * {@link #openRetrying(ClientOptions, TransportResolver, ClientSecurity, EventLoops, StatusBoard, String,
+     * BooleanSupplier, Consumer)} without TLS.
+     */
+    static RemoteDevice openRetrying(ClientOptions options, TransportResolver transports, EventLoops loops,
+                                     StatusBoard status, String statusId, BooleanSupplier stopped,
+                                     Consumer<NbdException> retrying) throws NbdException {
+        return openRetrying(options, transports, null, loops, status, statusId, stopped, retrying);
     }
 
     /** The export's size as last seen: the handshake's, then what the server's events or reconnects said. */

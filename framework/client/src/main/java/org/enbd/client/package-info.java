@@ -51,10 +51,16 @@
  *     it: it waits for those writes' replays, goes to every live connection holding them (one suffices with
  *     CAN_MULTI_CONN), and on success drops them from the log. A FLUSH cut off by a failure is planned again.</li>
  * <li><b>Fatal is fatal.</b> NBD_REP_ERR_POLICY, ERR_TLS_REQD, ERR_UNKNOWN (no such export), ERR_PLATFORM, a
- *     peer that is not an NBD server, nbds:// (no TLS yet), or a transport's
+ *     peer that is not an NBD server, a refused TLS handshake (the server's certificate expired, of another CA or
+ *     for another host; our key refused), a server that will not do STARTTLS for an nbds:// URI, or a transport's
  *     {@link org.enbd.api.stream.PermanentStreamFailure} (an SSH host key refused) fail
  *     {@link org.enbd.client.RemoteDevice#open} at once with the reason; after open they stop the device (state
- *     FAILED). Network failures are retried.</li>
+ *     FAILED). Network failures are retried, a connection lost during a TLS handshake included.</li>
+ * <li><b>TLS.</b> For {@code nbds://} and {@code nbds+unix://} the credentials the URI names (libnbd's
+ *     {@code ?tls-certificates=DIR}, {@code IDENTITY@...?tls-psk-file=FILE}) are loaded once in
+ *     {@link org.enbd.client.RemoteDevice#open}, off the event loops, by the ssl bundle's
+ *     {@link org.enbd.api.stream.ClientSecurity}. Every connection, and every reconnect, sends NBD_OPT_STARTTLS
+ *     first and runs the TLS handshake before any other option; nothing ever falls back to plaintext.</li>
  * <li><b>Events.</b> A standard server says nothing when its export changes; when connections come back after
  *     an outage with another size (an image grown while the server restarted), the device publishes a size
  *     change.</li>
@@ -87,9 +93,12 @@
  * ({@link org.enbd.client.DeviceStack}, the server's {@code LayeredExport} with the device as its backend): the
  * same Feature services an export stacks, attached once per device and opened per local connection or relay
  * socket, waiting until every configured one is present ({@link org.enbd.client.ConfiguredFeatures}).
+ *
+ * <p>2.1.0: {@code RemoteDevice.open} and {@code openRetrying} take a {@link org.enbd.api.stream.ClientSecurity}
+ * (the old forms remain, without TLS); {@link org.enbd.client.AwaitedSecurity} for components.
  */
 @Export
-@Version("2.0.0")
+@Version("2.1.0")
 package org.enbd.client;
 
 import org.osgi.annotation.bundle.Export;

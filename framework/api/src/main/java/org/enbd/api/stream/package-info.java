@@ -22,10 +22,12 @@
  * every scheme, host-less addresses parse for non-standard schemes, {@code listen} became optional, and the
  * registry and bridge services were added. 2.1.0: {@link org.enbd.api.stream.PermanentStreamFailure}, a
  * {@code connect} failure that retrying cannot fix (an SSH host key refused), which the client engine does not retry;
- * {@link org.enbd.api.stream.StreamSecurity#IDENTITY}, the authenticated peer on a channel.
+ * {@link org.enbd.api.stream.StreamSecurity#IDENTITY}, the authenticated peer on a channel. 2.2.0:
+ * {@link org.enbd.api.stream.ClientSecurity}, the client's side of STARTTLS (credentials an {@code nbds://} URI
+ * names, loaded off the event loops).
  */
 @Export
-@Version("2.1.0")
+@Version("2.2.0")
 package org.enbd.api.stream;
 
 import org.osgi.annotation.bundle.Export;

@@ -6,11 +6,15 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.enbd.api.NbdError;
 import org.enbd.api.layer.BlockSizes;
+import org.enbd.api.stream.StreamSecurity;
 import org.enbd.protocol.EnbdExtension;
 import org.enbd.protocol.HandshakeFlags;
 import org.enbd.protocol.InfoType;
@@ -38,15 +42,23 @@ import org.slf4j.LoggerFactory;
  * (a standard server's NBD_REP_ERR_UNSUP) leaves the connection without the extension and changes nothing else.
  * Completes {@code result} with the {@link Session}, after which the caller swaps the handshake codec for the
  * transmission codec; or with a {@link HandshakeFailure}.
+ *
+ * <p>TLS ({@code nbds://}): NBD_OPT_STARTTLS goes first; when its ACK arrives the TLS handler goes in at the head of
+ * the pipeline, before anything else is read, and the options above follow once the TLS handshake has completed.
+ * Nothing falls back to plaintext: a server that answers STARTTLS with anything but ACK, is not fixed newstyle, or
+ * whose certificate or key exchange fails is refused for good (fatal). Only a connection lost during the TLS
+ * handshake is the network's, retried like any other.
  */
 final class ClientHandshake extends SimpleChannelInboundHandler<HandshakeMessage> {
     static final String ALLOCATION = "base:allocation";
     private static final Logger LOG = LoggerFactory.getLogger(ClientHandshake.class);
 
-    private enum Step { GREETING, STRUCTURED, META, ENBD, GO, EXPORT_NAME }
+    private enum Step { GREETING, STARTTLS, TLS, STRUCTURED, META, ENBD, GO, EXPORT_NAME }
 
     private final String exportName;
     private final boolean tlsRequired;
+    private final StreamSecurity tls;
+    private final String serverName;
     private final ClientHandshakeDecoder decoder;
     private final CompletableFuture<Session> result;
     private Step step = Step.GREETING;
@@ -60,11 +72,17 @@ final class ClientHandshake extends SimpleChannelInboundHandler<HandshakeMessage
     private String description = "";
     private boolean enbd;
 
-    ClientHandshake(String exportName, boolean tlsRequired, ClientHandshakeDecoder decoder,
-                    CompletableFuture<Session> result) {
+    /**
+     * @param tls        the loaded TLS credentials when the URI asks for TLS, else null
+     * @param serverName the host the server's certificate must name (null: a Unix socket, the chain alone)
+     */
+    ClientHandshake(String exportName, boolean tlsRequired, StreamSecurity tls, String serverName,
+                    ClientHandshakeDecoder decoder, CompletableFuture<Session> result) {
         super(HandshakeMessage.class, false);
         this.exportName = exportName;
         this.tlsRequired = tlsRequired;
+        this.tls = tls;
+        this.serverName = serverName;
         this.decoder = decoder;
         this.result = result;
     }
@@ -92,26 +110,90 @@ final class ClientHandshake extends SimpleChannelInboundHandler<HandshakeMessage
     }
 
     private void greeting(ChannelHandlerContext ctx, ServerGreeting g) throws HandshakeFailure {
-        if (tlsRequired) {
-            throw new HandshakeFailure(true, NbdError.EPERM,
-                    "the URI asks for TLS (nbds), which this client does not provide yet");
+        if (tlsRequired && tls == null) {
+            throw new HandshakeFailure(true, NbdError.EPERM, "the URI asks for TLS (nbds), and no TLS provider is "
+                    + "installed (the transport-ssl bundle)");
         }
         boolean fixed = (g.flags() & HandshakeFlags.FIXED_NEWSTYLE) != 0;
+        if (tlsRequired && !fixed) {
+            throw new HandshakeFailure(true, NbdError.EPERM, "the URI asks for TLS (nbds), and the server is not "
+                    + "fixed newstyle, so it cannot do NBD_OPT_STARTTLS; not connecting in clear");
+        }
         noZeroes = (g.flags() & HandshakeFlags.NO_ZEROES) != 0;
         ctx.write(new ClientFlags((fixed ? HandshakeFlags.FIXED_NEWSTYLE : 0)
                 | (noZeroes ? HandshakeFlags.NO_ZEROES : 0)));
         if (!fixed) {
             exportNameOption(ctx);
-            return;
+        } else if (tlsRequired) {
+            step = Step.STARTTLS;
+            ctx.writeAndFlush(new OptionRequest(OptionType.STARTTLS.value(), null, false));
+        } else {
+            structuredReply(ctx);
         }
+    }
+
+    private void structuredReply(ChannelHandlerContext ctx) {
         step = Step.STRUCTURED;
         ctx.writeAndFlush(new OptionRequest(OptionType.STRUCTURED_REPLY.value(), null, false));
+    }
+
+    /**
+     * The server said ACK to STARTTLS: the TLS handler goes in at the head of the pipeline now, inside this read,
+     * so the next bytes the server sends (its side of the TLS handshake) reach it first.
+     */
+    private void startTls(ChannelHandlerContext ctx, OptionReply r, OptionReplyType type) throws HandshakeFailure {
+        if (type != OptionReplyType.ACK) {
+            throw new HandshakeFailure(true, NbdError.EPERM, "the server does not do TLS: it answered "
+                    + "NBD_OPT_STARTTLS with " + name(type, r) + message(r)
+                    + "; the URI asks for TLS (nbds), so not connecting in clear");
+        }
+        try {
+            ctx.pipeline().addFirst("nbd-tls", tls.newHandler(ctx.channel(), StreamSecurity.Role.CLIENT, serverName));
+        } catch (IOException | RuntimeException e) {
+            throw new HandshakeFailure(true, NbdError.EPERM, "cannot start TLS: " + e.getMessage());
+        }
+        step = Step.TLS;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+        if (!(event instanceof SslHandshakeCompletionEvent done) || step != Step.TLS) {
+            super.userEventTriggered(ctx, event);
+            return;
+        }
+        if (done.isSuccess()) {
+            LOG.debug("{}: TLS up", ctx.channel());
+            structuredReply(ctx);
+            return;
+        }
+        // refused certificates, alerts and key exchange failures are the peer's answer, and retrying gets the same
+        // one; a connection lost mid-handshake (closed before the failure was told, or timed out) is the network's
+        Throwable cause = done.cause();
+        boolean refused = cause instanceof javax.net.ssl.SSLException && ctx.channel().isActive()
+                && !(cause instanceof SslHandshakeTimeoutException);
+        String why = "TLS handshake with the server failed: " + reason(cause);
+        fail(ctx, refused ? new HandshakeFailure(true, NbdError.EPERM, why)
+                : cause instanceof SslHandshakeTimeoutException ? new HandshakeFailure(false, NbdError.EIO, why)
+                : HandshakeFailure.closedInTls(why));
+    }
+
+    /** The failure and what caused it, each message once. */
+    private static String reason(Throwable cause) {
+        StringBuilder text = new StringBuilder();
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+            if (text.indexOf(message) < 0) {
+                text.append(text.isEmpty() ? "" : ": ").append(message);
+            }
+        }
+        return text.toString();
     }
 
     private void optionReply(ChannelHandlerContext ctx, OptionReply r) throws HandshakeFailure {
         OptionReplyType type = OptionReplyType.fromValue(r.replyType());
         boolean error = r.replyType() < 0;
         switch (step) {
+            case STARTTLS -> startTls(ctx, r, type);
             case STRUCTURED -> {
                 if (error) {
                     refuseIfFatal(r, type, "NBD_OPT_STRUCTURED_REPLY");
@@ -196,8 +278,8 @@ final class ClientHandshake extends SimpleChannelInboundHandler<HandshakeMessage
         }
         String why = switch (type) {
             case ERR_POLICY -> "refused by the server's policy (NBD_REP_ERR_POLICY) for " + option;
-            case ERR_TLS_REQD -> "the server requires TLS (NBD_REP_ERR_TLS_REQD), which this client does not "
-                    + "provide yet";
+            case ERR_TLS_REQD -> "the server requires TLS (NBD_REP_ERR_TLS_REQD): use an nbds:// URI with "
+                    + "?tls-certificates=DIR or ?tls-psk-file=FILE";
             case ERR_UNKNOWN -> "the server has no export named '" + exportName + "' (NBD_REP_ERR_UNKNOWN)";
             case ERR_PLATFORM -> "the server cannot do " + option + " on its platform (NBD_REP_ERR_PLATFORM)";
             default -> null;
@@ -249,7 +331,8 @@ final class ClientHandshake extends SimpleChannelInboundHandler<HandshakeMessage
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        fail(ctx, new HandshakeFailure(false, NbdError.EIO, step == Step.EXPORT_NAME
+        fail(ctx, step == Step.TLS ? HandshakeFailure.closedInTls("server closed the connection during the TLS "
+                + "handshake") : new HandshakeFailure(false, NbdError.EIO, step == Step.EXPORT_NAME
                 ? "server closed the connection after NBD_OPT_EXPORT_NAME (unknown export '" + exportName + "'?)"
                 : "server closed the connection during the handshake"));
         ctx.fireChannelInactive();

@@ -52,9 +52,10 @@ public final class Device implements RemoteDevice {
     }
 
     /** See {@link RemoteDevice#open}. */
-    public static Device open(ClientOptions options, TransportResolver transports, EventLoops loops,
-                              StatusBoard status, String statusId) throws NbdException {
-        return new Device(Engine.open(options, transports, loops, status, statusId), options);
+    public static Device open(ClientOptions options, TransportResolver transports,
+                              org.enbd.api.stream.ClientSecurity security, EventLoops loops, StatusBoard status,
+                              String statusId) throws NbdException {
+        return new Device(Engine.open(options, transports, security, loops, status, statusId), options);
     }
 
     private static Capabilities derive(Engine engine, ClientOptions options) {

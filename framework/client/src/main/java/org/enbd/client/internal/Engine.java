@@ -10,7 +10,9 @@ import org.enbd.api.NbdError;
 import org.enbd.api.NbdException;
 import org.enbd.api.control.Status;
 import org.enbd.api.control.StatusBoard;
+import org.enbd.api.stream.ClientSecurity;
 import org.enbd.api.stream.EventLoops;
+import org.enbd.api.stream.StreamSecurity;
 import org.enbd.client.ClientOptions;
 import org.enbd.client.TransportResolver;
 import org.enbd.protocol.Command;
@@ -27,10 +29,20 @@ final class Engine {
         this.first = first;
     }
 
-    /** Connects the first connection (blocking), then keeps the others in the background. */
-    static Engine open(ClientOptions options, TransportResolver transports, EventLoops loops,
-                              StatusBoard board, String statusId) throws NbdException {
-        Supervisor supervisor = new Supervisor(options, transports, loops, board, statusId);
+    /**
+     * Connects the first connection (blocking), then keeps the others in the background. For an nbds:// URI the
+     * TLS credentials it names are loaded first, here, off the event loops.
+     */
+    static Engine open(ClientOptions options, TransportResolver transports, ClientSecurity security,
+                       EventLoops loops, StatusBoard board, String statusId) throws NbdException {
+        StreamSecurity tls;
+        try {
+            tls = tls(options, security);
+        } catch (NbdException e) {
+            reportFailed(board, statusId, e.getMessage());
+            throw e;
+        }
+        Supervisor supervisor = new Supervisor(options, transports, tls, loops, board, statusId);
         Dispatcher dispatcher = new Dispatcher(new Dispatcher.Settings(options.uri().toString(),
                 options.stallTimeout().toNanos(), options.deadTime().toNanos(), options.maxInFlight(),
                 options.replayLimit()), System::nanoTime, supervisor, options.queueLimit());
@@ -38,10 +50,9 @@ final class Engine {
         if (board != null) {
             board.report(Status.of(statusId, "client", Status.State.STARTING, "connecting to " + options.uri()));
         }
-        CompletableFuture<Conn> firstConn = supervisor.connect();
         Conn conn;
         try {
-            conn = firstConn.get(Math.max(2 * options.stallTimeout().toMillis(), 5000) + 5000, TimeUnit.MILLISECONDS);
+            conn = first(supervisor, options);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             NbdException failure = cause instanceof HandshakeFailure f
@@ -62,6 +73,46 @@ final class Engine {
         }
         supervisor.start(conn.session);
         return new Engine(dispatcher, supervisor, conn.session);
+    }
+
+    /**
+     * The first connection. A server that closes during the TLS handshake is tried again at once, and when it does
+     * so {@link HandshakeFailure#TLS_CLOSES_REFUSE} times in a row that is its refusal (a GnuTLS server's answer to
+     * a wrong key), not the network's.
+     */
+    private static Conn first(Supervisor supervisor, ClientOptions options)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        long timeout = Math.max(2 * options.stallTimeout().toMillis(), 5000) + 5000;
+        for (int closes = 1; ; closes++) {
+            try {
+                return supervisor.connect().get(timeout, TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof HandshakeFailure f) || !f.closedInTls()) {
+                    throw e;
+                }
+                if (closes >= HandshakeFailure.TLS_CLOSES_REFUSE) {
+                    throw new ExecutionException(f.refusedAfter(closes));
+                }
+                Thread.sleep(options.reconnectMin().toMillis());
+            }
+        }
+    }
+
+    /** The credentials an nbds:// URI names, loaded now; null for a URI without TLS. Never plaintext instead. */
+    private static StreamSecurity tls(ClientOptions options, ClientSecurity security) throws NbdException {
+        if (!options.uri().tlsRequired()) {
+            return null;
+        }
+        if (security == null) {
+            throw new NbdException(NbdError.EPERM, options.uri() + ": the URI asks for TLS (nbds), and no TLS "
+                    + "provider is installed (the transport-ssl bundle)");
+        }
+        try {
+            return security.credentials(options.uri());
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new NbdException(NbdError.EINVAL, options.uri() + ": cannot load the TLS credentials: "
+                    + e.getMessage(), e);
+        }
     }
 
     private static void reportFailed(StatusBoard board, String id, String why) {

@@ -18,6 +18,7 @@ import org.enbd.api.control.StatusBoard;
 import org.enbd.api.layer.ExportEvent;
 import org.enbd.api.stream.EventLoops;
 import org.enbd.api.stream.PermanentStreamFailure;
+import org.enbd.api.stream.StreamSecurity;
 import org.enbd.api.stream.Transport;
 import org.enbd.client.ClientOptions;
 import org.enbd.client.TransportResolver;
@@ -37,6 +38,8 @@ final class Supervisor implements Dispatcher.Listener {
 
     private final ClientOptions options;
     private final TransportResolver transports;
+    /** The TLS credentials loaded for an nbds:// URI (each connection gets a handler of its own), or null. */
+    private final StreamSecurity tls;
     private final EventLoops loops;
     private final StatusBoard board;
     private final String statusId;
@@ -48,6 +51,8 @@ final class Supervisor implements Dispatcher.Listener {
     private boolean retryScheduled;
     private boolean stopped;
     private long reconnects;
+    /** Attempts in a row that the server ended by closing during the TLS handshake. */
+    private int tlsCloses;
     private String lastFailure = "";
     private ScheduledFuture<?> ticker;
     /** Told each new status after the board (the local endpoint follows its device's state). */
@@ -55,10 +60,11 @@ final class Supervisor implements Dispatcher.Listener {
     /** Told each event about the export (pushed by the server, or a new size after a restart). */
     private volatile java.util.function.Consumer<ExportEvent> eventListener = event -> { };
 
-    Supervisor(ClientOptions options, TransportResolver transports, EventLoops loops, StatusBoard board,
-               String statusId) {
+    Supervisor(ClientOptions options, TransportResolver transports, StreamSecurity tls, EventLoops loops,
+               StatusBoard board, String statusId) {
         this.options = options;
         this.transports = transports;
+        this.tls = tls;
         this.loops = loops;
         this.board = board;
         this.statusId = statusId;
@@ -87,7 +93,7 @@ final class Supervisor implements Dispatcher.Listener {
                 ch.pipeline().addLast("handshake-encoder", new HandshakeEncoder());
                 ch.pipeline().addLast("handshake-decoder", decoder);
                 ch.pipeline().addLast("handshake", new ClientHandshake(options.uri().exportName(),
-                        options.uri().tlsRequired(), decoder, session));
+                        options.uri().tlsRequired(), tls, options.uri().host(), decoder, session));
                 NbdConnection link = new NbdConnection(ch, dispatcher, name);
                 session.whenComplete((s, err) -> {
                     if (err != null) {
@@ -163,6 +169,10 @@ final class Supervisor implements Dispatcher.Listener {
         Throwable cause = err instanceof java.util.concurrent.CompletionException ? err.getCause() : err;
         synchronized (this) {
             connecting--;
+            tlsCloses = cause instanceof HandshakeFailure f && f.closedInTls() ? tlsCloses + 1 : 0;
+            if (tlsCloses >= HandshakeFailure.TLS_CLOSES_REFUSE) {
+                cause = ((HandshakeFailure) cause).refusedAfter(tlsCloses);
+            }
             if (cause == null) {
                 backoff.reset();
             } else if (cause instanceof HandshakeFailure f && f.fatal()) {
@@ -251,6 +261,7 @@ final class Supervisor implements Dispatcher.Listener {
         try {
             live = d.live.size();
             a.put("uri", options.uri().toString());
+            a.put("tls", tls != null);
             a.put("connections", live);
             a.put("targetConnections", target);
             a.put("retiredConnections", d.retired.size());

@@ -29,10 +29,25 @@ class ClientHandshakeTest {
     private EmbeddedChannel channel;
     private boolean flagsSeen;
 
+    /** The handler a test's TLS provider made, and the server name it was given. */
+    private final java.util.List<Object> tlsMade = new java.util.ArrayList<>();
+
+    /** A client that asks for TLS with a provider whose handler does nothing but stand in the pipeline. */
+    private void startTls(String export) {
+        ClientHandshakeDecoder decoder = new ClientHandshakeDecoder();
+        org.enbd.api.stream.StreamSecurity tls = (ch, role, serverName) -> {
+            tlsMade.add(role);
+            tlsMade.add(serverName);
+            return new io.netty.channel.ChannelInboundHandlerAdapter();
+        };
+        channel = new EmbeddedChannel(new HandshakeEncoder(), decoder,
+                new ClientHandshake(export, true, tls, "server.example", decoder, result));
+    }
+
     private void start(String export) {
         ClientHandshakeDecoder decoder = new ClientHandshakeDecoder();
         channel = new EmbeddedChannel(new HandshakeEncoder(), decoder,
-                new ClientHandshake(export, false, decoder, result));
+                new ClientHandshake(export, false, null, null, decoder, result));
     }
 
     @AfterEach
@@ -222,7 +237,7 @@ class ClientHandshakeTest {
         CompletableFuture<Session> second = new CompletableFuture<>();
         ClientHandshakeDecoder decoder = new ClientHandshakeDecoder();
         EmbeddedChannel other = new EmbeddedChannel(new HandshakeEncoder(), decoder,
-                new ClientHandshake("disk", false, decoder, second));
+                new ClientHandshake("disk", false, null, null, decoder, second));
         other.writeInbound(greeting(HandshakeFlags.FIXED_NEWSTYLE));
         other.writeInbound(reply(OptionType.STRUCTURED_REPLY, OptionReplyType.ERR_UNSUP, null));
         other.writeInbound(reply(OptionType.GO, OptionReplyType.ERR_SHUTDOWN, null));
@@ -237,5 +252,96 @@ class ClientHandshakeTest {
         server(Unpooled.buffer().writeLong(NbdMagic.NBDMAGIC).writeLong(NbdMagic.CLISERV).writeShort(0));
         ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, result::get);
         assertTrue(assertInstanceOf(HandshakeFailure.class, e.getCause()).fatal());
+    }
+
+    @Test
+    void tlsStartsFirstAndTheOptionsFollowTheTlsHandshake() {
+        startTls("disk");
+        server(greeting(HandshakeFlags.FIXED_NEWSTYLE | HandshakeFlags.NO_ZEROES));
+        assertEquals(OptionType.STARTTLS.value(), nextOption(), "STARTTLS before any other option");
+        assertTrue(tlsMade.isEmpty(), "no TLS handler before the server's ACK");
+        server(reply(OptionType.STARTTLS, OptionReplyType.ACK, null));
+        assertEquals(java.util.List.of(org.enbd.api.stream.StreamSecurity.Role.CLIENT, "server.example"), tlsMade);
+        assertEquals("nbd-tls", channel.pipeline().names().getFirst(), "the TLS handler reads the next bytes first");
+        assertEquals(-1, nextOption(), "nothing more until the TLS handshake is done");
+        channel.pipeline().fireUserEventTriggered(io.netty.handler.ssl.SslHandshakeCompletionEvent.SUCCESS);
+        assertEquals(OptionType.STRUCTURED_REPLY.value(), nextOption());
+        assertFalse(result.isDone());
+    }
+
+    @Test
+    void aServerThatRefusesStarttlsIsRefusedForGoodNeverInClear() {
+        for (OptionReplyType refusal : new OptionReplyType[] {OptionReplyType.ERR_POLICY, OptionReplyType.ERR_UNSUP}) {
+            if (channel != null) {
+                channel.finishAndReleaseAll();
+            }
+            CompletableFuture<Session> attempt = new CompletableFuture<>();
+            ClientHandshakeDecoder decoder = new ClientHandshakeDecoder();
+            channel = new EmbeddedChannel(new HandshakeEncoder(), decoder, new ClientHandshake("disk", true,
+                    (ch, role, name) -> new io.netty.channel.ChannelInboundHandlerAdapter(), null, decoder, attempt));
+            flagsSeen = false;
+            server(greeting(HandshakeFlags.FIXED_NEWSTYLE));
+            assertEquals(OptionType.STARTTLS.value(), nextOption());
+            server(reply(OptionType.STARTTLS, refusal, Unpooled.copiedBuffer("TLS is turned off",
+                    StandardCharsets.UTF_8)));
+            ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                    attempt::get);
+            HandshakeFailure f = assertInstanceOf(HandshakeFailure.class, e.getCause());
+            assertTrue(f.fatal(), refusal + " to STARTTLS is final");
+            assertTrue(f.getMessage().contains("does not do TLS") && f.getMessage().contains("NBD_REP_" + refusal)
+                    && f.getMessage().contains("TLS is turned off"), f.getMessage());
+            assertEquals(-1, nextOption(), "no option is sent in clear after the refusal");
+            assertFalse(channel.isActive());
+        }
+    }
+
+    @Test
+    void aRefusedTlsHandshakeIsFatalAndALostConnectionIsNot() {
+        startTls("disk");
+        server(greeting(HandshakeFlags.FIXED_NEWSTYLE));
+        nextOption();
+        server(reply(OptionType.STARTTLS, OptionReplyType.ACK, null));
+        channel.pipeline().fireUserEventTriggered(new io.netty.handler.ssl.SslHandshakeCompletionEvent(
+                new javax.net.ssl.SSLHandshakeException("the server certificate CN=s expired on 2020-01-01")));
+        ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, result::get);
+        HandshakeFailure f = assertInstanceOf(HandshakeFailure.class, e.getCause());
+        assertTrue(f.fatal());
+        assertTrue(f.getMessage().contains("TLS handshake") && f.getMessage().contains("expired on 2020-01-01"),
+                f.getMessage());
+
+        CompletableFuture<Session> second = new CompletableFuture<>();
+        ClientHandshakeDecoder decoder = new ClientHandshakeDecoder();
+        EmbeddedChannel other = new EmbeddedChannel(new HandshakeEncoder(), decoder, new ClientHandshake("disk",
+                true, (ch, role, name) -> new io.netty.channel.ChannelInboundHandlerAdapter(), null, decoder,
+                second));
+        other.writeInbound(greeting(HandshakeFlags.FIXED_NEWSTYLE));
+        other.writeInbound(reply(OptionType.STARTTLS, OptionReplyType.ACK, null));
+        other.close(); // the server went away mid-handshake: SslHandler reports it once the channel is inactive
+        other.pipeline().fireUserEventTriggered(new io.netty.handler.ssl.SslHandshakeCompletionEvent(
+                new javax.net.ssl.SSLHandshakeException("connection closed while handshake in progress")));
+        ExecutionException e2 = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, second::get);
+        assertFalse(assertInstanceOf(HandshakeFailure.class, e2.getCause()).fatal(), "the network's: retry");
+        other.finishAndReleaseAll();
+    }
+
+    @Test
+    void tlsWithAServerThatIsNotFixedNewstyleIsRefused() {
+        startTls("disk");
+        server(greeting(0));
+        ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, result::get);
+        HandshakeFailure f = assertInstanceOf(HandshakeFailure.class, e.getCause());
+        assertTrue(f.fatal());
+        assertTrue(f.getMessage().contains("not fixed newstyle"), f.getMessage());
+    }
+
+    @Test
+    void tlsWithoutAProviderIsRefused() {
+        ClientHandshakeDecoder decoder = new ClientHandshakeDecoder();
+        channel = new EmbeddedChannel(new HandshakeEncoder(), decoder,
+                new ClientHandshake("disk", true, null, null, decoder, result));
+        server(greeting(HandshakeFlags.FIXED_NEWSTYLE));
+        ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, result::get);
+        assertTrue(assertInstanceOf(HandshakeFailure.class, e.getCause()).fatal());
+        assertEquals(-1, nextOption(), "not even the client flags' options in clear");
     }
 }

@@ -8,8 +8,10 @@ import org.enbd.api.NbdException;
 import org.enbd.api.control.Status;
 import org.enbd.api.control.StatusBoard;
 import org.enbd.api.layer.Feature;
+import org.enbd.api.stream.ClientSecurity;
 import org.enbd.api.stream.EventLoops;
 import org.enbd.api.stream.TransportRegistry;
+import org.enbd.client.AwaitedSecurity;
 import org.enbd.client.ClientOptions;
 import org.enbd.client.ConfiguredFeatures;
 import org.enbd.client.DeviceStack;
@@ -50,6 +52,9 @@ import org.slf4j.LoggerFactory;
  * once it is back. A size change of the export (the server's event over ENBD's extension, or a new size after an
  * outage) is applied to the kernel with NBD_CMD_RECONFIGURE by the {@link KernelDevice}, and shown as the
  * status's {@code size}.
+ *
+ * <p>TLS: an {@code nbds://} URI needs the ssl bundle's {@link ClientSecurity}; until one is present the device
+ * waits (STARTING, "waiting for a TLS provider") rather than connect in clear.
  */
 @Component(configurationPid = "org.enbd.kernel.device", configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = {})
@@ -64,6 +69,7 @@ public final class DeviceComponent {
     private final String id;
     private final DeviceConfig config;
     private final ConfiguredFeatures features;
+    private final AwaitedSecurity security = new AwaitedSecurity();
     private final Thread opener;
     private volatile boolean stopping;
     private RemoteDevice remote;
@@ -91,6 +97,16 @@ public final class DeviceComponent {
 
     void removeFeature(Feature feature, Map<String, Object> properties) {
         features.remove(feature, properties);
+    }
+
+    @Reference(service = ClientSecurity.class, cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindSecurity(ClientSecurity provider) {
+        security.bind(provider);
+    }
+
+    void unbindSecurity(ClientSecurity provider) {
+        security.unbind(provider);
     }
 
     private void run() {
@@ -196,9 +212,21 @@ public final class DeviceComponent {
     /** Connects, retrying while the failure is the network's (EIO); null when stopped or refused. */
     private RemoteDevice openRemote(ClientOptions options) {
         try {
-            return RemoteDevice.openRetrying(options, TransportResolver.of(transports), loops, board, id + "/remote",
-                    () -> stopping,
+            ClientSecurity tls = null;
+            if (options.uri().tlsRequired()) {
+                tls = security.await(() -> stopping, () -> board.report(status(Status.State.STARTING,
+                        "waiting for a TLS provider (the transport-ssl bundle) for " + options.uri().scheme()
+                                + "://", 0, 0)));
+                if (tls == null) {
+                    return null;
+                }
+            }
+            return RemoteDevice.openRetrying(options, TransportResolver.of(transports), tls, loops, board,
+                    id + "/remote", () -> stopping,
                     e -> board.report(status(Status.State.DOWN, e.getMessage() + "; retrying", 0, 0)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // deactivation
+            return null;
         } catch (NbdException e) {
             fail(e.getMessage());
             return null;
@@ -231,6 +259,7 @@ public final class DeviceComponent {
     void deactivate() {
         stopping = true;
         features.wake();
+        security.wake();
         opener.interrupt();
         try {
             opener.join(30_000);

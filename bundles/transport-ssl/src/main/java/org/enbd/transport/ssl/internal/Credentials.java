@@ -86,13 +86,7 @@ record Credentials(SSLContext context, String subject, String stamp) {
             keys.setKeyEntry(side, key, STORE_PASSWORD, chain.toArray(Certificate[]::new));
             KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX", jsse);
             kmf.init(keys, STORE_PASSWORD);
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, null);
-            for (int i = 0; i < ca.size(); i++) {
-                trust.setCertificateEntry("ca-" + i, ca.get(i));
-            }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX", jsse);
-            tmf.init(trust);
+            TrustManagerFactory tmf = trustIn(ca, jsse);
             SSLContext context = SSLContext.getInstance("TLS", jsse);
             // DRBG: seeded once here, then no reads of /dev/urandom on the event loops (NativePRNG reads per call)
             TrustManager[] trusted = {new ExplainingTrustManager((X509ExtendedTrustManager) tmf.getTrustManagers()[0],
@@ -107,6 +101,86 @@ record Credentials(SSLContext context, String subject, String stamp) {
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot use the certificates in " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A client's credentials from {@code dir} as libnbd reads them: {@code ca-cert.pem}, the CA the server's
+     * certificate must chain to, and, when present, {@code client-cert.pem} and {@code client-key.pem} to show the
+     * server. Loaded once when a device opens, off the event loops; the provider's first-use work (class loading,
+     * the JDK's certificate blocklist) is done here too, not in the first handshake on a loop.
+     *
+     * @throws IOException naming the file and what is wrong with it
+     */
+    static Credentials client(Path dir, Provider jsse) throws IOException {
+        List<Path> files = files(dir, "client");
+        List<X509Certificate> ca = certificates(files.get(0));
+        boolean withCertificate = Files.exists(files.get(1));
+        if (withCertificate != Files.exists(files.get(2))) {
+            throw new IOException(dir + " has " + (withCertificate ? files.get(1) : files.get(2)) + " without "
+                    + (withCertificate ? files.get(2) : files.get(1)));
+        }
+        try {
+            KeyManagerFactory kmf = null;
+            String subject = "no client certificate";
+            if (withCertificate) {
+                List<X509Certificate> chain = certificates(files.get(1));
+                PrivateKey key = privateKey(files.get(2));
+                if (!matches(key, chain.get(0))) {
+                    throw new IOException(files.get(2) + " is not the key of " + files.get(1));
+                }
+                KeyStore keys = KeyStore.getInstance("PKCS12");
+                keys.load(null, null);
+                keys.setKeyEntry("client", key, STORE_PASSWORD, chain.toArray(Certificate[]::new));
+                kmf = KeyManagerFactory.getInstance("PKIX", jsse);
+                kmf.init(keys, STORE_PASSWORD);
+                subject = chain.get(0).getSubjectX500Principal().getName();
+            }
+            TrustManagerFactory tmf = trustIn(ca, jsse);
+            TrustManager[] trusted = {new ExplainingTrustManager((X509ExtendedTrustManager) tmf.getTrustManagers()[0],
+                    ca)};
+            SecureRandom random = SecureRandom.getInstance("DRBG");
+            random.nextBytes(new byte[1]); // seeded here, off the loops
+            SSLContext context = SSLContext.getInstance("TLS", jsse);
+            context.init(kmf == null ? null : kmf.getKeyManagers(), trusted, random);
+            warmUpClient(context, tmf, ca);
+            return new Credentials(context, subject, stamp(files));
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot use the certificates in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The client's first-use work, here rather than on an event loop: a ClientHello (key shares from the DRBG, the
+     * provider's classes and the JCE's provider check) and one path check (the JDK's certificate blocklist).
+     */
+    private static void warmUpClient(SSLContext context, TrustManagerFactory tmf, List<X509Certificate> ca) {
+        try {
+            SSLEngine engine = context.createSSLEngine("localhost", 10809);
+            engine.setUseClientMode(true);
+            engine.wrap(ByteBuffer.allocate(0), ByteBuffer.allocate(engine.getSession().getPacketBufferSize()));
+            engine.closeOutbound();
+        } catch (SSLException | RuntimeException e) {
+            // only a warm-up: a real handshake reports what is wrong
+        }
+        try {
+            ((X509TrustManager) tmf.getTrustManagers()[0]).checkServerTrusted(
+                    ca.toArray(X509Certificate[]::new), "ECDHE_ECDSA");
+        } catch (java.security.cert.CertificateException | RuntimeException e) {
+            // the CA is no server certificate: the check was for the machinery, not the answer
+        }
+    }
+
+    /** The PKIX trust of {@code jsse} with the CA's certificates as its only anchors. */
+    private static TrustManagerFactory trustIn(List<X509Certificate> ca, Provider jsse)
+            throws GeneralSecurityException, IOException {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        for (int i = 0; i < ca.size(); i++) {
+            trust.setCertificateEntry("ca-" + i, ca.get(i));
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX", jsse);
+        tmf.init(trust);
+        return tmf;
     }
 
     /**

@@ -21,7 +21,8 @@ import org.bouncycastle.tls.crypto.TlsCrypto;
  * used and which unknown ones it offered, for the identity and for a refusal's message.
  */
 final class PskServer extends PSKTlsServer {
-    private static final int[] SUITES = {
+    /** Also the client's ({@link PskClient}): the same suites on both ends. */
+    static final int[] SUITES = {
         // TLS 1.3: an external PSK is bound to SHA-256 (GnuTLS's default), so only the suites of that hash
         CipherSuite.TLS_AES_128_GCM_SHA256, CipherSuite.TLS_CHACHA20_POLY1305_SHA256,
         CipherSuite.TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256, CipherSuite.TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256,

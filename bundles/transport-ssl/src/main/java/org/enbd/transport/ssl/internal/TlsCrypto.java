@@ -103,6 +103,44 @@ final class TlsCrypto extends JcaTlsCryptoProvider {
         return new BouncyCastleJsseProvider(false, new TlsCrypto());
     }
 
+    /** bctls's crypto for TLS-PSK, on the same JDK primitives and a DRBG seeded here, off the event loops. */
+    static org.bouncycastle.tls.crypto.TlsCrypto seededCrypto() {
+        try {
+            SecureRandom random = SecureRandom.getInstance("DRBG");
+            random.nextBytes(new byte[1]); // a DRBG seeds itself (reads the system's seed) on first use: here
+            return new TlsCrypto().create(random);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no DRBG in this JDK", e);
+        }
+    }
+
+    /**
+     * Netty's SslHandler initialises its SslUtils on first use by making and initialising a JDK SSLContext, which
+     * reads /dev/urandom: done here, off the event loops, rather than in the first handshake.
+     */
+    static void warmUpNetty() {
+        io.netty.buffer.ByteBuf probe = io.netty.buffer.Unpooled.wrappedBuffer(new byte[5]);
+        try {
+            io.netty.handler.ssl.SslHandler.isEncrypted(probe, false);
+        } finally {
+            probe.release();
+        }
+    }
+
+    /**
+     * BouncyCastle's JSSE logs to java.util.logging at INFO and WARNING: each connection accepted and closed, each
+     * alert, and that JDK 25's {@code jdk.tls.disabledAlgorithms} has entries it does not parse (harmless: it applies
+     * the rest). The components log a failed handshake themselves, once, with the reason; only BouncyCastle's real
+     * problems (SEVERE) reach ENBD-J's log.
+     *
+     * @return the logger, which the caller keeps: JUL holds its loggers weakly, and would forget the level
+     */
+    static java.util.logging.Logger quietProviderLogs() {
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger("org.bouncycastle.jsse");
+        logger.setLevel(java.util.logging.Level.SEVERE);
+        return logger;
+    }
+
     @Override
     public JcaTlsCrypto create(SecureRandom random) {
         return create(random, random);

@@ -88,6 +88,7 @@ public final class TlsSecurity implements StreamSecurity, AutoCloseable {
     private volatile Status.State state = Status.State.STARTING;
     private volatile String detail = "";
     private volatile String lastFailure = "";
+    /** JUL holds its loggers weakly: kept here, or the level set is forgotten. */
     private final List<java.util.logging.Logger> quieted = new java.util.ArrayList<>();
 
     @Activate
@@ -121,14 +122,14 @@ public final class TlsSecurity implements StreamSecurity, AutoCloseable {
 
     private TlsSecurity(StatusBoard status, String id, Path directory, Path pskFile, boolean verifyPeer,
                         long reloadMs) {
-        quietProviderLogs();
+        quieted.add(TlsCrypto.quietProviderLogs());
         this.status = status;
         this.id = id;
         this.directory = directory == null ? null : directory.toAbsolutePath();
         this.pskFile = pskFile == null ? null : pskFile.toAbsolutePath();
-        this.pskCrypto = pskRandomCrypto();
+        this.pskCrypto = TlsCrypto.seededCrypto();
         this.verifyPeer = verifyPeer;
-        warmUp();
+        TlsCrypto.warmUpNetty();
         load();
         this.reloader = Thread.ofPlatform().daemon().name("enbd-tls-reload").start(() -> watch(reloadMs));
     }
@@ -177,7 +178,7 @@ public final class TlsSecurity implements StreamSecurity, AutoCloseable {
             throw new IOException("no pre-shared keys could be loaded from " + pskFile);
         }
         PskServer server = new PskServer(pskCrypto, keys);
-        PskHandler handler = new PskHandler(server, channel.eventLoop());
+        PskHandler handler = PskHandler.server(server, channel.eventLoop());
         handler.handshakeFuture().addListener(done -> {
             if (done.isSuccess()) {
                 handshakes.incrementAndGet();
@@ -196,44 +197,6 @@ public final class TlsSecurity implements StreamSecurity, AutoCloseable {
             }
         });
         return handler;
-    }
-
-    /** bctls's crypto for TLS-PSK, on the same JDK primitives and a DRBG seeded here, off the event loops. */
-    private static org.bouncycastle.tls.crypto.TlsCrypto pskRandomCrypto() {
-        try {
-            java.security.SecureRandom random = java.security.SecureRandom.getInstance("DRBG");
-            random.nextBytes(new byte[1]); // a DRBG seeds itself (reads the system's seed) on first use: here
-            return new TlsCrypto().create(random);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("no DRBG in this JDK", e);
-        }
-    }
-
-    /**
-     * Netty's SslHandler initialises its SslUtils on first use by making and initialising a JDK SSLContext, which
-     * reads /dev/urandom: done here, off the event loops, rather than in the first handshake.
-     */
-    private static void warmUp() {
-        io.netty.buffer.ByteBuf probe = io.netty.buffer.Unpooled.wrappedBuffer(new byte[5]);
-        try {
-            SslHandler.isEncrypted(probe, false);
-        } finally {
-            probe.release();
-        }
-    }
-
-    /**
-     * BouncyCastle's JSSE logs to java.util.logging at INFO and WARNING: each connection accepted and closed, each
-     * alert, and that JDK 25's {@code jdk.tls.disabledAlgorithms} has entries it does not parse (harmless: it applies
-     * the rest). This component logs a failed handshake itself, once, with the reason; only BouncyCastle's real
-     * problems (SEVERE) reach ENBD-J's log.
-     */
-    private void quietProviderLogs() {
-        for (String name : List.of("org.bouncycastle.jsse")) {
-            java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
-            logger.setLevel(java.util.logging.Level.SEVERE);
-            quieted.add(logger); // JUL holds its loggers weakly: keep them, or the level is forgotten
-        }
     }
 
     /** The common name of the peer certificate's subject (the whole subject without one), or null. */

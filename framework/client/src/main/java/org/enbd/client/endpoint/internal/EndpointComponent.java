@@ -9,10 +9,12 @@ import org.enbd.api.control.Status;
 import org.enbd.api.control.StatusBoard;
 import org.enbd.api.layer.Export;
 import org.enbd.api.layer.Feature;
+import org.enbd.api.stream.ClientSecurity;
 import org.enbd.api.stream.EventLoops;
 import org.enbd.api.stream.StreamAddress;
 import org.enbd.api.stream.Transport;
 import org.enbd.api.stream.TransportRegistry;
+import org.enbd.client.AwaitedSecurity;
 import org.enbd.client.ClientOptions;
 import org.enbd.client.ConfiguredFeatures;
 import org.enbd.client.DeviceStack;
@@ -48,6 +50,9 @@ import org.slf4j.LoggerFactory;
  * from the Feature services present; while one is missing the endpoint waits (STARTING, "waiting for feature
  * 'x'") and serves nothing, and when one in the stack goes away it stops serving and builds the stack again once
  * it is back. The device stays connected throughout.
+ *
+ * <p>TLS: an {@code nbds://} URI needs the ssl bundle's {@link ClientSecurity}; until one is present the endpoint
+ * waits (STARTING, "waiting for a TLS provider") rather than connect in clear.
  */
 @Component(configurationPid = "org.enbd.client.endpoint", configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = {})
@@ -63,6 +68,7 @@ public final class EndpointComponent {
     private final ClientOptions options;
     private final StreamAddress serveAt;
     private final ConfiguredFeatures features;
+    private final AwaitedSecurity security = new AwaitedSecurity();
     private final Thread opener;
     private volatile boolean stopping;
     private RemoteDevice device;
@@ -114,6 +120,16 @@ public final class EndpointComponent {
         features.remove(feature, properties);
     }
 
+    @Reference(service = ClientSecurity.class, cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindSecurity(ClientSecurity provider) {
+        security.bind(provider);
+    }
+
+    void unbindSecurity(ClientSecurity provider) {
+        security.unbind(provider);
+    }
+
     /**
      * The component's thread: once every configured feature is present, opens the device and serves its stack;
      * builds the stack again (same device, same serve address) whenever a feature in it goes away.
@@ -152,9 +168,21 @@ public final class EndpointComponent {
     private RemoteDevice open() {
         RemoteDevice opened;
         try {
-            opened = RemoteDevice.openRetrying(options, TransportResolver.of(transports), loops, board, id + "/remote",
-                    () -> stopping, e -> board.report(Status.of(id, "endpoint", Status.State.DOWN,
+            ClientSecurity tls = null;
+            if (options.uri().tlsRequired()) {
+                tls = security.await(() -> stopping, () -> board.report(Status.of(id, "endpoint",
+                        Status.State.STARTING, "waiting for a TLS provider (the transport-ssl bundle) for "
+                                + options.uri().scheme() + "://")));
+                if (tls == null) {
+                    return null;
+                }
+            }
+            opened = RemoteDevice.openRetrying(options, TransportResolver.of(transports), tls, loops, board,
+                    id + "/remote", () -> stopping, e -> board.report(Status.of(id, "endpoint", Status.State.DOWN,
                             e.getMessage() + "; retrying")));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // deactivation
+            return null;
         } catch (NbdException e) {
             LOG.error("{}: {}", id, e.getMessage());
             board.report(Status.of(id, "endpoint", Status.State.FAILED, e.getMessage()));
@@ -258,6 +286,7 @@ public final class EndpointComponent {
     void deactivate() {
         stopping = true;
         features.wake();
+        security.wake();
         if (opener != null) {
             opener.interrupt();
             try {
