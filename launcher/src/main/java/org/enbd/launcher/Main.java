@@ -23,6 +23,7 @@ public final class Main {
                 .addSubcommand(new ClientCommand(actions))
                 .addSubcommand(new ListCommand(actions))
                 .addSubcommand(new StatsCommand(actions))
+                .addSubcommand(new IoctlCommand(actions))
                 .addSubcommand(new CertsCommand());
         commandLine.setParameterExceptionHandler((problem, args) -> {
             PrintWriter err = problem.getCommandLine().getErr();

@@ -94,6 +94,8 @@ public final class ExportComponent {
                 parameters.put(key, s);
             }
         });
+        // features that act on the storage itself (remote ioctls, removable media) read where it is
+        parameters.put("backend", config.backend());
         this.context = new ExportContext(config.name(), config.readOnly(), parameters);
         this.stackNames = FeatureSet.parseNames(config.features());
         synchronized (this) {
