@@ -23,6 +23,10 @@ import org.enbd.api.layer.RequestFlags;
  *
  * <p>A wrong magic fails the decoder with a {@link CorruptedFrameException} and every later byte is dropped: the
  * handler closes the connection, as the spec leaves no way to find the next request.
+ *
+ * <p>Memory: with an {@link Admission}, each request's header is shown to it before the request is decoded or its
+ * payload read into memory; when it refuses, the decoder leaves the header where it is and decodes nothing more
+ * until {@link #resume}, so what the peer sends meanwhile stays in the socket (the handler stops reading).
  */
 public final class RequestDecoder extends ByteToMessageDecoder {
     static final int COMPACT_HEADER = 28;
@@ -30,11 +34,26 @@ public final class RequestDecoder extends ByteToMessageDecoder {
 
     private enum State { HEADER, PAYLOAD, DISCARD_PAYLOAD, FAILED }
 
+    /** Decides from a request's header whether it may be decoded now; called on the channel's event loop. */
+    @FunctionalInterface
+    public interface Admission {
+        /**
+         * @param type    the request type as sent
+         * @param length  the request's length field
+         * @param payload bytes of payload the decoder would read into memory for it (0: none, or skipped)
+         * @return true to decode the request now; false to hold until {@link RequestDecoder#resume}
+         */
+        boolean admit(int type, long length, long payload);
+    }
+
     private final int maxPayload;
     private boolean extended;
     /** ENBD's extension was negotiated: its control requests carry a payload. */
     private boolean enbd;
     private State state = State.HEADER;
+    private Admission admission = (type, length, payload) -> true;
+    /** A request was refused admission: nothing is decoded until {@link #resume}. */
+    private boolean held;
     private int flags;
     private int type;
     private long cookie;
@@ -78,8 +97,29 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         return extended;
     }
 
+    /** Sets who admits each request before it is decoded (by default every request is). */
+    public void setAdmission(Admission admission) {
+        this.admission = java.util.Objects.requireNonNull(admission, "admission");
+    }
+
+    /** Whether a request was refused admission and the decoder waits for {@link #resume}. */
+    public boolean isHeld() {
+        return held;
+    }
+
+    /** Decodes again, starting with the request that was refused. Call on the channel's event loop. */
+    public void resume(ChannelHandlerContext ctx) throws Exception {
+        if (held) {
+            held = false;
+            channelRead(ctx, Unpooled.EMPTY_BUFFER);
+        }
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (held) {
+            return;
+        }
         switch (state) {
             case HEADER -> {
                 if (in.readableBytes() >= (extended ? EXTENDED_HEADER : COMPACT_HEADER)) {
@@ -106,6 +146,7 @@ public final class RequestDecoder extends ByteToMessageDecoder {
     }
 
     private void readHeader(ByteBuf in, List<Object> out) {
+        int start = in.readerIndex();
         int magic = in.readInt();
         int expected = extended ? NbdMagic.EXTENDED_REQUEST : NbdMagic.REQUEST;
         if (magic != expected) {
@@ -119,7 +160,14 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         cookie = in.readLong();
         offset = in.readLong();
         length = extended ? in.readLong() : in.readUnsignedInt();
-        if (!hasPayload()) {
+        boolean payload = hasPayload();
+        long inMemory = payload && length > 0 && length <= maxPayload ? length : 0;
+        if (!admission.admit(type, length, inMemory)) {
+            in.readerIndex(start);
+            held = true;
+            return;
+        }
+        if (!payload) {
             out.add(request(null));
         } else if (length == 0) {
             out.add(request(Unpooled.EMPTY_BUFFER));

@@ -4,7 +4,7 @@
  * server, the client engine and the kernel relay.
  */
 @Export
-@Version("2.0.0")
+@Version("2.1.0")
 package org.enbd.protocol;
 
 import org.osgi.annotation.bundle.Export;

@@ -4,20 +4,32 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * What one connection may ask of the server.
+ * What one connection may ask of the server, and how much memory clients may make it hold.
  *
  * @param maxPayload       the largest READ or WRITE payload, in bytes (advertised in NBD_INFO_BLOCK_SIZE); the spec
  *                         asks servers to accept 32 MiB
- * @param maxInFlight      requests one connection may have outstanding; above it the server stops reading from
- *                         that connection until replies have gone out
+ * @param maxInFlight      requests one connection may have outstanding; above it the server decodes no more of that
+ *                         connection's requests (and stops reading it) until replies have gone out
  * @param maxOptionLength  the largest handshake option data read; longer options get NBD_REP_ERR_TOO_BIG
  * @param handshakeTimeout how long a connection may take from accept to NBD_OPT_GO/EXPORT_NAME; a client that
  *                         connects and says nothing, or stalls mid-handshake, is closed after it (so idle sockets
  *                         cannot pile up: nbd-server and nbdkit have the same guard)
+ * @param maxOptions       options one connection may send in the handshake; the next one closes it (nbdkit has
+ *                         the same guard). While the client does not read the replies, no further option is read
+ * @param connectionBudget bytes one connection may make the server hold in transmission: payloads received and
+ *                         replies not yet flushed to its socket. A request is decoded only once its bytes fit (its
+ *                         payload and its reply: a READ's length), so at least {@code maxPayload}
+ * @param serverBudget     the same bytes summed over all connections of one server (or one kernel relay); a
+ *                         connection waits while the others hold them. At least {@code connectionBudget}
  */
-public record ServerLimits(int maxPayload, int maxInFlight, int maxOptionLength, Duration handshakeTimeout) {
-    /** 32 MiB payloads, 128 requests in flight, 64 KiB options, 30 s to finish the handshake. */
-    public static final ServerLimits DEFAULT = new ServerLimits(32 << 20, 128, 64 << 10, Duration.ofSeconds(30));
+public record ServerLimits(int maxPayload, int maxInFlight, int maxOptionLength, Duration handshakeTimeout,
+                           int maxOptions, long connectionBudget, long serverBudget) {
+    /**
+     * 32 MiB payloads, 128 requests in flight, 64 KiB options, 30 s to finish the handshake, 256 options, 64 MiB
+     * per connection and 512 MiB in all.
+     */
+    public static final ServerLimits DEFAULT = new ServerLimits(32 << 20, 128, 64 << 10, Duration.ofSeconds(30),
+            256, 64L << 20, 512L << 20);
 
     public ServerLimits {
         if (maxPayload < 512) {
@@ -33,22 +45,56 @@ public record ServerLimits(int maxPayload, int maxInFlight, int maxOptionLength,
         if (handshakeTimeout.isNegative() || handshakeTimeout.isZero()) {
             throw new IllegalArgumentException("handshakeTimeout must be positive: " + handshakeTimeout);
         }
+        if (maxOptions < 1) {
+            throw new IllegalArgumentException("maxOptions must be at least 1: " + maxOptions);
+        }
+        if (connectionBudget < 2L * maxPayload) {
+            throw new IllegalArgumentException("the connection budget (" + connectionBudget + " bytes) must hold "
+                    + "twice maxPayload (" + maxPayload + "), a request's payload and its reply");
+        }
+        if (serverBudget < connectionBudget) {
+            throw new IllegalArgumentException("the server budget (" + serverBudget + " bytes) must be at least the "
+                    + "connection budget (" + connectionBudget + ")");
+        }
     }
 
-    /** Limits with the default handshake timeout. */
+    /** Limits with the default handshake timeout, option count and budgets. */
     public ServerLimits(int maxPayload, int maxInFlight, int maxOptionLength) {
         this(maxPayload, maxInFlight, maxOptionLength, DEFAULT.handshakeTimeout);
     }
 
+    /** Limits with the default option count and budgets. */
+    public ServerLimits(int maxPayload, int maxInFlight, int maxOptionLength, Duration handshakeTimeout) {
+        this(maxPayload, maxInFlight, maxOptionLength, handshakeTimeout, DEFAULT.maxOptions,
+                Math.max(DEFAULT.connectionBudget, 2L * maxPayload),
+                Math.max(DEFAULT.serverBudget, 2L * maxPayload));
+    }
+
+    /** A larger payload limit raises the budgets to hold it when they would be too small. */
     public ServerLimits withMaxPayload(int value) {
-        return new ServerLimits(value, maxInFlight, maxOptionLength, handshakeTimeout);
+        long connection = Math.max(connectionBudget, 2L * value);
+        return new ServerLimits(value, maxInFlight, maxOptionLength, handshakeTimeout, maxOptions, connection,
+                Math.max(serverBudget, connection));
     }
 
     public ServerLimits withMaxInFlight(int value) {
-        return new ServerLimits(maxPayload, value, maxOptionLength, handshakeTimeout);
+        return new ServerLimits(maxPayload, value, maxOptionLength, handshakeTimeout, maxOptions, connectionBudget,
+                serverBudget);
     }
 
     public ServerLimits withHandshakeTimeout(Duration value) {
-        return new ServerLimits(maxPayload, maxInFlight, maxOptionLength, value);
+        return new ServerLimits(maxPayload, maxInFlight, maxOptionLength, value, maxOptions, connectionBudget,
+                serverBudget);
+    }
+
+    public ServerLimits withMaxOptions(int value) {
+        return new ServerLimits(maxPayload, maxInFlight, maxOptionLength, handshakeTimeout, value, connectionBudget,
+                serverBudget);
+    }
+
+    /** The per-connection and per-server budgets, in bytes. */
+    public ServerLimits withBudgets(long connection, long server) {
+        return new ServerLimits(maxPayload, maxInFlight, maxOptionLength, handshakeTimeout, maxOptions, connection,
+                server);
     }
 }

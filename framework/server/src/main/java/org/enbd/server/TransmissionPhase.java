@@ -60,10 +60,22 @@ public final class TransmissionPhase {
      */
     public static TransmissionPhase install(Channel channel, Layer layer, Capabilities capabilities, long size,
             ReplyFormat format, int allocationContextId, boolean enbd, ServerLimits limits) {
+        return install(channel, layer, capabilities, size, format, allocationContextId, enbd, limits,
+                new MemoryBudget(limits.serverBudget()));
+    }
+
+    /**
+     * As above, with the memory budget this connection shares with the server's others: it holds at most
+     * {@link ServerLimits#connectionBudget()} bytes of its own and waits while {@code shared} is used up.
+     */
+    public static TransmissionPhase install(Channel channel, Layer layer, Capabilities capabilities, long size,
+            ReplyFormat format, int allocationContextId, boolean enbd, ServerLimits limits, MemoryBudget shared) {
         Negotiated negotiated = new Negotiated(size, capabilities, transmissionFlags(capabilities, format), format,
                 allocationContextId, enbd);
+        RequestDecoder decoder = new RequestDecoder(limits.maxPayload(), format == ReplyFormat.EXTENDED);
+        decoder.setEnbd(enbd);
         RequestDispatcher dispatcher = new RequestDispatcher(layer, negotiated, limits.maxPayload(),
-                limits.maxInFlight());
+                limits.maxInFlight(), decoder, limits.connectionBudget(), shared);
         // Netty's default high water mark (64 KiB) is less than one 1 MiB READ reply: the dispatcher stopped reading
         // after every large reply (autoRead off and on: two epoll_ctl per request in strace) and so took a client's
         // pipelined reads one per loop turn. Replies of memory exports are slices of its pages; maxInFlight bounds
@@ -72,8 +84,6 @@ public final class TransmissionPhase {
         ChannelPipeline pipeline = channel.pipeline();
         // flushes from many finished requests are merged into one write(2), in and outside a read batch
         pipeline.addLast(FLUSHER, new FlushConsolidationHandler(256, true));
-        RequestDecoder decoder = new RequestDecoder(limits.maxPayload(), format == ReplyFormat.EXTENDED);
-        decoder.setEnbd(enbd);
         pipeline.addLast(DECODER, decoder);
         pipeline.addLast(ENCODER, new ReplyEncoder(format));
         pipeline.addLast(DISPATCHER, dispatcher);

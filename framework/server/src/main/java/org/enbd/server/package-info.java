@@ -6,7 +6,7 @@
  * objects from ConfigAdmin configurations.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.enbd.server;
 
 import org.osgi.annotation.bundle.Export;

@@ -39,9 +39,14 @@ class AsyncDispatchTest {
     }
 
     private PendingAsyncLayer install(Support fua, ServerLimits limits) {
+        return install(fua, limits, new MemoryBudget(limits.serverBudget()));
+    }
+
+    private PendingAsyncLayer install(Support fua, ServerLimits limits, MemoryBudget shared) {
         PendingAsyncLayer layer = new PendingAsyncLayer(SIZE, fua);
         channel = new EmbeddedChannel();
-        TransmissionPhase.install(channel, layer, layer.capabilities(), SIZE, ReplyFormat.SIMPLE, limits);
+        TransmissionPhase.install(channel, layer, layer.capabilities(), SIZE, ReplyFormat.SIMPLE, 0, false, limits,
+                shared);
         return layer;
     }
 
@@ -150,6 +155,61 @@ class AsyncDispatchTest {
         layer.next().stage().complete(null);
         outbound().release();
         assertNull(channel.readOutbound());
+    }
+
+    @Test
+    void requestsBeyondTheConnectionBudgetAreNotDecodedUntilRepliesLeave() {
+        // 3 MiB per connection: one 1 MiB READ and its reply fit twice, not three times
+        PendingAsyncLayer layer = install(Support.NATIVE, limits(3L << 20, 64L << 20));
+        for (int i = 1; i <= 5; i++) {
+            send(Command.READ, 0, i, 0, 1 << 20, null);
+        }
+        assertEquals(2, layer.calls.size(), "the third READ waits for bytes: no buffer is allocated for it");
+        assertFalse(channel.config().isAutoRead());
+        layer.next().stage().complete(Unpooled.wrappedBuffer(new byte[1 << 20]));
+        outbound().release();
+        assertEquals(3, layer.calls.size(), "the reply left: the next READ is taken");
+        while (!layer.pending.isEmpty()) {
+            layer.next().stage().complete(Unpooled.wrappedBuffer(new byte[1 << 20]));
+            outbound().release();
+        }
+        assertEquals(5, layer.calls.size());
+        assertTrue(channel.config().isAutoRead());
+    }
+
+    @Test
+    void connectionsShareTheServerBudget() {
+        MemoryBudget shared = new MemoryBudget(4L << 20);
+        ServerLimits limits = limits(3L << 20, 4L << 20);
+        PendingAsyncLayer first = install(Support.NATIVE, limits, shared);
+        EmbeddedChannel firstChannel = channel;
+        send(Command.READ, 0, 1, 0, 1 << 20, null);
+        send(Command.READ, 0, 2, 0, 1 << 20, null);
+        PendingAsyncLayer second = install(Support.NATIVE, limits, shared);
+        send(Command.READ, 0, 3, 0, 1 << 20, null);
+        send(Command.READ, 0, 4, 0, 1 << 20, null);
+        assertEquals(1, second.calls.size(), "the first connection holds two mebibytes of the four");
+        first.next().stage().complete(Unpooled.wrappedBuffer(new byte[1 << 20]));
+        firstChannel.runPendingTasks();
+        Object reply;
+        while ((reply = firstChannel.readOutbound()) != null) {
+            ((ByteBuf) reply).release();
+        }
+        channel.runPendingTasks();
+        assertEquals(2, second.calls.size(), "bytes the first gave back let the second go on");
+        assertTrue(shared.used() <= shared.limit());
+        first.next().stage().complete(Unpooled.wrappedBuffer(new byte[1 << 20]));
+        firstChannel.finishAndReleaseAll();
+        while (!second.pending.isEmpty()) {
+            second.next().stage().complete(Unpooled.wrappedBuffer(new byte[1 << 20]));
+            outbound().release();
+        }
+        channel.finishAndReleaseAll();
+        assertEquals(0, shared.used(), "closed connections hold nothing");
+    }
+
+    private static ServerLimits limits(long connection, long server) {
+        return ServerLimits.DEFAULT.withMaxPayload(1 << 20).withBudgets(connection, server);
     }
 
     @Test

@@ -47,6 +47,12 @@ import org.slf4j.LoggerFactory;
  * FIXED_NEWSTYLE and NO_ZEROES, answers options until NBD_OPT_GO or NBD_OPT_EXPORT_NAME chooses an export, then
  * removes itself and its codec and installs the {@link TransmissionPhase}. Features' option hooks see every
  * option first. A client that breaks the protocol loses its own connection only, with one line in the log.
+ *
+ * <p>Memory: options are answered only while the client reads the answers. Once the replies queued for its socket
+ * pass the channel's high water mark, the handshake decoder holds (no further option is decoded) and reading stops
+ * until they have drained; and a connection may send at most {@code maxOptions} options (nbdkit has the same
+ * guard). So a client that floods NBD_OPT_LIST without reading makes the server hold at most the water mark plus
+ * one option's answer and one socket read.
  */
 public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     public static final String DECODER = "nbd-handshake-decoder";
@@ -72,6 +78,13 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     /** The export named in the last SET_META_CONTEXT, and whether base:allocation was selected for it. */
     private String metaExport;
     private boolean allocationSelected;
+    /** Options received so far. */
+    private int options;
+    /** The export is being opened off the loop: the decoder holds until that is done. */
+    private boolean opening;
+    /** The client is not reading our replies: the decoder holds until they drain. */
+    private boolean backedUp;
+    private boolean hungUp;
 
     public HandshakeHandler(HandshakeSettings settings) {
         this.settings = settings;
@@ -105,13 +118,42 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             case ClientFlags flags -> clientFlags(ctx, flags.flags());
             case OptionRequest option -> {
                 try {
-                    option(ctx, option);
+                    if (hungUp) {
+                        return; // the rest of a read that came with the option we hung up on
+                    } else if (++options > settings.limits().maxOptions()) {
+                        hangUp(ctx, "more than " + settings.limits().maxOptions() + " options");
+                    } else {
+                        option(ctx, option);
+                    }
                 } finally {
                     option.release();
+                }
+                if (!ctx.isRemoved() && ctx.channel().isActive() && !ctx.channel().isWritable()) {
+                    backedUp = true;
+                    hold(ctx);
                 }
             }
             default -> ctx.fireChannelRead(msg);
         }
+    }
+
+    /** Our replies drained below the low water mark: options are read again (unless an export is opening). */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (backedUp && ctx.channel().isWritable()) {
+            backedUp = false;
+            ctx.executor().execute(() -> resume(ctx)); // later: this may fire inside the decoder's own read
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    /** No option is decoded, and nothing read, until {@link #resume}. */
+    private void hold(ChannelHandlerContext ctx) {
+        ServerHandshakeDecoder decoder = (ServerHandshakeDecoder) ctx.pipeline().get(DECODER);
+        if (decoder != null) {
+            decoder.hold();
+        }
+        ctx.channel().config().setAutoRead(false);
     }
 
     @Override
@@ -344,9 +386,8 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
      */
     private void openOffLoop(ChannelHandlerContext ctx, Export export, Consumer<Opened> then,
                              Consumer<Exception> failed) {
-        ServerHandshakeDecoder decoder = (ServerHandshakeDecoder) ctx.pipeline().get(DECODER);
-        decoder.hold();
-        ctx.channel().config().setAutoRead(false);
+        opening = true;
+        hold(ctx);
         SessionContext session = new SessionContext(export.context(), peer, tlsUp, identity(ctx), attributes);
         OPENER.execute(() -> {
             Opened opened = null;
@@ -359,6 +400,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             Opened result = opened;
             Exception error = failure;
             ctx.executor().execute(() -> {
+                opening = false;
                 if (!ctx.channel().isActive() || ctx.isRemoved()) {
                     if (result != null) {
                         result.layer().close();
@@ -378,8 +420,11 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     /** The handshake goes on (the option was answered without entering transmission): decode what was held. */
     private void resume(ChannelHandlerContext ctx) {
         ChannelHandlerContext decoderContext = ctx.pipeline().context(DECODER);
-        if (decoderContext == null) {
+        if (decoderContext == null || ctx.isRemoved()) {
             return; // transmission started: the request decoder has the held bytes
+        }
+        if (opening || backedUp) {
+            return; // still waiting for the other reason to hold
         }
         ctx.channel().config().setAutoRead(true);
         try {
@@ -427,7 +472,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         pipeline.remove(ENCODER);
         pipeline.remove(this);
         TransmissionPhase phase = TransmissionPhase.install(ctx.channel(), opened.layer(), opened.capabilities(),
-                opened.size(), format, allocationId, enbd, settings.limits());
+                opened.size(), format, allocationId, enbd, settings.limits(), settings.budget());
         AutoCloseable events = export.events(phase::event);
         ctx.channel().closeFuture().addListener(closed -> events.close());
         // reading was paused while the stack opened; the dispatcher pauses it again if held requests fill it up
@@ -443,7 +488,10 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void hangUp(ChannelHandlerContext ctx, String why) {
-        LOG.info("{}: closing: {}", peer, why);
+        if (!hungUp) {
+            hungUp = true;
+            LOG.info("{}: closing: {}", peer, why);
+        }
         ctx.close();
     }
 

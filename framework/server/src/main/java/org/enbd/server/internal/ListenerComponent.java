@@ -57,6 +57,17 @@ public final class ListenerComponent {
 
         @AttributeDefinition(description = "Seconds a client may take to finish the handshake before it is closed")
         int handshakeTimeoutS() default 30;
+
+        @AttributeDefinition(description = "Options a client may send in one handshake; the next one closes it")
+        int maxOptions() default 256;
+
+        @AttributeDefinition(description = "Bytes one connection may make the server hold (payloads received and "
+                + "replies not yet sent); at least twice maxPayload")
+        long connectionBudget() default 64L << 20;
+
+        @AttributeDefinition(description = "Bytes all connections of this listener may make the server hold "
+                + "together; at least connectionBudget")
+        long serverBudget() default 512L << 20;
     }
 
     private final StatusBoard status;
@@ -92,7 +103,9 @@ public final class ListenerComponent {
                 address = StreamAddress.parse(config.address());
                 server = new NbdServer(exports, ServerLimits.DEFAULT.withMaxPayload(config.maxPayload())
                         .withMaxInFlight(config.maxInFlight())
-                        .withHandshakeTimeout(java.time.Duration.ofSeconds(config.handshakeTimeoutS())), tls, security);
+                        .withHandshakeTimeout(java.time.Duration.ofSeconds(config.handshakeTimeoutS()))
+                        .withMaxOptions(config.maxOptions())
+                        .withBudgets(config.connectionBudget(), config.serverBudget()), tls, security);
             } catch (IllegalArgumentException e) {
                 report(Status.State.FAILED, e.getMessage());
                 return;

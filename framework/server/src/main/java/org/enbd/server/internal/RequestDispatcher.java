@@ -3,6 +3,8 @@ package org.enbd.server.internal;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
@@ -19,6 +21,8 @@ import org.enbd.protocol.Command;
 import org.enbd.protocol.EnbdExtension;
 import org.enbd.protocol.Reply;
 import org.enbd.protocol.Request;
+import org.enbd.protocol.RequestDecoder;
+import org.enbd.server.MemoryBudget;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,9 +34,13 @@ import org.slf4j.LoggerFactory;
  * reply comes back to the loop. This is the one place commands are mapped onto the stack, with the emulations
  * the negotiated capabilities call for (FUA as a flush after the write, CACHE by reading).
  *
- * <p>All state here is touched on the channel's event loop only. Above {@code maxInFlight} outstanding requests,
- * or while the socket is not writable, the connection stops reading (autoRead off), so a fast client cannot queue
- * unbounded work or replies.
+ * <p>All state here is touched on the channel's event loop only. Memory is bounded before it is allocated: the
+ * request decoder shows each header to {@link #admit} first, and a request is decoded (its payload read, its
+ * reply allocated) only when its bytes fit in the connection's budget and in the server's shared one, and fewer
+ * than {@code maxInFlight} requests hold bytes. They are held until the request's reply has been flushed to the
+ * socket. Otherwise the decoder holds and the connection stops reading (autoRead off, as while the socket is not
+ * writable) until replies have gone out: a client that pipelines requests and never reads the replies stops at
+ * the budget, however many it sends.
  *
  * <p>The dispatcher owns the layer: it closes it once the channel has closed and the last request has finished.
  */
@@ -42,6 +50,12 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private static final int MAX_EXTENTS = 1 << 16;
     /** CACHE emulated by reading goes a mebibyte at a time. */
     private static final int CACHE_CHUNK = 1 << 20;
+    /** What a BLOCK_STATUS may hold: up to MAX_EXTENTS descriptors, as objects and then as reply bytes. */
+    private static final long BLOCK_STATUS_COST = (long) MAX_EXTENTS * 32;
+    /** What a control request's answer may hold beyond its payload (a feature's report). */
+    private static final long CONTROL_REPLY_COST = 1 << 20;
+    /** Every request costs at least this much (its header and reply objects), so empty ones count too. */
+    private static final long REQUEST_COST = 256;
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     private final Layer layer;
@@ -49,6 +63,15 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private final RequestCheck check;
     private final Replies replies;
     private final int maxInFlight;
+    private final int maxPayload;
+    private final long connectionBudget;
+    private final MemoryBudget serverBudget;
+    private final RequestDecoder decoder;
+    /** Bytes this connection holds in {@link #serverBudget}, and the requests they are for. */
+    private long held;
+    private int holding;
+    /** The channel closed: every byte it held went back at once, and later releases are no-ops. */
+    private boolean budgetReturned;
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private ChannelHandlerContext ctx;
     private String peer = "?";
@@ -60,12 +83,116 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private boolean layerClosed;
     private boolean failed;
 
-    public RequestDispatcher(Layer layer, Negotiated negotiated, int maxPayload, int maxInFlight) {
+    /**
+     * @param decoder          the connection's request decoder, whose admission this dispatcher becomes
+     * @param connectionBudget bytes this connection may hold (payloads and unflushed replies)
+     * @param serverBudget     the bytes all connections share
+     */
+    public RequestDispatcher(Layer layer, Negotiated negotiated, int maxPayload, int maxInFlight,
+                             RequestDecoder decoder, long connectionBudget, MemoryBudget serverBudget) {
         this.layer = layer;
         this.negotiated = negotiated;
         this.check = new RequestCheck(negotiated, maxPayload);
         this.replies = new Replies(negotiated.format());
         this.maxInFlight = maxInFlight;
+        this.maxPayload = maxPayload;
+        this.connectionBudget = connectionBudget;
+        this.serverBudget = serverBudget;
+        this.decoder = decoder;
+        decoder.setAdmission(this::admit);
+    }
+
+    /**
+     * The decoder asks before decoding a request: its bytes are taken from both budgets now, or it waits. Called
+     * on the event loop, between requests.
+     */
+    private boolean admit(int type, long length, long payload) {
+        long cost = cost(type, length, payload);
+        if (holding >= maxInFlight || held + cost > connectionBudget) {
+            stopReading(); // replies going out give bytes back: see release
+            return false;
+        }
+        if (!serverBudget.reserve(cost)) {
+            stopReading();
+            serverBudget.await(cost, this::scheduleRetry);
+            return false;
+        }
+        held += cost;
+        holding++;
+        if (holding >= maxInFlight) {
+            stopReading(); // the next one could not be taken anyway: leave it in the socket
+        }
+        return true;
+    }
+
+    /**
+     * The bytes a request may make this connection hold: its payload, and what its reply may carry (a READ's data,
+     * a control answer, block status descriptors, a mebibyte of CACHE read). Never more than the whole budget, so
+     * that one request always fits once the connection holds nothing.
+     */
+    private long cost(int type, long length, long payload) {
+        long reply = 0;
+        if (length >= 0 && length <= maxPayload && type == Command.READ.value()) {
+            reply = length;
+        } else if (type == Command.BLOCK_STATUS.value()) {
+            reply = BLOCK_STATUS_COST;
+        } else if (type == Command.CACHE.value()) {
+            reply = CACHE_CHUNK;
+        } else if (type == EnbdExtension.CMD_CONTROL) {
+            reply = payload + CONTROL_REPLY_COST;
+        }
+        return Math.min(REQUEST_COST + payload + reply, connectionBudget);
+    }
+
+    private static long cost(RequestDispatcher d, Request request) {
+        return d.cost(request.type(), request.length(),
+                request.payload() == null ? 0 : request.payload().readableBytes());
+    }
+
+    /** A request's reply has left for the socket (or never will): its bytes go back, and held requests go on. */
+    private void release(long cost) {
+        if (budgetReturned) {
+            return;
+        }
+        held -= cost;
+        holding--;
+        serverBudget.release(cost);
+        if (decoder.isHeld()) {
+            scheduleRetry();
+        } else if (!inactive) {
+            updateReading();
+        }
+    }
+
+    /** From any thread: the held decoder tries its request again on the loop (never re-entered from a write). */
+    private void scheduleRetry() {
+        ChannelHandlerContext c = ctx;
+        if (c != null) {
+            c.executor().execute(this::retry);
+        }
+    }
+
+    private void retry() {
+        if (inactive || !decoder.isHeld()) {
+            return;
+        }
+        ChannelHandlerContext decoderContext = ctx.pipeline().context(decoder);
+        if (decoderContext == null) {
+            return;
+        }
+        try {
+            decoder.resume(decoderContext);
+        } catch (Exception e) {
+            exceptionCaught(ctx, e);
+            return;
+        }
+        updateReading();
+    }
+
+    private void stopReading() {
+        if (ctx != null && ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(false);
+        }
     }
 
     /** Completes when the connection has closed and its layer is closed. */
@@ -119,8 +246,10 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(msg);
             return;
         }
+        long cost = cost(this, request);
         if (closing) {
             request.release(); // nothing may follow NBD_CMD_DISC
+            release(cost);
             return;
         }
         Command command;
@@ -128,11 +257,12 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             command = check.check(request);
         } catch (NbdException e) {
             request.release();
-            write(replies.error(request, e.error().value(), e.getMessage()));
+            write(replies.error(request, e.error().value(), e.getMessage()), cost);
             return;
         }
         if (command == Command.DISC) {
             request.release();
+            release(cost);
             closing = true;
             ctx.channel().config().setAutoRead(false);
             closeIfIdle();
@@ -140,11 +270,10 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         }
         if (draining) {
             request.release();
-            write(replies.error(request, NbdError.ESHUTDOWN.value(), "server is shutting down"));
+            write(replies.error(request, NbdError.ESHUTDOWN.value(), "server is shutting down"), cost);
             return;
         }
         inFlight++;
-        updateReading();
         CompletionStage<?> stage;
         try {
             stage = start(command, request, ctx.alloc());
@@ -152,7 +281,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             // a layer that throws instead of failing its stage is answered the same way
             stage = CompletableFuture.failedFuture(failure);
         }
-        stage.whenComplete(new Completion(command, request));
+        stage.whenComplete(new Completion(command, request, cost));
     }
 
     @Override
@@ -164,6 +293,11 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         inactive = true;
+        if (!budgetReturned) {
+            budgetReturned = true;
+            serverBudget.release(held);
+            held = 0;
+        }
         closeLayerIfDone();
         ctx.fireChannelInactive();
     }
@@ -250,11 +384,13 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private final class Completion implements BiConsumer<Object, Throwable>, Runnable {
         private final Command command;
         private final Request request;
+        private final long cost;
         private Reply reply;
 
-        Completion(Command command, Request request) {
+        Completion(Command command, Request request, long cost) {
             this.command = command;
             this.request = request;
+            this.cost = cost;
         }
 
         @Override
@@ -285,28 +421,40 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         /** On the event loop: the reply goes out and the request leaves the in-flight count. */
         @Override
         public void run() {
-            finish(reply);
+            finish(reply, cost);
         }
     }
 
-    private void finish(Reply reply) {
+    private void finish(Reply reply, long cost) {
         inFlight--;
         if (inactive) {
             reply.release();
+            release(cost);
             closeLayerIfDone();
             return;
         }
-        write(reply);
+        write(reply, cost);
         updateReading();
         closeIfIdle();
     }
 
+    /** Pushed events hold no request's bytes. */
     private void write(Reply reply) {
         ctx.writeAndFlush(reply, ctx.voidPromise());
     }
 
+    /** A request's reply: its bytes go back once the reply has been written to the socket (or failed to be). */
+    private void write(Reply reply, long cost) {
+        ChannelFuture written = ctx.writeAndFlush(reply);
+        if (written.isDone()) {
+            release(cost);
+        } else {
+            written.addListener((ChannelFutureListener) f -> release(cost));
+        }
+    }
+
     private void updateReading() {
-        boolean read = !closing && inFlight < maxInFlight && ctx.channel().isWritable();
+        boolean read = !closing && !decoder.isHeld() && holding < maxInFlight && ctx.channel().isWritable();
         if (ctx.channel().config().isAutoRead() != read) {
             ctx.channel().config().setAutoRead(read);
         }

@@ -208,6 +208,23 @@ class HandshakeHandlerTest {
     }
 
     @Test
+    void aClientThatSendsMoreOptionsThanTheLimitIsClosedAfterTheLimit() {
+        int limit = ServerLimits.DEFAULT.maxOptions();
+        ByteBuf in = Unpooled.buffer().writeInt(1);
+        for (int i = 0; i <= limit; i++) {
+            option(in, 77, Unpooled.EMPTY_BUFFER);
+        }
+        channel.writeInbound(in);
+        ByteBuf out = out();
+        for (int i = 0; i < limit; i++) {
+            assertEquals(OptionReplyType.ERR_UNSUP.value(), reply(out, 77));
+        }
+        assertFalse(out.isReadable(), "the option past the limit is not answered");
+        out.release();
+        assertFalse(channel.isActive());
+    }
+
+    @Test
     void malformedGoIsInvalidAndTheHandshakeGoesOn() {
         ByteBuf in = Unpooled.buffer().writeInt(1);
         option(in, 7, Unpooled.buffer().writeInt(1000).writeShort(0));
