@@ -13,7 +13,28 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        Thread.setDefaultUncaughtExceptionHandler(Main::lastResort);
         System.exit(commandLine(new FelixActions()).execute(args));
+    }
+
+    /**
+     * What a thread could not handle. An OutOfMemoryError anywhere, or anything that kills the main thread (which
+     * waits on the components and stops the framework), leaves a process that may serve nothing and never exit
+     * (Felix's threads are not daemons): it ends at once instead, status 3 like the JVM's own
+     * -XX:+ExitOnOutOfMemoryError, so that a supervisor restarts it. {@code halt}, not {@code exit}: shutdown
+     * hooks would need memory and threads that may be gone. Anything else is printed, as the JVM would.
+     */
+    static void lastResort(Thread thread, Throwable failure) {
+        boolean fatal = failure instanceof VirtualMachineError || "main".equals(thread.getName());
+        try {
+            System.err.println("enbd: " + (fatal ? "exiting: " : "") + failure + " in thread " + thread.getName());
+            failure.printStackTrace();
+        } catch (Throwable ignored) {
+            // no memory left even to say why: the status says it
+        }
+        if (fatal) {
+            Runtime.getRuntime().halt(3);
+        }
     }
 
     /** The command line with its subcommands, wired to {@code actions}; usage errors print one line and exit 2. */
