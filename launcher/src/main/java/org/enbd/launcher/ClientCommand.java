@@ -97,6 +97,9 @@ final class ClientCommand implements Callable<Integer> {
     @Mixin
     ConsoleAccount consoleAccount;
 
+    @Mixin
+    DataOptions dataOptions;
+
     ClientCommand(Actions actions) {
         this.actions = actions;
     }
@@ -114,6 +117,18 @@ final class ClientCommand implements Callable<Integer> {
 
     /** The configuration this command line asks for; a usage error for anything inconsistent. */
     LaunchPlan plan() {
+        java.util.Optional<DataDirectory> data = dataOptions.resolve("client");
+        List<FactoryConfiguration> stored;
+        try {
+            stored = data.map(DataDirectory::stored).orElse(List.of());
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        if (uri == null && serve == null && device == null && !stored.isEmpty()) {
+            // a restart: the devices and endpoints the data directory kept
+            return new LaunchPlan("client", List.of(), List.of(), consoleAccount.settings(console), parent.shell,
+                    parent.verbose, parent.startTimeout(), data, stored);
+        }
         if (uri == null) {
             throw usage("missing the server's URI, e.g. nbd://127.0.0.1:10809/export");
         }
@@ -165,7 +180,7 @@ final class ClientCommand implements Callable<Integer> {
         }
         ConsoleSettings consoleSettings = consoleAccount.settings(console);
         return new LaunchPlan("client", List.of(configuration), List.of(), consoleSettings, parent.shell,
-                parent.verbose, parent.startTimeout());
+                parent.verbose, parent.startTimeout(), data, stored);
     }
 
     /** The {@code --feature} values as one stack, outermost first; a usage error for a bad or repeated name. */

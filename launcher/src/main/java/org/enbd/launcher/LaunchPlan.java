@@ -1,7 +1,11 @@
 package org.enbd.launcher;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Everything a command line asks for, decided before the framework starts: the configurations to create, the
@@ -14,16 +18,37 @@ import java.util.List;
  * @param shell          whether to run the Gogo shell on the terminal
  * @param verbose        debug logging
  * @param startTimeout   how long to wait for the configured components to report UP or FAILED
+ * @param data           where configurations are kept ({@code etc/}), or empty for a run that keeps nothing
+ * @param stored         the configurations found in {@code data}'s {@code etc/}, also waited for
  */
 public record LaunchPlan(String command, List<FactoryConfiguration> configurations, List<ExportSpec> exports,
-                         ConsoleSettings console, boolean shell, boolean verbose, Duration startTimeout) {
+                         ConsoleSettings console, boolean shell, boolean verbose, Duration startTimeout,
+                         Optional<DataDirectory> data, List<FactoryConfiguration> stored) {
     public LaunchPlan {
         configurations = List.copyOf(configurations);
         exports = List.copyOf(exports);
+        stored = List.copyOf(stored);
     }
 
-    /** The configurations of one factory PID. */
+    /** A plan that keeps nothing (list, stats, --ephemeral). */
+    public LaunchPlan(String command, List<FactoryConfiguration> configurations, List<ExportSpec> exports,
+                      ConsoleSettings console, boolean shell, boolean verbose, Duration startTimeout) {
+        this(command, configurations, exports, console, shell, verbose, startTimeout, Optional.empty(), List.of());
+    }
+
+    /**
+     * Everything the launcher waits for: the command line's configurations, then the stored ones it does not
+     * override (same PID).
+     */
+    public List<FactoryConfiguration> awaited() {
+        Set<String> given = configurations.stream().map(FactoryConfiguration::pid).collect(Collectors.toSet());
+        List<FactoryConfiguration> all = new ArrayList<>(configurations);
+        stored.stream().filter(c -> !given.contains(c.pid())).forEach(all::add);
+        return List.copyOf(all);
+    }
+
+    /** The configurations of one factory PID, stored ones included. */
     public List<FactoryConfiguration> of(String factoryPid) {
-        return configurations.stream().filter(c -> c.factoryPid().equals(factoryPid)).toList();
+        return awaited().stream().filter(c -> c.factoryPid().equals(factoryPid)).toList();
     }
 }

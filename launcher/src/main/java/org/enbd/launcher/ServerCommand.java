@@ -86,6 +86,9 @@ final class ServerCommand implements Callable<Integer> {
     @Mixin
     ConsoleAccount consoleAccount;
 
+    @Mixin
+    DataOptions dataOptions;
+
     ServerCommand(Actions actions) {
         this.actions = actions;
     }
@@ -103,7 +106,16 @@ final class ServerCommand implements Callable<Integer> {
         if (maxInFlight < 1) {
             throw usage("--max-in-flight must be at least 1");
         }
-        List<ExportSpec> served = exports.isEmpty() ? List.of(ExportSpec.DEFAULT) : List.copyOf(exports);
+        java.util.Optional<DataDirectory> data = dataOptions.resolve("server");
+        List<FactoryConfiguration> stored = storedConfigurations(data);
+        boolean storedExports = stored.stream().anyMatch(c -> c.factoryPid().equals(FactoryConfiguration.EXPORT));
+        boolean storedListeners = stored.stream().anyMatch(c -> c.factoryPid().equals(FactoryConfiguration.LISTENER));
+        // the embedded defaults only for a store that has none: a restart serves what the store kept
+        List<ExportSpec> served = !exports.isEmpty() ? List.copyOf(exports)
+                : storedExports ? List.of() : List.of(ExportSpec.DEFAULT);
+        if (storedListeners && !spec.commandLine().getParseResult().hasMatchedOption("--listen")) {
+            listen = List.of();
+        }
         List<FactoryConfiguration> configurations = new ArrayList<>();
         tlsConfiguration().ifPresent(configurations::add);
         Set<String> names = new HashSet<>();
@@ -140,8 +152,21 @@ final class ServerCommand implements Callable<Integer> {
                     "listener " + at.text(), properties));
         }
         ConsoleSettings consoleSettings = consoleAccount.settings(console);
-        return new LaunchPlan("server", configurations, served, consoleSettings, parent.shell, parent.verbose,
-                parent.startTimeout());
+        List<ExportSpec> shown = new ArrayList<>(served);
+        stored.stream().filter(c -> c.factoryPid().equals(FactoryConfiguration.EXPORT))
+                .filter(c -> configurations.stream().noneMatch(given -> given.pid().equals(c.pid())))
+                .forEach(c -> shown.add(CfgFile.exportSpec(c.properties())));
+        return new LaunchPlan("server", configurations, shown, consoleSettings, parent.shell, parent.verbose,
+                parent.startTimeout(), data, stored);
+    }
+
+    /** What the data directory kept from earlier runs; a usage error when it cannot be read. */
+    private List<FactoryConfiguration> storedConfigurations(java.util.Optional<DataDirectory> data) {
+        try {
+            return data.map(DataDirectory::stored).orElse(List.of());
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
     }
 
     /** The TLS component's configuration (transport-ssl), when --tls asks for TLS; usage errors when inconsistent. */

@@ -39,9 +39,12 @@ final class EnbdProcess implements AutoCloseable {
         command.addAll(List.of(args));
         Path out = Files.createTempFile(workDir, "enbd-", ".out");
         Path err = Files.createTempFile(workDir, "enbd-", ".err");
-        Process process = new ProcessBuilder(command).directory(workDir.toFile())
+        ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile())
                 .redirectOutput(out.toFile()).redirectError(err.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        // each process its own default data directory (~/.local/state/enbd/...): runs never share a store
+        builder.environment().put("XDG_STATE_HOME", Files.createTempDirectory(workDir, "state-").toString());
+        Process process = builder.start();
         return new EnbdProcess(process, out, err);
     }
 

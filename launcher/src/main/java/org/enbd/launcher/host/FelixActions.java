@@ -13,6 +13,7 @@ import org.enbd.kernel.DeviceDisconnect;
 import org.enbd.kernel.DeviceEntry;
 import org.enbd.kernel.DeviceTable;
 import org.enbd.launcher.Actions;
+import org.enbd.launcher.DataDirectory;
 import org.enbd.launcher.ExportSpec;
 import org.enbd.launcher.FactoryConfiguration;
 import org.enbd.launcher.LaunchPlan;
@@ -46,11 +47,46 @@ public final class FelixActions implements Actions {
                     + "--console off)");
             return 1;
         }
+        Optional<java.nio.channels.FileLock> lock = Optional.empty();
+        if (plan.data().isPresent()) {
+            DataDirectory data = plan.data().get();
+            lock = data.lock();
+            if (lock.isEmpty()) {
+                err.println("enbd: data directory " + data + " is in use by another enbd (choose another with "
+                        + "--data DIR, or --ephemeral)");
+                return 1;
+            }
+            for (FactoryConfiguration configuration : plan.configurations()) {
+                for (String change : data.write(configuration)) {
+                    log.info("{}: the command line overrides {}", data.etc().relativize(data.file(configuration)),
+                            change);
+                }
+            }
+        }
+        try {
+            return run(plan, log);
+        } finally {
+            if (lock.isPresent()) {
+                lock.get().channel().close();
+            }
+        }
+    }
+
+    private int run(LaunchPlan plan, Logger log) throws Exception {
         Signals signals = Signals.install();
         try (FelixHost host = FelixHost.boot(Distribution.locate(), plan)) {
             signals.stops(host::stop);
             plan.console().address().ifPresent(at -> log.info("Web Console at http://{}/system/console", at));
-            Configurations.write(host.context(), plan.configurations(), CONFIG_ADMIN_TIMEOUT);
+            if (plan.data().isPresent()) {
+                // FileInstall reads etc/ (the launcher wrote it above) and watches deploy/
+                new ConsoleWriteBack(host.context(), plan.data().get());
+                Configurations.write(host.context(), List.of(FelixHost.deployWatcher(plan.data().get())),
+                        CONFIG_ADMIN_TIMEOUT);
+                log.info("configuration in {}, bundles deployed from {}", plan.data().get().etc(),
+                        plan.data().get().deploy());
+            } else {
+                Configurations.write(host.context(), plan.configurations(), CONFIG_ADMIN_TIMEOUT);
+            }
             try (StatusWatch watch = new StatusWatch(host.context())) {
                 Startup startup = new Startup(host, watch, plan);
                 switch (startup.await()) {
@@ -80,7 +116,7 @@ public final class FelixActions implements Actions {
                             .get("address")) + ", exports: " + exports)
                     .toList();
         }
-        return plan.configurations().stream()
+        return plan.awaited().stream()
                 .map(c -> "enbd: " + detail(ready, c, c.label() + " is up"))
                 .toList();
     }

@@ -102,6 +102,18 @@ final class FelixHost implements AutoCloseable {
             properties.put("felix.webconsole.username", console.user());
             properties.put("felix.webconsole.password", console.password());
         });
+        plan.data().ifPresent(data -> {
+            // Karaf's habit: etc/*.cfg feed ConfigAdmin. FileInstall's own write-back (enableConfigSave) is off:
+            // next to the Web Console it left files empty (it truncates, then fails to save), and it never keeps
+            // what the console drops or creates; ConsoleWriteBack keeps etc/ instead
+            properties.put("felix.fileinstall.dir", data.etc().toString());
+            properties.put("felix.fileinstall.filter", ".*\\.cfg");
+            properties.put("felix.fileinstall.enableConfigSave", "false");
+            properties.put("felix.fileinstall.poll", "1000");
+            properties.put("felix.fileinstall.noInitialDelay", "true");
+            properties.put("felix.fileinstall.log.level", plan.verbose() ? "4" : "2");
+            properties.put("enbd.data", data.root().toString());
+        });
         // -Denbd.felix.KEY=VALUE sets any framework property, for diagnosis without a rebuild
         System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("enbd.felix."))
                 .forEach(k -> properties.put(k.substring("enbd.felix.".length()), System.getProperty(k)));
@@ -113,7 +125,8 @@ final class FelixHost implements AutoCloseable {
         List<Bundle> installed = new ArrayList<>();
         for (Distribution.BundleJar jar : jars) {
             if (StartOrder.isConsole(jar.symbolicName()) && plan.console().address().isEmpty()
-                    || StartOrder.isShell(jar.symbolicName()) && !plan.shell()) {
+                    || StartOrder.isShell(jar.symbolicName()) && !plan.shell()
+                    || StartOrder.isFileInstall(jar.symbolicName()) && plan.data().isEmpty()) {
                 continue;
             }
             Bundle bundle = context.installBundle(jar.path().toUri().toString());
@@ -133,6 +146,18 @@ final class FelixHost implements AutoCloseable {
             }
         }
         log.debug("framework started with {} bundles", context.getBundles().length);
+    }
+
+    /** FileInstall's second watcher (its own factory PID): bundles in deploy/ installed, updated, uninstalled. */
+    static org.enbd.launcher.FactoryConfiguration deployWatcher(org.enbd.launcher.DataDirectory data) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("felix.fileinstall.dir", data.deploy().toString());
+        p.put("felix.fileinstall.filter", ".*\\.jar");
+        p.put("felix.fileinstall.poll", "1000");
+        p.put("felix.fileinstall.noInitialDelay", "true");
+        p.put("felix.fileinstall.bundles.new.start", "true");
+        return new org.enbd.launcher.FactoryConfiguration("org.apache.felix.fileinstall", "deploy",
+                "bundles in " + data.deploy(), p);
     }
 
     BundleContext context() {

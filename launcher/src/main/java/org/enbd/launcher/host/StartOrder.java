@@ -23,6 +23,7 @@ final class StartOrder {
             "org.apache.felix.configadmin",
             "org.apache.felix.metatype",
             "org.apache.felix.scr",
+            "org.apache.felix.fileinstall",
             "io.netty.common",
             "io.netty.buffer",
             "io.netty.resolver",
@@ -82,6 +83,11 @@ final class StartOrder {
 
     static boolean isConsole(String symbolicName) {
         return CONSOLE.contains(symbolicName);
+    }
+
+    /** Felix FileInstall (etc/ and deploy/): installed only with a data directory. */
+    static boolean isFileInstall(String symbolicName) {
+        return "org.apache.felix.fileinstall".equals(symbolicName);
     }
 
     static boolean isShell(String symbolicName) {

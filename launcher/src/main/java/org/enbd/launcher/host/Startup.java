@@ -63,7 +63,7 @@ final class Startup {
         if (host.stopping()) {
             return new Outcome.Stopped(); // a signal came while the framework booted
         }
-        for (FactoryConfiguration configuration : plan.configurations()) {
+        for (FactoryConfiguration configuration : plan.awaited()) {
             for (String bundle : List.of("org.enbd.runtime", owner(configuration.factoryPid()))) {
                 String state = host.bundleState(bundle);
                 if (!state.equals("ACTIVE") && host.stopping()) {
@@ -77,7 +77,7 @@ final class Startup {
                 }
             }
         }
-        for (FactoryConfiguration configuration : plan.configurations()) {
+        for (FactoryConfiguration configuration : plan.awaited()) {
             String owner = owner(configuration.factoryPid());
             if (!host.declaresComponent(owner, configuration.factoryPid())) {
                 return new Outcome.Failed(configuration.label() + ": bundle " + owner + " has no component for "
@@ -85,7 +85,7 @@ final class Startup {
             }
         }
         long deadline = System.nanoTime() + plan.startTimeout().toNanos();
-        List<FactoryConfiguration> pending = new ArrayList<>(plan.configurations());
+        List<FactoryConfiguration> pending = new ArrayList<>(plan.awaited());
         Map<String, StatusWatch.Seen> ready = new LinkedHashMap<>();
         while (!pending.isEmpty()) {
             if (host.stopping()) {
@@ -122,7 +122,7 @@ final class Startup {
     /** Logs every change of state of the configured components until the framework stops. */
     void follow() throws InterruptedException {
         while (!host.stopped()) {
-            for (FactoryConfiguration configuration : plan.configurations()) {
+            for (FactoryConfiguration configuration : plan.awaited()) {
                 watch.get(configuration.pid()).ifPresent(status -> logChange(configuration, status));
             }
             host.awaitStop(Duration.ofSeconds(1));
