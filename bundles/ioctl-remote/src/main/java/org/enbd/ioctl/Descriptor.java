@@ -38,6 +38,7 @@ public final class Descriptor implements AutoCloseable {
     private static final MethodHandle PWRITE = link("pwrite",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle CLOSE = link("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle FDATASYNC = link("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
     private final String path;
     private final int fd;
@@ -165,6 +166,20 @@ public final class Descriptor implements AutoCloseable {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException("pwrite " + path, t);
+        }
+    }
+
+    /** fdatasync(2): what was written is on the medium. */
+    public void sync() throws Failure {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            if ((int) FDATASYNC.invokeExact(state, fd) < 0) {
+                throw new Failure("fdatasync " + path, errno(state));
+            }
+        } catch (Failure | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("fdatasync " + path, t);
         }
     }
 
