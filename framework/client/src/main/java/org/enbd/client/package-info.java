@@ -24,7 +24,10 @@
  *     and is resubmitted on another live connection, and a replacement opens. Requests on a connection that dies
  *     are resubmitted the same way; writes included. Each retraction doubles the request's stall budget (up to
  *     64 times), so a server that is slow on every connection still gets to answer instead of being retracted
- *     from forever.</li>
+ *     from forever. A request is sent at most 32 times, and
+ *     fails with EIO once 3 of its attempts ended with the server breaking the protocol (chunks that overlap, fall
+ *     outside the request, repeat an error or a block status, or never end: only a finished reply counts as
+ *     progress against the stall timeout); reconnects after such a connection back off as after a failed one.</li>
  * <li><b>Waiting, not failing.</b> While no connection is up, up to {@code queueLimit} requests wait in a queue
  *     (past it new ones fail with EIO at once rather than pile up for the whole outage; while a connection is up
  *     every request is taken, as each caller bounds its own). Only after {@code deadTime} without any connection

@@ -33,6 +33,8 @@ final class ClientRequest {
     Object result;
     Throwable failure;
     int attempts;
+    /** Attempts that ended with the server breaking the protocol on the connection. */
+    int violations;
     /** The replay log entry this request re-sends, or null. */
     ReplayLog.Entry replayOf;
 

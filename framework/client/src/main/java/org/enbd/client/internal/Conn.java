@@ -48,6 +48,8 @@ final class Conn {
     int active;
     long lastProgressNanos;
     long retiredNanos;
+    /** The server broke the protocol on this connection (set before it is closed; read by the supervisor). */
+    volatile boolean violated;
 
     Conn(int id, Link link, Session session, long now) {
         this.id = id;

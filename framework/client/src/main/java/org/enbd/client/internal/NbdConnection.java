@@ -139,6 +139,10 @@ final class NbdConnection extends SimpleChannelInboundHandler<Reply> implements 
         if (cause instanceof DecoderException) {
             LOG.warn("{}: bad reply from server: {}; closing the connection", name, cause.getMessage());
             closedHere = true;
+            Conn c = conn;
+            if (c != null) {
+                c.violated = true;
+            }
         } else if (!(cause instanceof IOException)) {
             LOG.warn("{}: {}", name, cause.toString());
         }

@@ -24,6 +24,11 @@ final class Recovery {
     private record GhostRelease(RangeLock lock, long atNanos) {
     }
 
+    /** Attempts of one request that may end in a protocol violation before it fails. */
+    static final int MAX_VIOLATIONS = 3;
+    /** Attempts of one request in all (retractions and lost connections) before it fails. */
+    static final int MAX_ATTEMPTS = 32;
+
     private final Dispatcher d;
     private int connIds;
     private final List<GhostRelease> graceReleases = new ArrayList<>();
@@ -100,7 +105,7 @@ final class Recovery {
                 } else if (r.writeKind() && !byPeer) {
                     graceReleases.add(new GhostRelease(d.ghost(r), now + d.settings.stallNanos()));
                 }
-                d.requeue(r);
+                requeue(r, c);
             } else if (a.ghost != null) {
                 if (byPeer) {
                     d.locks.release(a.ghost);
@@ -148,7 +153,7 @@ final class Recovery {
             } else if (r.writeKind()) {
                 a.ghost = d.ghost(r);
             }
-            d.requeue(r);
+            requeue(r, c);
         }
         retracted += n;
         LOG.warn("{}: {} retired ({}); {} requests retracted and resubmitted", d.settings.target(), c, reason, n);
@@ -156,6 +161,35 @@ final class Recovery {
         ghostResolved(c);
         d.defer(() -> d.listener.connectionLost(c));
         d.defer(d.listener::changed);
+    }
+
+    /**
+     * Sends {@code r} again elsewhere, unless it has had its attempts: {@value #MAX_VIOLATIONS} ended by the
+     * server breaking the protocol, or {@value #MAX_ATTEMPTS} in all. Then it fails with EIO, so a caller never
+     * waits forever on a server that cannot answer it.
+     */
+    private void requeue(ClientRequest r, Conn from) {
+        if (from.violated) {
+            r.violations++;
+        }
+        if (r.violations < MAX_VIOLATIONS && r.attempts + 1 < MAX_ATTEMPTS) {
+            d.requeue(r);
+            return;
+        }
+        String why = r.violations >= MAX_VIOLATIONS ? "the server broke the protocol on " + r.violations
+                + " attempts" : "no answer in " + (r.attempts + 1) + " attempts";
+        LOG.warn("{}: {} fails: {}", d.settings.target(), r, why);
+        if (r.replayOf != null) {
+            d.locks.release(r.replayOf.replayLock);
+            r.replayOf.replayLock = null;
+            d.log.forget(r.replayOf);
+        }
+        if (r.command == Command.FLUSH) {
+            r.flushTargets = null;
+            r.flushPartsPending = 0;
+        }
+        d.finish(r, null, new NbdException(NbdError.EIO, d.describe(r) + " failed on " + d.settings.target()
+                + ": " + why));
     }
 
     /** What losing a live connection means for acknowledged writes it may be the only holder of. */
@@ -197,6 +231,7 @@ final class Recovery {
 
     /** The server broke the protocol on {@code c}: hard disconnect, and carry on elsewhere. */
     void violation(Conn c, String what) {
+        c.violated = true;
         LOG.warn("{}: protocol violation on {}: {}; closing it", d.settings.target(), c, what);
         d.defer(c.link::abort);
         closedLocked(c, false);

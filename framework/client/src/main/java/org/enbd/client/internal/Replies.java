@@ -47,7 +47,6 @@ final class Replies {
                 d.recovery.violation(c, "reply with unknown cookie " + Long.toHexString(reply.cookie()));
                 return;
             }
-            c.lastProgressNanos = d.clock.getAsLong();
             if (a.assembly == null) {
                 a.assembly = new ReplyAssembly(a.command, a.offset, a.length, c.session.allocationContext(),
                         a.request != null ? a.request.alloc : ByteBufAllocator.DEFAULT);
@@ -60,8 +59,9 @@ final class Replies {
                 return;
             }
             if (!done) {
-                return;
+                return; // chunks are no progress: a reply that never ends must not hold off the stall timeout
             }
+            c.lastProgressNanos = d.clock.getAsLong();
             c.wire.remove(a.cookie);
             ClientRequest r = a.request;
             if (r == null) {

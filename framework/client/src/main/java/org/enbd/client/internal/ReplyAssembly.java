@@ -3,8 +3,9 @@ package org.enbd.client.internal;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.enbd.api.NbdError;
 import org.enbd.protocol.Command;
 import org.enbd.protocol.Reply;
@@ -17,6 +18,14 @@ import org.enbd.protocol.SimpleReply;
  * in one chunk covering the request is handed on as it came off the wire (no copy); several chunks and holes are
  * gathered into one buffer. Block status keeps the extents of {@code base:allocation}; an ENBD control request
  * keeps its ENBD_CONTROL chunk's bytes.
+ *
+ * <p>The caller gets only data the reply vouches for, so every chunk is checked against the request and against
+ * the chunks before it (proto.md, "Structured reply chunk message"); anything else is a {@link Violation}: content
+ * chunks only for READ, each inside the request, not empty, overlapping none before (tracked as ranges, not as a
+ * count of bytes), and covering the whole request at the end unless an error came; at most one error chunk; one
+ * block status chunk for the negotiated context only, its extents not empty and starting inside the request
+ * (only the last may run past its end); one control chunk. So a reply has a bounded number of chunks, and one
+ * that never ends is cut off once it breaks one of these.
  */
 final class ReplyAssembly {
 
@@ -27,6 +36,9 @@ final class ReplyAssembly {
         }
     }
 
+    /** Separate (not adjacent) pieces a READ's chunks may leave before they join up. */
+    static final int MAX_PIECES = 1 << 16;
+
     private final Command command;
     private final long offset;
     private final int length;
@@ -34,8 +46,12 @@ final class ReplyAssembly {
     private final ByteBufAllocator alloc;
     private ByteBuf data;
     private boolean whole;
+    /** Bytes of the READ covered so far, and the ranges covering them (start to end, relative, merged). */
     private long covered;
-    private final List<ReplyChunk.Extent> extents = new ArrayList<>();
+    private final TreeMap<Long, Long> ranges = new TreeMap<>();
+    private List<ReplyChunk.Extent> extents = List.of();
+    private boolean statusSeen;
+    private boolean errorSeen;
     private int error;
     private String message = "";
 
@@ -82,27 +98,48 @@ final class ReplyAssembly {
             case ReplyChunk.None n -> { }
             case ReplyChunk.Data d -> place(d.offset(), d.data().readableBytes(), d.data());
             case ReplyChunk.Hole h -> place(h.offset(), h.length(), null);
-            case ReplyChunk.BlockStatus b -> {
-                if (command != Command.BLOCK_STATUS) {
-                    throw new Violation("block status chunk in reply to " + command);
-                }
-                if (b.contextId() == contextId) {
-                    extents.addAll(b.extents());
-                }
-            }
+            case ReplyChunk.BlockStatus b -> blockStatus(b);
             case ReplyChunk.Enbd x -> control(x);
-            case ReplyChunk.Error e -> fail(e.error(), e.message());
+            case ReplyChunk.Error e -> error(e.error(), e.message());
             case ReplyChunk.Unknown u -> {
                 if (!ReplyType.isError(u.type())) {
                     throw new Violation("unknown structured reply type " + u.type());
                 }
-                fail(NbdError.EINVAL.value(), "unknown error chunk type " + u.type());
+                error(NbdError.EINVAL.value(), "unknown error chunk type " + u.type());
             }
         }
         if (c.done() && command == Command.READ && error == 0 && covered != length) {
             throw new Violation("READ of " + length + " bytes answered with " + covered);
         }
         return c.done();
+    }
+
+    /**
+     * The extents of the one context this client negotiates, once: each not empty and starting inside the
+     * request (the last may run past its end, as the spec allows).
+     */
+    private void blockStatus(ReplyChunk.BlockStatus b) throws Violation {
+        if (command != Command.BLOCK_STATUS) {
+            throw new Violation("block status chunk in reply to " + command);
+        }
+        if (b.contextId() != contextId || statusSeen) {
+            throw new Violation((statusSeen ? "a second block status chunk" : "block status for context "
+                    + b.contextId() + ", not negotiated,") + " in reply to BLOCK_STATUS [" + offset + "+" + length + "]");
+        }
+        statusSeen = true;
+        long at = 0;
+        for (ReplyChunk.Extent e : b.extents()) {
+            if (e.length() <= 0 || at >= length) {
+                throw new Violation("block status extent " + (e.length() <= 0 ? "of length " + e.length()
+                        : "starting past the request's " + length + " bytes") + " in reply to BLOCK_STATUS ["
+                        + offset + "+" + length + "]");
+            }
+            at += e.length();
+        }
+        if (b.extents().isEmpty()) {
+            throw new Violation("block status chunk without extents");
+        }
+        extents = b.extents();
     }
 
     /** The answer to an ENBD control request: one ENBD_CONTROL chunk carrying its bytes. */
@@ -117,13 +154,12 @@ final class ReplyAssembly {
     }
 
     private void place(long at, int len, ByteBuf bytes) throws Violation {
-        if (command != Command.READ || at < offset || at + len > offset + length || len < 0) {
-            throw new Violation("content chunk [" + at + "+" + len + "] outside READ [" + offset + "+" + length + "]");
+        if (command != Command.READ || at < offset || at - offset > length - len || len <= 0) {
+            throw new Violation((len <= 0 ? "empty" : "") + "content chunk [" + at + "+" + len + "] "
+                    + (command != Command.READ ? "in reply to " + command : "outside READ [" + offset + "+" + length
+                    + "]"));
         }
-        covered += len;
-        if (covered > length) {
-            throw new Violation("overlapping content chunks in reply to READ [" + offset + "+" + length + "]");
-        }
+        cover(at - offset, at - offset + len);
         if (data == null && bytes != null && len == length) {
             data = bytes.retain();
             whole = true;
@@ -139,6 +175,43 @@ final class ReplyAssembly {
         if (bytes != null) {
             data.setBytes((int) (at - offset), bytes, bytes.readerIndex(), len);
         }
+    }
+
+    /**
+     * Adds [start, end) to the covered ranges, merging with its neighbours, so a reply of many adjacent chunks
+     * stays one range; a range that overlaps any chunk before it is a violation.
+     */
+    private void cover(long start, long end) throws Violation {
+        Map.Entry<Long, Long> before = ranges.floorEntry(start);
+        Map.Entry<Long, Long> after = ranges.ceilingEntry(start);
+        if (before != null && before.getValue() > start || after != null && after.getKey() < end) {
+            throw new Violation("overlapping content chunks in reply to READ [" + offset + "+" + length + "] at "
+                    + (offset + start));
+        }
+        long from = start;
+        long to = end;
+        if (before != null && before.getValue() == start) {
+            from = before.getKey();
+            ranges.remove(from);
+        }
+        if (after != null && after.getKey() == end) {
+            to = after.getValue();
+            ranges.remove(after.getKey());
+        }
+        ranges.put(from, to);
+        covered += end - start;
+        if (ranges.size() > MAX_PIECES) {
+            throw new Violation("READ [" + offset + "+" + length + "] answered in more than " + MAX_PIECES
+                    + " separate pieces");
+        }
+    }
+
+    private void error(int value, String text) throws Violation {
+        if (errorSeen) {
+            throw new Violation("a second error chunk in reply to " + command + " [" + offset + "+" + length + "]");
+        }
+        errorSeen = true;
+        fail(value, text);
     }
 
     private void fail(int value, String text) {
@@ -166,7 +239,7 @@ final class ReplyAssembly {
             data = null;
             return out;
         }
-        return command == Command.BLOCK_STATUS ? List.copyOf(extents) : null;
+        return command == Command.BLOCK_STATUS ? extents : null;
     }
 
     /** Releases what was gathered (the reply is dropped). */

@@ -49,6 +49,8 @@ final class Supervisor implements Dispatcher.Listener {
     private int target;
     private int connecting;
     private boolean retryScheduled;
+    /** The last connection lost broke the protocol: reconnects back off until one ends cleanly. */
+    private boolean violated;
     private boolean stopped;
     private long reconnects;
     /** Attempts in a row that the server ended by closing during the TLS handshake. */
@@ -174,7 +176,9 @@ final class Supervisor implements Dispatcher.Listener {
                 cause = ((HandshakeFailure) cause).refusedAfter(tlsCloses);
             }
             if (cause == null) {
-                backoff.reset();
+                if (!violated) {
+                    backoff.reset(); // a handshake is no proof: after a violation only a clean loss resets it
+                }
             } else if (cause instanceof HandshakeFailure f && f.fatal()) {
                 LOG.error("{}: {}; giving up", options.uri(), f.getMessage());
                 lastFailure = f.getMessage();
@@ -206,11 +210,38 @@ final class Supervisor implements Dispatcher.Listener {
         }
     }
 
+    /**
+     * A connection went away: its replacement opens at once, unless the server broke the protocol on it; then it
+     * waits the backoff, growing with each violation in a row, so a server that breaks every connection it
+     * accepts gets a reconnect now and then rather than a storm.
+     */
     @Override
     public void connectionLost(Conn conn) {
-        if (!stopped) {
-            loops.group().next().execute(this::pump);
+        if (stopped) {
+            return;
         }
+        if (!conn.violated) {
+            synchronized (this) {
+                violated = false;
+            }
+            loops.group().next().execute(this::pump);
+            return;
+        }
+        long delay;
+        synchronized (this) {
+            violated = true;
+            if (retryScheduled) {
+                return;
+            }
+            retryScheduled = true;
+            delay = backoff.nextDelayNanos();
+        }
+        loops.group().next().schedule(() -> {
+            synchronized (this) {
+                retryScheduled = false;
+            }
+            pump();
+        }, delay, TimeUnit.NANOSECONDS);
     }
 
     @Override
