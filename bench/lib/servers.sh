@@ -119,7 +119,7 @@ bench_jvm_opts() {
 bench_enbd_server() {  # PORT SPEC LOG [more server options]
   local port=$1 spec=$2 log=$3
   bench_enbd_cmd
-  taskset -c "$SERVER_CPUS" "${ENBD_CMD[@]}" server --listen "127.0.0.1:$port" --export "$BENCH_EXPORT=$spec" \
+  taskset -c "$SERVER_CPUS" "${ENBD_CMD[@]}" server --listen "127.0.0.1:$port" --export "$BENCH_EXPORT=$spec" --ephemeral \
     --console off "${@:4}" >"$log" 2>&1 &
   SERVER_MAIN=$!
 }
@@ -168,7 +168,7 @@ bench_client() {
   upstream_uri=$SERVER_URI
   rm -f "$socket"
   bench_enbd_cmd
-  taskset -c "$ENGINE_CPUS" "${ENBD_CMD[@]}" client "$upstream_uri" --serve "unix:$socket" --console off >"$log" 2>&1 &
+  taskset -c "$ENGINE_CPUS" "${ENBD_CMD[@]}" client "$upstream_uri" --serve "unix:$socket" --console off --ephemeral >"$log" 2>&1 &
   SERVER_MAIN=$!
   SERVER_PIDS=("${upstream_pids[@]}")
   SERVER_URI="nbd+unix:///$BENCH_EXPORT?socket=$socket"

@@ -63,7 +63,7 @@ finish() {
 
 start_server() { # start_server LOG
     if [ "$SERVER_KIND" = dist ]; then
-        $(jvm dist) server --listen "127.0.0.1:$PORT" --export "=file:$IMG" --console off >"$1" 2>&1 &
+        $(jvm dist) server --listen "127.0.0.1:$PORT" --export "=file:$IMG" --console off --ephemeral >"$1" 2>&1 &
     else
         $(jvm plain) server "$PORT" "file:$IMG" >"$1" 2>&1 &
     fi
@@ -71,7 +71,7 @@ start_server() { # start_server LOG
 }
 start_client() { # start_client KIND LOG
     if [ "$1" = dist ]; then
-        $(jvm dist) client "nbd://127.0.0.1:$PORT" --device /dev/nbd0 --connections 2 >"$2" 2>&1 &
+        $(jvm dist) client "nbd://127.0.0.1:$PORT" --device /dev/nbd0 --connections 2 --ephemeral >"$2" 2>&1 &
     else
         $(jvm plain) client "nbd://127.0.0.1:$PORT" /dev/nbd0 2 >"$2" 2>&1 &
     fi
