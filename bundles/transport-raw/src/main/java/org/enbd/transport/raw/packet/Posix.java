@@ -1,0 +1,138 @@
+package org.enbd.transport.raw.packet;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The libc calls a packet socket needs, through java.lang.foreign (no JNI). Each call captures errno, and a
+ * failure becomes a {@link PacketException} naming the call, the interface and the errno.
+ */
+final class Posix {
+    static final int AF_PACKET = 17;
+    static final int SOCK_RAW = 3;
+    static final int SOCK_CLOEXEC = 02000000;
+    static final int SOL_SOCKET = 1;
+    static final int SO_RCVBUF = 8;
+    static final int SO_SNDBUF = 7;
+    static final int SO_RCVTIMEO = 20;
+    static final int SOL_PACKET = 263;
+    static final int PACKET_IGNORE_OUTGOING = 23;
+    static final int MSG_DONTWAIT = 0x40;
+    static final long SIOCGIFFLAGS = 0x8913;
+    static final long SIOCGIFMTU = 0x8921;
+    static final long SIOCGIFHWADDR = 0x8927;
+    static final long SIOCGIFINDEX = 0x8933;
+    static final int EPERM = 1;
+    static final int EINTR = 4;
+    static final int EAGAIN = 11;
+    static final int ENODEV = 19;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final MemoryLayout CAPTURE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
+    private static final MethodHandle SOCKET =
+            link("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle BIND = link("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    // ioctl(2) is variadic after its second argument
+    private static final MethodHandle IOCTL = link("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
+            Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle SETSOCKOPT =
+            link("setsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SEND =
+            link("send", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle RECV =
+            link("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle CLOSE = link("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+
+    private Posix() {
+    }
+
+    private static MethodHandle link(String name, FunctionDescriptor descriptor, Linker.Option... extra) {
+        Linker.Option[] options = new Linker.Option[extra.length + 1];
+        options[0] = Linker.Option.captureCallState("errno");
+        System.arraycopy(extra, 0, options, 1, extra.length);
+        MemorySegment symbol = LINKER.defaultLookup().find(name)
+                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+        return LINKER.downcallHandle(symbol, descriptor, options);
+    }
+
+    static int socket(int domain, int type, int protocol, String what) throws PacketException {
+        return (int) call(what, state -> (int) SOCKET.invokeExact(state, domain, type, protocol));
+    }
+
+    static void bind(int fd, MemorySegment address, String what) throws PacketException {
+        int length = (int) address.byteSize();
+        call(what, state -> (int) BIND.invokeExact(state, fd, address, length));
+    }
+
+    static void ioctl(int fd, long request, MemorySegment argument, String what) throws PacketException {
+        call(what, state -> (int) IOCTL.invokeExact(state, fd, request, argument));
+    }
+
+    static void setIntOption(int fd, int level, int option, int value, String what) throws PacketException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment v = arena.allocateFrom(JAVA_INT, value);
+            call(what, state -> (int) SETSOCKOPT.invokeExact(state, fd, level, option, v, 4));
+        }
+    }
+
+    /** SO_RCVTIMEO: a receive that waits longer fails with EAGAIN, so its thread can look at its stop flag. */
+    static void setReceiveTimeout(int fd, long millis, String what) throws PacketException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment timeval = arena.allocate(JAVA_LONG, 2);
+            timeval.setAtIndex(JAVA_LONG, 0, millis / 1000);
+            timeval.setAtIndex(JAVA_LONG, 1, (millis % 1000) * 1000);
+            call(what, state -> (int) SETSOCKOPT.invokeExact(state, fd, SOL_SOCKET, SO_RCVTIMEO, timeval, 16));
+        }
+    }
+
+    /** send(2); returns the bytes sent, or -errno for the failures a caller may treat as a lost frame. */
+    static long send(int fd, MemorySegment data, long length, int flags, String what) throws PacketException {
+        return callOrErrno(what, state -> (long) SEND.invokeExact(state, fd, data, length, flags));
+    }
+
+    /** recv(2); returns the bytes received, or -errno (EAGAIN on the receive timeout, EINTR). */
+    static long recv(int fd, MemorySegment buffer, String what) throws PacketException {
+        return callOrErrno(what, state -> (long) RECV.invokeExact(state, fd, buffer, buffer.byteSize(), 0));
+    }
+
+    static void close(int fd) throws PacketException {
+        call("close fd " + fd, state -> (int) CLOSE.invokeExact(state, fd));
+    }
+
+    @FunctionalInterface
+    private interface Call {
+        long invoke(MemorySegment errnoState) throws Throwable;
+    }
+
+    private static long call(String what, Call call) throws PacketException {
+        long result = callOrErrno(what, call);
+        if (result < 0) {
+            throw new PacketException(what, (int) -result);
+        }
+        return result;
+    }
+
+    private static long callOrErrno(String what, Call call) throws PacketException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            long result = call.invoke(state);
+            return result < 0 ? -(int) ERRNO.get(state, 0L) : result;
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("downcall failed: " + what, t);
+        }
+    }
+}
