@@ -136,6 +136,9 @@ final class ClientCommand implements Callable<Integer> {
         if ((serve == null) == (device == null)) {
             throw usage("give exactly one of --serve unix:PATH|HOST:PORT and --device /dev/nbdN");
         }
+        if (serve != null && serve.aoe()) {
+            throw usage("--serve " + serve.text() + ": a client serves its device over NBD, on unix:PATH or HOST:PORT");
+        }
         if (connections < 0 || connections > 64) {
             throw usage("--connections must be between 0 (auto) and 64");
         }

@@ -3,17 +3,26 @@ package org.enbd.launcher;
 import java.nio.file.Path;
 
 /**
- * Where a listener binds, as the user writes it on the command line ({@code HOST:PORT}, {@code [V6]:PORT} or
- * {@code unix:PATH}) and as the listener's configuration names it: an NBD URI.
+ * Where a listener binds, as the user writes it on the command line ({@code HOST:PORT}, {@code [V6]:PORT},
+ * {@code unix:PATH} or {@code aoe:IFACE}) and as the listener's configuration names it: an NBD URI, or
+ * {@code aoe://IFACE} for an ATA over Ethernet target.
  *
  * @param text the address for messages, as given
- * @param uri  {@code nbd://HOST:PORT} or {@code nbd+unix:///?socket=PATH}
+ * @param uri  {@code nbd://HOST:PORT}, {@code nbd+unix:///?socket=PATH} or {@code aoe://IFACE}
  */
 public record ListenAddress(String text, String uri) {
     static final String FORMS = "HOST:PORT or unix:PATH";
 
     /** Parses a listen address; the path of a Unix socket becomes absolute. */
     public static ListenAddress parse(String text) {
+        if (text.startsWith("aoe:")) {
+            String name = text.substring("aoe:".length());
+            if (!name.matches("[A-Za-z0-9_.@-]{1,15}")) {
+                throw new IllegalArgumentException("'" + text + "': expected aoe:IFACE, a network interface name "
+                        + "(ip link lists them)");
+            }
+            return new ListenAddress(text, "aoe://" + name);
+        }
         if (text.startsWith("unix:")) {
             String path = text.substring("unix:".length());
             if (path.isEmpty()) {
@@ -27,11 +36,24 @@ public record ListenAddress(String text, String uri) {
 
     /** A name for the listener's configuration, readable in a PID: {@code tcp-127.0.0.1-10809}, {@code unix-_tmp_s}. */
     public String configName() {
+        if (aoe()) {
+            return "aoe-" + FactoryConfiguration.safeName(interfaceName());
+        }
         if (text.startsWith("unix:")) {
             return "unix-" + FactoryConfiguration.safeName(text.substring("unix:".length()));
         }
         HostPort at = HostPort.parse(text);
         return FactoryConfiguration.safeName("tcp-" + at.host().replace(':', '.') + "-" + at.port());
+    }
+
+    /** An ATA over Ethernet target on a network interface (transport-raw), not an NBD listener. */
+    public boolean aoe() {
+        return uri.startsWith("aoe://");
+    }
+
+    /** The interface of an {@link #aoe()} address. */
+    public String interfaceName() {
+        return uri.substring("aoe://".length());
     }
 
     /** A host and a TCP port, parsed from {@code HOST:PORT} or {@code [V6]:PORT}. */

@@ -42,8 +42,9 @@ final class ServerCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--listen", paramLabel = "HOST:PORT|unix:PATH", converter = Converters.Listen.class,
-            defaultValue = DEFAULT_LISTEN, description = "Where to accept NBD clients; repeat for several.")
+    @Option(names = "--listen", paramLabel = "HOST:PORT|unix:PATH|aoe:IFACE", converter = Converters.Listen.class,
+            defaultValue = DEFAULT_LISTEN, description = "Where to accept NBD clients; repeat for several. aoe:IFACE "
+                    + "serves the exports with ,aoe=SHELF.SLOT as ATA over Ethernet devices on a network interface.")
     List<ListenAddress> listen = new ArrayList<>();
 
     @Option(names = "--export", paramLabel = "NAME=SPEC[,ro][,features=A+B][,KEY=VALUE]...",
@@ -141,6 +142,16 @@ final class ServerCommand implements Callable<Integer> {
         for (ListenAddress at : listen) {
             if (!addresses.add(at.uri())) {
                 throw usage("--listen " + at.text() + " is given twice");
+            }
+            if (at.aoe()) {
+                if (served.stream().noneMatch(export -> export.parameters().containsKey("aoe"))) {
+                    throw usage("--listen " + at.text() + " serves exports over ATA over Ethernet, and no --export "
+                            + "names an AoE address: add ,aoe=SHELF.SLOT (e.g. --export disk=file:/srv/d.img,aoe=1.0)");
+                }
+                configurations.add(new FactoryConfiguration(FactoryConfiguration.AOE_TARGET,
+                        unique(pidNames, at.configName()), "AoE target " + at.text(),
+                        Map.of("interfaceName", at.interfaceName())));
+                continue;
             }
             Map<String, Object> properties = new LinkedHashMap<>();
             properties.put("address", at.uri());

@@ -111,7 +111,8 @@ public final class FelixActions implements Actions {
     static List<String> readyLines(LaunchPlan plan, Startup.Outcome.Ready ready) {
         if (plan.command().equals("server")) {
             String exports = plan.exports().stream().map(ExportSpec::summary).collect(Collectors.joining(", "));
-            return plan.of(FactoryConfiguration.LISTENER).stream()
+            return java.util.stream.Stream.concat(plan.of(FactoryConfiguration.LISTENER).stream(),
+                            plan.of(FactoryConfiguration.AOE_TARGET).stream())
                     .map(listener -> "enbd: " + detail(ready, listener, "listening on " + listener.properties()
                             .get("address")) + ", exports: " + exports)
                     .toList();

@@ -55,6 +55,7 @@ final class Startup {
             case FactoryConfiguration.KERNEL_DEVICE -> "org.enbd.kernel";
             case FactoryConfiguration.STATS_QUERY -> "org.enbd.feature.stats";
             case FactoryConfiguration.TLS -> "org.enbd.transport.ssl";
+            case FactoryConfiguration.AOE_TARGET -> "org.enbd.transport.raw";
             default -> "org.enbd." + factoryPid.substring(factoryPid.lastIndexOf('.') + 1);
         };
     }
