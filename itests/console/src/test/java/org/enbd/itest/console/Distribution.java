@@ -1,0 +1,159 @@
+package org.enbd.itest.console;
+
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * The assembled distribution ({@code launcher/target/dist/enbd.jar}) running {@code enbd server} as a process with
+ * one memory export that stacks stats, one listener and the console, all on loopback ports of its own; and the
+ * other processes a test starts (Prometheus, chromium, nbdcopy), each stopped and waited for at close. A test
+ * whose tool is missing is skipped, naming it.
+ */
+final class Distribution implements AutoCloseable {
+    static final long MIB = 1024 * 1024;
+
+    final int nbdPort = freePort();
+    final int consolePort = freePort();
+    final Path work;
+    private final List<Process> processes = new ArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    Distribution(Path work) throws IOException, InterruptedException {
+        this.work = work;
+        Path jar = Path.of(System.getProperty("enbd.dist", "../../launcher/target/dist")).resolve("enbd.jar");
+        assumeTrue(Files.isRegularFile(jar), "no distribution at " + jar + " (build the launcher first)");
+        Path out = work.resolve("enbd.out");
+        Process server = start(work.resolve("enbd.err"), out, Path.of(System.getProperty("java.home"), "bin", "java")
+                        .toString(), "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                "-jar", jar.toString(), "server", "--ephemeral", "--listen", "127.0.0.1:" + nbdPort,
+                "--export", "disk=memory:64M,features=stats", "--console", "127.0.0.1:" + consolePort);
+        Instant deadline = Instant.now().plusSeconds(60);
+        while (!Files.readString(out).contains("listening on")) {
+            if (!server.isAlive() || Instant.now().isAfter(deadline)) {
+                fail("enbd server did not come up: " + Files.readString(out) + Files.readString(
+                        work.resolve("enbd.err")));
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    static void requireTool(String tool) {
+        assumeTrue(Stream.onPath(tool), tool + " is not installed (./test installs it)");
+    }
+
+    /** Starts a process whose output goes to files in the work directory; it is stopped at close. */
+    Process start(Path err, Path out, String... command) throws IOException {
+        Process p = new ProcessBuilder(command).directory(work.toFile()).redirectError(err.toFile())
+                .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File(
+                        "/dev/null"))).start();
+        processes.add(p);
+        return p;
+    }
+
+    /** Runs a command to its end (bounded) and fails with its output unless it exits 0. */
+    void run(String... command) throws IOException, InterruptedException {
+        Path log = Files.createTempFile(work, "run", ".log");
+        Process p = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor();
+            fail(String.join(" ", command) + " did not finish in 120 s: " + Files.readString(log));
+        }
+        if (p.exitValue() != 0) {
+            fail(String.join(" ", command) + " exited " + p.exitValue() + ": " + Files.readString(log));
+        }
+    }
+
+    /** Writes {@code mib} MiB of random data into the export with nbdcopy, and returns the bytes written. */
+    long copyIn(int mib) throws IOException, InterruptedException {
+        Path image = work.resolve("image-" + mib + ".img");
+        byte[] block = new byte[(int) MIB];
+        java.util.Random random = new java.util.Random(mib);
+        try (var o = Files.newOutputStream(image)) {
+            for (int i = 0; i < mib; i++) {
+                random.nextBytes(block);
+                o.write(block);
+            }
+        }
+        run("nbdcopy", image.toString(), "nbd://127.0.0.1:" + nbdPort + "/disk");
+        return mib * MIB;
+    }
+
+    /** GETs a URL of the console's HTTP server, with the console's default login when asked. */
+    HttpResponse<String> get(String path, boolean login) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + consolePort + path))
+                .timeout(Duration.ofSeconds(10));
+        if (login) {
+            b.header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString("admin:admin".getBytes()));
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Asks {@code read} until {@code done} accepts its answer, for at most {@code seconds}; returns the answer. */
+    static <T> T await(String what, int seconds, Check<T> read, Predicate<T> done) throws Exception {
+        Instant deadline = Instant.now().plusSeconds(seconds);
+        T last = null;
+        while (Instant.now().isBefore(deadline)) {
+            try {
+                last = read.get();
+                if (done.test(last)) {
+                    return last;
+                }
+            } catch (IOException e) { // not listening yet
+                last = null;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError(what + " within " + seconds + " s; last: " + last);
+    }
+
+    interface Check<T> {
+        T get() throws Exception;
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        for (Process p : processes.reversed()) {
+            p.destroy(); // SIGTERM: enbd drains and exits 0, prometheus shuts its storage down
+        }
+        for (Process p : processes.reversed()) {
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+            }
+        }
+    }
+
+    private static final class Stream {
+        static boolean onPath(String tool) {
+            for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+                if (Files.isExecutable(Path.of(dir, tool))) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+}
