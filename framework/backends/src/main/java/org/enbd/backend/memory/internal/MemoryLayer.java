@@ -7,7 +7,10 @@ import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.Map;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.enbd.api.NbdError;
 import org.enbd.api.NbdException;
@@ -19,7 +22,9 @@ import org.enbd.api.layer.Support;
 
 /**
  * A sparse RAM disk: 1 MiB pages of off-heap memory, allocated on first write; a missing page reads as zeros and
- * is reported as a hole. Trim and zero free whole pages. Nothing here blocks (the page table lock is held only to
+ * is reported as a hole. The page table is a lock-free sorted map holding only the pages written, so its cost
+ * follows what is written and not the export's size ({@code memory:1P} costs one shared zero page), and extents
+ * and trims skip a hole of any length in one lookup (nbdkit's sparse array is the model). Trim and zero free whole pages. Nothing here blocks (the page table lock is held only to
  * swap page references), so every stage it returns is already complete: the server answers in the same event loop
  * turn.
  *
@@ -32,20 +37,19 @@ public final class MemoryLayer implements Layer {
 
     private final long size;
     private final boolean readOnly;
-    private final AtomicReferenceArray<ByteBuf> pages;
+    /** Page index to page; absent means zeros. */
+    private final ConcurrentSkipListMap<Long, ByteBuf> pages = new ConcurrentSkipListMap<>();
     /** Readers and writers of page contents share it; only freeing a page takes it exclusively. */
     private final ReentrantReadWriteLock table = new ReentrantReadWriteLock();
     private final ByteBuf zeroPage;
-    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     public MemoryLayer(long size, boolean readOnly) {
-        long count = (size + PAGE - 1) >>> PAGE_SHIFT;
-        if (count > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("memory export too large: " + size);
+        if (size < 0) {
+            throw new IllegalArgumentException("memory export size is negative: " + size);
         }
         this.size = size;
         this.readOnly = readOnly;
-        this.pages = new AtomicReferenceArray<>((int) count);
         this.zeroPage = Unpooled.unreleasableBuffer(newZeroedPage().asReadOnly());
     }
 
@@ -97,11 +101,9 @@ public final class MemoryLayer implements Layer {
         long at = offset;
         long end = offset + length;
         while (at < end) {
-            boolean hole = pages.get((int) (at >>> PAGE_SHIFT)) == null;
-            long runEnd = nextPageStart(at);
-            while (runEnd < end && (pages.get((int) (runEnd >>> PAGE_SHIFT)) == null) == hole) {
-                runEnd += PAGE;
-            }
+            long index = at >>> PAGE_SHIFT;
+            boolean hole = !pages.containsKey(index);
+            long runEnd = hole ? nextWrittenPageStart(index + 1, end) : endOfWrittenRun(index + 1, end);
             runEnd = Math.min(runEnd, end);
             if (!sink.add(runEnd - at, hole ? ExtentSink.HOLE | ExtentSink.ZERO : 0)) {
                 break;
@@ -109,6 +111,21 @@ public final class MemoryLayer implements Layer {
             at = runEnd;
         }
         return Layer.done();
+    }
+
+    /** The start of the first written page at or after {@code index}, or {@code end} when none is before it. */
+    private long nextWrittenPageStart(long index, long end) {
+        Long next = pages.ceilingKey(index);
+        return next == null ? end : Math.min(end, next << PAGE_SHIFT);
+    }
+
+    /** The end of the run of consecutive written pages that starts before {@code index}. */
+    private long endOfWrittenRun(long index, long end) {
+        long at = index;
+        while ((at << PAGE_SHIFT) < end && pages.containsKey(at)) {
+            at++;
+        }
+        return at << PAGE_SHIFT;
     }
 
     private ByteBuf readNow(long offset, int length, ByteBufAllocator alloc) throws NbdException {
@@ -142,7 +159,7 @@ public final class MemoryLayer implements Layer {
             while (left > 0) {
                 int within = (int) (at & (PAGE - 1));
                 int chunk = Math.min(left, PAGE - within);
-                page((int) (at >>> PAGE_SHIFT)).setBytes(within, data, index, chunk);
+                page(at >>> PAGE_SHIFT).setBytes(within, data, index, chunk);
                 index += chunk;
                 left -= chunk;
                 at += chunk;
@@ -160,11 +177,8 @@ public final class MemoryLayer implements Layer {
         }
         table.writeLock().lock();
         try {
-            for (int i = 0; i < pages.length(); i++) {
-                ByteBuf page = pages.getAndSet(i, null);
-                if (page != null) {
-                    page.release();
-                }
+            for (Map.Entry<Long, ByteBuf> entry; (entry = pages.pollFirstEntry()) != null; ) {
+                entry.getValue().release();
             }
         } finally {
             table.writeLock().unlock();
@@ -181,72 +195,77 @@ public final class MemoryLayer implements Layer {
 
     /** Pages allocated now, for tests and status. */
     public int allocatedPages() {
-        int n = 0;
-        for (int i = 0; i < pages.length(); i++) {
-            n += pages.get(i) == null ? 0 : 1;
-        }
-        return n;
+        return pages.size();
     }
 
-    /** Zeroes a range: whole pages are freed when {@code punch}, partial pages (and all with NO_HOLE) memset. */
+    /**
+     * Zeroes a range: whole pages are freed when {@code punch} (only those written are visited, so a trim of a
+     * petabyte of holes is one lookup), partial pages (and all with NO_HOLE) memset.
+     */
     private void clear(long offset, long length, boolean punch) {
-        long at = offset;
         long end = offset + length;
+        long at = offset;
         while (at < end) {
-            int index = (int) (at >>> PAGE_SHIFT);
+            long index = at >>> PAGE_SHIFT;
             int within = (int) (at & (PAGE - 1));
             int chunk = (int) Math.min(end - at, PAGE - within);
             boolean wholePage = within == 0 && (chunk == PAGE || at + chunk == size);
             if (punch && wholePage) {
-                free(index);
-            } else {
-                table.readLock().lock();
-                try {
-                    ByteBuf page = punch ? pages.get(index) : page(index);
-                    if (page != null) {
-                        page.setZero(within, chunk);
-                    }
-                } finally {
-                    table.readLock().unlock();
+                long wholeEnd = end == size ? Long.MAX_VALUE : end >>> PAGE_SHIFT;
+                freeWritten(index, wholeEnd);
+                at = Math.min(end, wholeEnd == Long.MAX_VALUE ? end : wholeEnd << PAGE_SHIFT);
+                continue;
+            }
+            table.readLock().lock();
+            try {
+                ByteBuf page = punch ? pages.get(index) : page(index);
+                if (page != null) {
+                    page.setZero(within, chunk);
                 }
+            } finally {
+                table.readLock().unlock();
             }
             at += chunk;
         }
     }
 
-    private void free(int index) {
-        if (pages.get(index) == null) {
+    /** Frees the written pages with an index in [from, to). */
+    private void freeWritten(long from, long to) {
+        ConcurrentNavigableMap<Long, ByteBuf> range = pages.subMap(from, to);
+        if (range.isEmpty()) {
             return;
         }
-        table.writeLock().lock();
-        ByteBuf page;
-        try {
-            page = pages.getAndSet(index, null);
-        } finally {
-            table.writeLock().unlock();
-        }
-        if (page != null) {
-            page.release();
+        for (Long index : range.keySet()) {
+            ByteBuf page;
+            table.writeLock().lock();
+            try {
+                page = pages.remove(index);
+            } finally {
+                table.writeLock().unlock();
+            }
+            if (page != null) {
+                page.release();
+            }
         }
     }
 
     /** The page, allocated zeroed if missing. Caller holds the read lock. */
-    private ByteBuf page(int index) {
+    private ByteBuf page(long index) {
         ByteBuf page = pages.get(index);
         if (page == null) {
             ByteBuf fresh = newZeroedPage();
-            if (pages.compareAndSet(index, null, fresh)) {
+            page = pages.putIfAbsent(index, fresh);
+            if (page == null) {
                 page = fresh;
             } else {
                 fresh.release();
-                page = pages.get(index);
             }
         }
         return page;
     }
 
     private ByteBuf slice(long offset, int length) {
-        ByteBuf page = pages.get((int) (offset >>> PAGE_SHIFT));
+        ByteBuf page = pages.get(offset >>> PAGE_SHIFT);
         int within = (int) (offset & (PAGE - 1));
         return page == null ? zeroPage.slice(within, length) : page.retainedSlice(within, length);
     }
@@ -264,9 +283,5 @@ public final class MemoryLayer implements Layer {
 
     private static int pagesSpanned(long offset, int length) {
         return (int) (((offset + length - 1) >>> PAGE_SHIFT) - (offset >>> PAGE_SHIFT) + 1);
-    }
-
-    private static long nextPageStart(long at) {
-        return (at | (PAGE - 1)) + 1;
     }
 }
