@@ -38,17 +38,25 @@ post_mortem() { # post_mortem NAME LOG
     echo "----- $1: log ($2)"
     cat "$2"
     local f
-    for f in $(sed -n 's/.*error file: \(\/[^ ]*\).*/\1/p' "$2") /tmp/enbd-hs_err_*.log /tmp/hs_err_pid*.log \
-        "$REPO"/hs_err_pid*.log; do
-        [ -f "$f" ] || continue
-        echo "----- $1: $f"
-        head -n 60 "$f"
+    local code=
+    for f in $(ls /tmp/enbd-hs_err_*.log /tmp/hs_err_pid*.log 2>/dev/null | sort -u); do
+        echo "----- $1: $f (whole)"
+        cat "$f"
+        # the compiled method the crash is in: "[0xSTART+0xOFFSET]" on the problematic frame's line
+        code=$(sed -n 's/^# J .* \[\(0x[0-9a-f]*\)+0x[0-9a-f]*\]$/\1/p' "$f" | head -1)
+        mv "$f" "$f.seen"
     done
     for f in /tmp/cores/core.*; do
         [ -f "$f" ] || continue
         echo "----- $1: core $f: backtraces"
-        gdb -batch -q -ex 'info threads' -ex 'thread apply all bt 20' "$JAVA_BIN" "$f" 2>&1 \
-            | grep -v -e '^\[New LWP' -e '^warning: ' | head -n 250
+        gdb -batch -q -ex 'info threads' -ex 'thread apply all bt 12' "$JAVA_BIN" "$f" 2>&1 \
+            | grep -v -e '^\[New LWP' -e '^warning: ' | head -n 150
+        if [ -n "$code" ]; then
+            echo "----- $1: core $f: the code at $code as the core holds it (bytes, then instructions)"
+            gdb -batch -q -ex "x/48xb $code" -ex "x/16i $code" "$JAVA_BIN" "$f" 2>&1 \
+                | grep -v -e '^\[New LWP' -e '^warning: ' -e '^\[Thread debugging' -e '^Using host libthread_db' \
+                    -e '^Core was generated' -e '^Program terminated' -e '^#0 ' -e '^[0-9]*\t' | head -n 40
+        fi
         rm -f "$f"
     done
     echo "----- $1: kernel messages, mounts"

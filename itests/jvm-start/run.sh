@@ -34,7 +34,11 @@ fi
 # the guest cannot build: the distribution must be there and fresh (./enbd builds it when stale)
 "$REPO/enbd" --version >"$LOGS/build.log" 2>&1 || { cat "$LOGS/build.log" >&2; exit 2; }
 echo "jvm-start: $BOOTS boots of $REPO ($(head -1 "$LOGS/build.log")) through the $HARNESS harness," \
-    "consoles in $LOGS"
+    "${JVMSTART_CPUS:-1} vCPU, consoles in $LOGS"
+# one vCPU unless told otherwise (JVMSTART_CPUS): with two, QEMU's multi-threaded TCG lets one vCPU run code the JIT
+# is rewriting on the other, and about one boot in eight a JVM dies of SIGILL in its own compiled code (README)
+CPUS=${JVMSTART_CPUS:-1}
+export VM_CPUS=$CPUS ENBD_VM_CPUS=$CPUS
 export VM_EXTRA_SHARES="${VM_EXTRA_SHARES:-} $REPO:/repo:ro" ENBD_VM_TIMEOUT=${ENBD_VM_TIMEOUT:-600}
 boot() { # boot LABEL: one VM, the guest script sees the checkout at /repo
     if [ "$HARNESS" = project ]; then "$KERNEL_VM" "$HERE/jvm-start-guest.sh" "$REPO" /repo "$1"
