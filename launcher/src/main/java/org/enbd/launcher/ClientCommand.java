@@ -132,6 +132,9 @@ final class ClientCommand implements Callable<Integer> {
         if (uri == null) {
             throw usage("missing the server's URI, e.g. nbd://127.0.0.1:10809/export");
         }
+        if (uri.startsWith("aoe://")) {
+            return aoePlan(data, stored);
+        }
         checkUri(uri);
         if ((serve == null) == (device == null)) {
             throw usage("give exactly one of --serve unix:PATH|HOST:PORT and --device /dev/nbdN");
@@ -184,6 +187,28 @@ final class ClientCommand implements Callable<Integer> {
         ConsoleSettings consoleSettings = consoleAccount.settings(console);
         return new LaunchPlan("client", List.of(configuration), List.of(), consoleSettings, parent.shell,
                 parent.verbose, parent.startTimeout(), data, stored);
+    }
+
+    /** {@code aoe://IFACE/SHELF.SLOT --serve ...}: transport-raw's AoE initiator, served again over NBD. */
+    private LaunchPlan aoePlan(java.util.Optional<DataDirectory> data, List<FactoryConfiguration> stored) {
+        if (!uri.matches("aoe://[A-Za-z0-9_.@-]{1,15}/[0-9]{1,5}\\.[0-9]{1,3}")) {
+            throw usage("'" + uri + "': expected aoe://IFACE/SHELF.SLOT, e.g. aoe://eth0/1.0");
+        }
+        if (serve == null || device != null || serve.aoe()) {
+            throw usage("an AoE device is served again with --serve unix:PATH|HOST:PORT (for a kernel device, use "
+                    + "the kernel's aoe driver: modprobe aoe)");
+        }
+        if (!features.isEmpty()) {
+            throw usage("--feature is not available over AoE yet");
+        }
+        Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put("uri", uri);
+        properties.put("serve", serve.uri());
+        properties.put("deadTimeMs", deadTimeMs);
+        FactoryConfiguration configuration = new FactoryConfiguration(FactoryConfiguration.AOE_ENDPOINT,
+                serve.configName(), "AoE client " + uri + " served on " + serve.text(), properties);
+        return new LaunchPlan("client", List.of(configuration), List.of(), consoleAccount.settings(console),
+                parent.shell, parent.verbose, parent.startTimeout(), data, stored);
     }
 
     /** The {@code --feature} values as one stack, outermost first; a usage error for a bad or repeated name. */

@@ -44,4 +44,23 @@ class AoeListenTest {
         assertEquals(Main.USAGE, cli.exit());
         assertTrue(cli.err().contains("a client serves its device over NBD"), cli.err());
     }
+
+    @Test
+    void anAoeDeviceIsServedAgainByTheAoeEndpoint() {
+        Cli cli = Cli.run("client", "aoe://eth1/1.0", "--serve", "unix:/tmp/e.sock", "--dead-time", "5000");
+        assertEquals(0, cli.exit(), cli.err());
+        FactoryConfiguration endpoint = cli.only(FactoryConfiguration.AOE_ENDPOINT);
+        assertEquals(Map.of("uri", "aoe://eth1/1.0", "serve", "nbd+unix:///?socket=/tmp/e.sock", "deadTimeMs", 5000L),
+                endpoint.properties());
+    }
+
+    @Test
+    void anAoeDeviceNeedsAnAddressAndAServeAddress() {
+        for (String[] args : List.of(new String[] {"client", "aoe://eth1", "--serve", "unix:/tmp/e.sock"},
+                new String[] {"client", "aoe://eth1/1.0", "--device", "/dev/nbd0"},
+                new String[] {"client", "aoe://eth1/1.0", "--serve", "unix:/tmp/e.sock", "--feature", "stats"})) {
+            Cli cli = Cli.run(args);
+            assertEquals(Main.USAGE, cli.exit(), String.join(" ", args));
+        }
+    }
 }

@@ -34,12 +34,18 @@ final class Startup {
     }
 
     private static final Duration POLL = Duration.ofMillis(100);
+    /**
+     * After the first failure, how long the others get to report UP or FAILED, so that one run names every
+     * mistake; those still starting are listed as such.
+     */
+    private static final Duration SETTLE_AFTER_FAILURE = Duration.ofSeconds(2);
 
     private final Logger log = LoggerFactory.getLogger("enbd");
     private final FelixHost host;
     private final StatusWatch watch;
     private final LaunchPlan plan;
     private final Map<String, StatusWatch.Seen> last = new HashMap<>();
+    private final java.util.Set<String> wasReady = new java.util.HashSet<>();
 
     Startup(FelixHost host, StatusWatch watch, LaunchPlan plan) {
         this.host = host;
@@ -55,7 +61,7 @@ final class Startup {
             case FactoryConfiguration.KERNEL_DEVICE -> "org.enbd.kernel";
             case FactoryConfiguration.STATS_QUERY -> "org.enbd.feature.stats";
             case FactoryConfiguration.TLS -> "org.enbd.transport.ssl";
-            case FactoryConfiguration.AOE_TARGET -> "org.enbd.transport.raw";
+            case FactoryConfiguration.AOE_TARGET, FactoryConfiguration.AOE_ENDPOINT -> "org.enbd.transport.raw";
             default -> "org.enbd." + factoryPid.substring(factoryPid.lastIndexOf('.') + 1);
         };
     }
@@ -88,6 +94,7 @@ final class Startup {
         long deadline = System.nanoTime() + plan.startTimeout().toNanos();
         List<FactoryConfiguration> pending = new ArrayList<>(plan.awaited());
         Map<String, StatusWatch.Seen> ready = new LinkedHashMap<>();
+        List<String> failures = new ArrayList<>();
         while (!pending.isEmpty()) {
             if (host.stopping()) {
                 return new Outcome.Stopped();
@@ -104,7 +111,12 @@ final class Startup {
                 }
                 if (status.failed()) {
                     // said once, by the caller, as the launcher's last word
-                    return new Outcome.Failed(configuration.label() + " " + status.state() + ": " + status.detail());
+                    failures.add(configuration.label() + " " + status.state() + ": " + status.detail());
+                    pending.remove(configuration);
+                    if (failures.size() == 1) {
+                        deadline = Math.min(deadline, System.nanoTime() + SETTLE_AFTER_FAILURE.toNanos());
+                    }
+                    continue;
                 }
                 logChange(configuration, status);
                 if (status.ready()) {
@@ -113,9 +125,20 @@ final class Startup {
                 }
             }
             if (!pending.isEmpty() && System.nanoTime() > deadline) {
-                return new Outcome.Failed(notUp(pending.getFirst()));
+                if (failures.isEmpty()) {
+                    return new Outcome.Failed(notUp(pending.getFirst()));
+                }
+                pending.forEach(c -> failures.add(c.label() + " is still " + watch.get(c.pid())
+                        .map(StatusWatch.Seen::state).orElse("not reported") + " (not waited for: see above)"));
+                break;
             }
-            host.awaitStop(POLL);
+            if (!pending.isEmpty()) {
+                host.awaitStop(POLL);
+            }
+        }
+        if (!failures.isEmpty()) {
+            // one line each, as the caller prefixes the first
+            return new Outcome.Failed(String.join(System.lineSeparator() + "enbd: ", failures));
         }
         return new Outcome.Ready(ready);
     }
@@ -137,10 +160,19 @@ final class Startup {
         }
         String line = configuration.label() + ": " + status.state() + (status.detail().isEmpty() ? ""
                 : " (" + status.detail() + ")");
+        // once a component has been up, each change is news an admin acts on, the recovery as much as the loss;
+        // the way up at start is summed up by the ready line
+        boolean afterStart = status.ready() ? !wasReady.add(configuration.pid()) : wasReady.contains(configuration.pid());
         switch (status.state()) {
             case "FAILED", "DOWN" -> log.warn(line);
             case "DEGRADED" -> log.info(line);
-            default -> log.debug(line);
+            default -> {
+                if (afterStart) {
+                    log.info(line);
+                } else {
+                    log.debug(line);
+                }
+            }
         }
     }
 
