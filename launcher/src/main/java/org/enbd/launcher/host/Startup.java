@@ -162,7 +162,8 @@ final class Startup {
                 : " (" + status.detail() + ")");
         // once a component has been up, each change is news an admin acts on, the recovery as much as the loss;
         // the way up at start is summed up by the ready line
-        boolean afterStart = status.ready() ? !wasReady.add(configuration.pid()) : wasReady.contains(configuration.pid());
+        boolean afterStart = status.ready() ? !wasReady.add(configuration.pid())
+                : wasReady.contains(configuration.pid());
         switch (status.state()) {
             case "FAILED", "DOWN" -> log.warn(line);
             case "DEGRADED" -> log.info(line);

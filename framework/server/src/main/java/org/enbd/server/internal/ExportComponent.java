@@ -151,7 +151,15 @@ public final class ExportComponent {
         List<String> missing = new ArrayList<>();
         BackendFactory factory = backends.get(spec.type());
         if (factory == null) {
-            missing.add("backend type '" + spec.type() + "'");
+            Map<String, String> declared = BackendDeclarations.of(bundle);
+            if (!declared.containsKey(spec.type())) {
+                // no installed bundle offers it: waiting would only delay the same error by the start timeout
+                withdraw();
+                report(Status.State.FAILED, "unknown backend type '" + spec.type() + "' (known: "
+                        + String.join(", ", declared.keySet()) + ")");
+                return;
+            }
+            missing.add("backend type '" + spec.type() + "' (bundle " + declared.get(spec.type()) + ")");
         }
         List<String> missingFeatures = new ArrayList<>();
         List<StackEntry> stack = features.resolve(stackNames, missingFeatures);

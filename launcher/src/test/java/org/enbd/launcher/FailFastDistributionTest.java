@@ -1,0 +1,87 @@
+package org.enbd.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Mistakes that can never clear up end the run at once, all of them named in the same run, however long
+ * {@code --start-timeout} is; and a memory export costs what is written, not its size.
+ */
+class FailFastDistributionTest {
+    /** Far below the start timeout the runs are given: only failing fast ends them within it. */
+    private static final Duration FAST = Duration.ofSeconds(25);
+    private static final Duration UP = Duration.ofSeconds(90);
+
+    @TempDir
+    Path work;
+
+    @Test
+    void unknownBackendTypesFailAtOnceAndEachIsNamedWithTheKnownTypes() throws Exception {
+        try (EnbdProcess enbd = EnbdProcess.start(work, "--start-timeout", "300", "server", "--ephemeral",
+                "--console", "off", "--listen", "127.0.0.1:" + EnbdProcess.freePort(),
+                "--export", "a=qcow2:a.img", "--export", "b=mem:1G", "--export", "c=memory:1G")) {
+            Optional<Integer> exit = enbd.awaitExit(FAST);
+            assertTrue(exit.isPresent(), "still waiting for a backend type no bundle offers\n" + enbd.output());
+            assertEquals(1, exit.get(), enbd.output());
+            List<String> said = enbd.err().lines().filter(l -> l.startsWith("enbd: ")).toList();
+            assertTrue(said.stream().anyMatch(l -> l.startsWith("enbd: export \"a\"") && l.contains(
+                    "unknown backend type 'qcow2' (known: device, file, memory")), enbd.output());
+            assertTrue(said.stream().anyMatch(l -> l.startsWith("enbd: export \"b\"") && l.contains(
+                    "unknown backend type 'mem' (known: ")), enbd.output());
+            assertTrue(said.stream().noneMatch(l -> l.contains("\"c\"")), "the good export is not blamed\n"
+                    + enbd.output());
+        }
+    }
+
+    @Test
+    void aBadSizeAndAMissingFileAreBothReportedInOneRun() throws Exception {
+        Path missing = work.resolve("absent.img");
+        try (EnbdProcess enbd = EnbdProcess.start(work, "--start-timeout", "300", "server", "--ephemeral",
+                "--console", "off", "--listen", "127.0.0.1:" + EnbdProcess.freePort(),
+                "--export", "small=memory:lots", "--export", "gone=file:" + missing)) {
+            Optional<Integer> exit = enbd.awaitExit(FAST);
+            assertTrue(exit.isPresent(), enbd.output());
+            assertEquals(1, exit.get(), enbd.output());
+            String err = enbd.err();
+            assertTrue(err.lines().anyMatch(l -> l.startsWith("enbd: export \"small\"") && l.contains("not a size")),
+                    enbd.output());
+            assertTrue(err.lines().anyMatch(l -> l.startsWith("enbd: export \"gone\"")
+                    && l.contains(missing.toString())), enbd.output());
+        }
+    }
+
+    @Test
+    void aPetabyteMemoryExportServesItsSize() throws Exception {
+        assumeTrue(onPath("nbdinfo"), "nbdinfo is not installed");
+        int port = EnbdProcess.freePort();
+        try (EnbdProcess enbd = EnbdProcess.start(work, "server", "--ephemeral", "--console", "off",
+                "--listen", "127.0.0.1:" + port, "--export", "big=memory:1P")) {
+            Optional<String> line = enbd.awaitLine(l -> l.startsWith("enbd: listening"), UP);
+            assertTrue(line.isPresent(), enbd.output());
+            Process nbdinfo = new ProcessBuilder("nbdinfo", "--size", "nbd://127.0.0.1:" + port + "/big")
+                    .redirectErrorStream(true).start();
+            assertTrue(nbdinfo.waitFor(30, TimeUnit.SECONDS), "nbdinfo hung");
+            String size = new String(nbdinfo.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            assertEquals(Long.toString(1L << 50), size, enbd.output());
+            assertTrue(enbd.alive(), enbd.output());
+            assertTrue(!enbd.err().contains("OutOfMemoryError"), enbd.output());
+        }
+    }
+
+    private static boolean onPath(String tool) {
+        return Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+                .anyMatch(dir -> Files.isExecutable(Path.of(dir, tool)));
+    }
+}
