@@ -51,6 +51,8 @@ final class ReplyAssembly {
     private final TreeMap<Long, Long> ranges = new TreeMap<>();
     private List<ReplyChunk.Extent> extents = List.of();
     private boolean statusSeen;
+    /** A structured chunk came: the reply cannot end with a simple one. */
+    private boolean chunked;
     private boolean errorSeen;
     private int error;
     private String message = "";
@@ -78,6 +80,9 @@ final class ReplyAssembly {
     }
 
     private boolean simple(SimpleReply s) throws Violation {
+        if (chunked) {
+            throw new Violation("a simple reply in the middle of a structured reply to " + command);
+        }
         if (s.error() != 0) {
             fail(s.error(), "");
             return true;
@@ -94,6 +99,7 @@ final class ReplyAssembly {
     }
 
     private boolean chunk(ReplyChunk c) throws Violation {
+        chunked = true;
         switch (c) {
             case ReplyChunk.None n -> { }
             case ReplyChunk.Data d -> place(d.offset(), d.data().readableBytes(), d.data());

@@ -90,6 +90,15 @@ class ReplyAssemblyTest {
     }
 
     @Test
+    void aSimpleReplyAfterChunksIsAViolation() throws Exception {
+        ReplyAssembly a = read(0, 4096);
+        assertFalse(a.accept(data(0, 4096, 1, false)));
+        ByteBuf simple = Unpooled.wrappedBuffer(new byte[4096]);
+        assertThrows(ReplyAssembly.Violation.class, () -> a.accept(new org.enbd.protocol.SimpleReply(7, 0, simple)));
+        assertEquals(0, simple.refCnt(), "its data is released, not kept over the chunk's");
+    }
+
+    @Test
     void aSecondErrorChunkIsAViolation() throws Exception {
         ReplyAssembly a = read(0, 4096);
         assertFalse(a.accept(new ReplyChunk.Error(7, 0, false, NbdError.EIO.value(), "", -1)));
