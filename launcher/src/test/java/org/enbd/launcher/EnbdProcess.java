@@ -33,8 +33,14 @@ final class EnbdProcess implements AutoCloseable {
     }
 
     static EnbdProcess start(Path workDir, String... args) throws IOException {
+        return startUnder(List.of(), workDir, args);
+    }
+
+    /** As {@link #start}, the JVM run by {@code wrapper} (e.g. setpriv to drop root), which gets the command. */
+    static EnbdProcess startUnder(List<String> wrapper, Path workDir, String... args) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
+        List<String> command = new ArrayList<>(wrapper);
+        command.addAll(List.of(java, "--enable-native-access=ALL-UNNAMED",
                 "--sun-misc-unsafe-memory-access=allow", "-jar", dist().resolve("enbd.jar").toString()));
         command.addAll(List.of(args));
         Path out = Files.createTempFile(workDir, "enbd-", ".out");

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -46,11 +47,11 @@ class FailFastDistributionTest {
     }
 
     @Test
-    void aBadSizeAndAMissingFileAreBothReportedInOneRun() throws Exception {
+    void aBadSizeAMissingFileAndADirectoryAreAllReportedInOneRun() throws Exception {
         Path missing = work.resolve("absent.img");
         try (EnbdProcess enbd = EnbdProcess.start(work, "--start-timeout", "300", "server", "--ephemeral",
                 "--console", "off", "--listen", "127.0.0.1:" + EnbdProcess.freePort(),
-                "--export", "small=memory:lots", "--export", "gone=file:" + missing)) {
+                "--export", "small=memory:lots", "--export", "gone=file:" + missing, "--export", "dir=file:" + work)) {
             Optional<Integer> exit = enbd.awaitExit(FAST);
             assertTrue(exit.isPresent(), enbd.output());
             assertEquals(1, exit.get(), enbd.output());
@@ -58,7 +59,35 @@ class FailFastDistributionTest {
             assertTrue(err.lines().anyMatch(l -> l.startsWith("enbd: export \"small\"") && l.contains("not a size")),
                     enbd.output());
             assertTrue(err.lines().anyMatch(l -> l.startsWith("enbd: export \"gone\"")
-                    && l.contains(missing.toString())), enbd.output());
+                    && l.contains(missing.toString()) && l.contains("no such file")), enbd.output());
+            assertTrue(err.lines().anyMatch(l -> l.equals("enbd: export \"dir\" (file:" + work + ") FAILED: cannot open "
+                    + work + ": is a directory (serve a regular file, an image or a block device)")), enbd.output());
+        }
+    }
+
+    /** Root may write any file, so the run drops to nobody (setpriv) to meet EACCES as an admin's account does. */
+    @Test
+    void aFileThatMayOnlyBeReadSuggestsReadOnlyAndAnUnreadableOneDoesNot() throws Exception {
+        List<String> wrapper = "root".equals(System.getProperty("user.name"))
+                ? List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups") : List.of();
+        assumeTrue(wrapper.isEmpty() || onPath("setpriv"), "running as root without setpriv");
+        Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path readable = Files.createFile(work.resolve("readable.img"));
+        Files.write(readable, new byte[4096]);
+        Files.setPosixFilePermissions(readable, PosixFilePermissions.fromString("r--r--r--"));
+        Path hidden = Files.createFile(work.resolve("hidden.img"));
+        Files.setPosixFilePermissions(hidden, PosixFilePermissions.fromString("---------"));
+        try (EnbdProcess enbd = EnbdProcess.startUnder(wrapper, work, "server", "--ephemeral", "--console", "off",
+                "--listen", "127.0.0.1:" + EnbdProcess.freePort(), "--export", "r=file:" + readable,
+                "--export", "h=file:" + hidden)) {
+            Optional<Integer> exit = enbd.awaitExit(FAST);
+            assertTrue(exit.isPresent(), enbd.output());
+            assertEquals(1, exit.get(), enbd.output());
+            List<String> said = enbd.err().lines().filter(l -> l.startsWith("enbd: export")).toList();
+            assertTrue(said.contains("enbd: export \"r\" (file:" + readable + ") FAILED: cannot open " + readable
+                    + ": permission denied for writing (add ,ro to serve it read-only)"), enbd.output());
+            assertTrue(said.contains("enbd: export \"h\" (file:" + hidden + ") FAILED: cannot open " + hidden
+                    + ": permission denied"), enbd.output());
         }
     }
 

@@ -35,8 +35,8 @@ final class Startup {
 
     private static final Duration POLL = Duration.ofMillis(100);
     /**
-     * After the first failure, how long the others get to report UP or FAILED, so that one run names every
-     * mistake; those still starting are listed as such.
+     * After a failure, once every other component has reported, how long those still starting get to report UP
+     * or FAILED, so that one run names every mistake; those still starting then are listed as such.
      */
     private static final Duration SETTLE_AFTER_FAILURE = Duration.ofSeconds(2);
 
@@ -95,6 +95,7 @@ final class Startup {
         List<FactoryConfiguration> pending = new ArrayList<>(plan.awaited());
         Map<String, StatusWatch.Seen> ready = new LinkedHashMap<>();
         List<String> failures = new ArrayList<>();
+        boolean settling = false;
         while (!pending.isEmpty()) {
             if (host.stopping()) {
                 return new Outcome.Stopped();
@@ -113,9 +114,6 @@ final class Startup {
                     // said once, by the caller, as the launcher's last word
                     failures.add(configuration.label() + " " + status.state() + ": " + status.detail());
                     pending.remove(configuration);
-                    if (failures.size() == 1) {
-                        deadline = Math.min(deadline, System.nanoTime() + SETTLE_AFTER_FAILURE.toNanos());
-                    }
                     continue;
                 }
                 logChange(configuration, status);
@@ -124,12 +122,17 @@ final class Startup {
                     pending.remove(configuration);
                 }
             }
+            if (!failures.isEmpty() && !settling && pending.stream().allMatch(c -> watch.get(c.pid()).isPresent())) {
+                settling = true;
+                deadline = Math.min(deadline, System.nanoTime() + SETTLE_AFTER_FAILURE.toNanos());
+            }
             if (!pending.isEmpty() && System.nanoTime() > deadline) {
                 if (failures.isEmpty()) {
                     return new Outcome.Failed(notUp(pending.getFirst()));
                 }
-                pending.forEach(c -> failures.add(c.label() + " is still " + watch.get(c.pid())
-                        .map(StatusWatch.Seen::state).orElse("not reported") + " (not waited for: see above)"));
+                pending.forEach(c -> failures.add(watch.get(c.pid()).map(seen -> c.label() + " is still "
+                        + seen.state() + (seen.detail().isEmpty() ? "" : ": " + seen.detail()))
+                        .orElse(c.label() + " has not reported") + " (not waited for, as the above failed)"));
                 break;
             }
             if (!pending.isEmpty()) {

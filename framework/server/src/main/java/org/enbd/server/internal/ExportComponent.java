@@ -178,7 +178,8 @@ public final class ExportComponent {
         try {
             backend = factory.open(spec.argument(), context, events);
         } catch (NbdException | RuntimeException e) {
-            report(Status.State.FAILED, "cannot open " + config.backend() + ": " + e.getMessage());
+            // a backend's message names what is wrong (BackendFactory's contract); the backend is in the label
+            report(Status.State.FAILED, String.valueOf(e.getMessage()));
             return;
         }
         try {

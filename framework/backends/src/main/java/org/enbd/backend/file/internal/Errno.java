@@ -16,6 +16,13 @@ public final class Errno extends Exception {
     static final int ENXIO = 6;
     static final int EBADF = 9;
     static final int EAGAIN = 11;
+    static final int EBUSY = 16;
+    static final int EEXIST = 17;
+    static final int ENODEV = 19;
+    static final int ENOTDIR = 20;
+    static final int EISDIR = 21;
+    static final int ETXTBSY = 26;
+    static final int ELOOP = 40;
     static final int ENOMEM = 12;
     static final int EACCES = 13;
     static final int EINVAL = 22;
@@ -35,6 +42,11 @@ public final class Errno extends Exception {
 
     public int errno() {
         return errno;
+    }
+
+    /** The C library's text for it ({@code strerror}), for messages that name the cause without the number. */
+    public String description() {
+        return describe(errno);
     }
 
     /** Whether the call is not supported here (the file system or device cannot do it). */
@@ -60,7 +72,19 @@ public final class Errno extends Exception {
         return switch (errno) {
             case EPERM -> "operation not permitted";
             case ENOENT -> "no such file or directory";
+            case EINTR -> "interrupted system call";
             case EIO -> "I/O error";
+            case ENXIO -> "no such device or address";
+            case EBADF -> "bad file descriptor";
+            case EAGAIN -> "resource temporarily unavailable";
+            case EBUSY -> "device or resource busy";
+            case EEXIST -> "file exists";
+            case ENODEV -> "no such device";
+            case ENOTDIR -> "not a directory";
+            case EISDIR -> "is a directory";
+            case ETXTBSY -> "text file busy";
+            case ELOOP -> "too many levels of symbolic links";
+            case EOVERFLOW -> "value too large for defined data type";
             case ENOMEM -> "out of memory";
             case EACCES -> "permission denied";
             case EINVAL -> "invalid argument";

@@ -61,8 +61,29 @@ public class FileLayer implements Layer {
         try {
             return PosixFile.open(path, readOnly);
         } catch (Errno e) {
-            String why = e.errno() == Errno.ENOENT ? "no such file" : e.getMessage();
-            throw new NbdException(e.toNbd(path).error(), "cannot open " + path + ": " + why, e);
+            throw new NbdException(e.toNbd(path).error(), "cannot open " + path + ": " + why(e, path, readOnly), e);
+        }
+    }
+
+    /** What an admin needs to hear about a failed open: the cause in words, and the fix when there is one. */
+    private static String why(Errno e, String path, boolean readOnly) {
+        return switch (e.errno()) {
+            case Errno.ENOENT -> "no such file";
+            case Errno.EISDIR -> "is a directory (serve a regular file, an image or a block device)";
+            case Errno.EACCES, Errno.EPERM, Errno.EROFS -> !readOnly && readable(path)
+                    ? e.description() + " for writing (add ,ro to serve it read-only)"
+                    : e.description();
+            default -> e.description() + " (errno " + e.errno() + ")";
+        };
+    }
+
+    /** Whether a read-only open would succeed, to tell "read-only for us" from "not for us at all". */
+    private static boolean readable(String path) {
+        try {
+            PosixFile.open(path, true).close();
+            return true;
+        } catch (Errno e) {
+            return false;
         }
     }
 

@@ -125,6 +125,34 @@ class FileLayerTest {
     }
 
     @Test
+    void aDirectoryIsNamedAsSuchNotAsAnErrnoNumber() {
+        String directory = dir.toString();
+        NbdException e = assertThrows(NbdException.class, () -> FileLayer.open(directory, false));
+        assertEquals("cannot open " + directory + ": is a directory (serve a regular file, an image or a block "
+                + "device)", e.getMessage());
+    }
+
+    @Test
+    void aFileWeMayOnlyReadSuggestsServingItReadOnly() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse("root".equals(System.getProperty("user.name")),
+                "root may write any file: no EACCES to see");
+        Path path = sparse(MIB);
+        java.nio.file.Files.setPosixFilePermissions(path, java.nio.file.attribute.PosixFilePermissions.fromString(
+                "r--r--r--"));
+        NbdException e = assertThrows(NbdException.class, () -> FileLayer.open(path.toString(), false));
+        assertEquals(NbdError.EPERM, e.error());
+        assertEquals("cannot open " + path + ": permission denied for writing (add ,ro to serve it read-only)",
+                e.getMessage());
+        try (Layer layer = FileLayer.open(path.toString(), true)) {
+            assertEquals(MIB, layer.size());
+        }
+        java.nio.file.Files.setPosixFilePermissions(path, java.nio.file.attribute.PosixFilePermissions.fromString(
+                "---------"));
+        NbdException none = assertThrows(NbdException.class, () -> FileLayer.open(path.toString(), false));
+        assertEquals("cannot open " + path + ": permission denied", none.getMessage(), "no ,ro hint: it would fail too");
+    }
+
+    @Test
     void aRegularFileIsNotADevice() throws Exception {
         Path path = sparse(MIB);
         NbdException e = assertThrows(NbdException.class,
