@@ -92,7 +92,7 @@ class FailFastDistributionTest {
     }
 
     @Test
-    void aPetabyteMemoryExportServesItsSize() throws Exception {
+    void aPetabyteMemoryExportServesItsSizeAndTheConnectionIsLogged() throws Exception {
         assumeTrue(onPath("nbdinfo"), "nbdinfo is not installed");
         int port = EnbdProcess.freePort();
         try (EnbdProcess enbd = EnbdProcess.start(work, "server", "--ephemeral", "--console", "off",
@@ -106,6 +106,15 @@ class FailFastDistributionTest {
             assertEquals(Long.toString(1L << 50), size, enbd.output());
             assertTrue(enbd.alive(), enbd.output());
             assertTrue(!enbd.err().contains("OutOfMemoryError"), enbd.output());
+            // an admin sees who came and went, without -v
+            assertTrue(enbd.err().contains(": connected to export 'big' (no TLS)"), enbd.output());
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!enbd.err().contains(": disconnected from export 'big' (no TLS) after ")
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertTrue(enbd.err().lines().anyMatch(l -> l.contains(": disconnected from export 'big' (no TLS) after ")
+                    && l.contains(" received, ") && l.endsWith(" sent")), enbd.output());
         }
     }
 

@@ -23,6 +23,7 @@ import org.enbd.api.stream.StreamSecurity;
 import org.enbd.api.stream.Transport;
 import org.enbd.protocol.handshake.HandshakeEncoder;
 import org.enbd.protocol.handshake.ServerHandshakeDecoder;
+import org.enbd.server.internal.ConnectionLog;
 import org.enbd.server.internal.HandshakeHandler;
 import org.enbd.server.internal.HandshakeSettings;
 import org.slf4j.Logger;
@@ -143,6 +144,7 @@ public final class NbdServer implements AutoCloseable {
                 timeout.toMillis(), TimeUnit.MILLISECONDS));
         channel.closeFuture().addListener(f -> endHandshake(channel));
         channel.pipeline()
+                .addLast(ConnectionLog.NAME, new ConnectionLog())
                 .addLast(HandshakeHandler.DECODER, new ServerHandshakeDecoder(settings.limits().maxOptionLength()))
                 .addLast(HandshakeHandler.ENCODER, new HandshakeEncoder())
                 .addLast(HandshakeHandler.HANDLER, new HandshakeHandler(settings));

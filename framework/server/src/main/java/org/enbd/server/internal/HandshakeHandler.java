@@ -479,6 +479,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         ctx.channel().config().setAutoRead(true);
         // removing the decoder last hands bytes it already holds (pipelined requests) on to the request decoder
         pipeline.remove(DECODER);
+        ConnectionLog.transmitting(ctx.channel(), name, tlsUp);
         settings.started().accept(phase);
     }
 
