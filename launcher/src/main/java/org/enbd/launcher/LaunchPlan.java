@@ -20,20 +20,30 @@ import java.util.stream.Collectors;
  * @param startTimeout   how long to wait for the configured components to report UP or FAILED
  * @param data           where configurations are kept ({@code etc/}), or empty for a run that keeps nothing
  * @param stored         the configurations found in {@code data}'s {@code etc/}, also waited for
+ * @param daemon         pid file, URI printing and captive mode (server)
  */
 public record LaunchPlan(String command, List<FactoryConfiguration> configurations, List<ExportSpec> exports,
                          ConsoleSettings console, boolean shell, boolean verbose, Duration startTimeout,
-                         Optional<DataDirectory> data, List<FactoryConfiguration> stored) {
+                         Optional<DataDirectory> data, List<FactoryConfiguration> stored, Daemon daemon) {
     public LaunchPlan {
+        java.util.Objects.requireNonNull(daemon, "daemon");
         configurations = List.copyOf(configurations);
         exports = List.copyOf(exports);
         stored = List.copyOf(stored);
     }
 
+    /** A plan with no daemon options (client, and the server without them). */
+    public LaunchPlan(String command, List<FactoryConfiguration> configurations, List<ExportSpec> exports,
+                      ConsoleSettings console, boolean shell, boolean verbose, Duration startTimeout,
+                      Optional<DataDirectory> data, List<FactoryConfiguration> stored) {
+        this(command, configurations, exports, console, shell, verbose, startTimeout, data, stored, Daemon.NONE);
+    }
+
     /** A plan that keeps nothing (list, stats, --ephemeral). */
     public LaunchPlan(String command, List<FactoryConfiguration> configurations, List<ExportSpec> exports,
                       ConsoleSettings console, boolean shell, boolean verbose, Duration startTimeout) {
-        this(command, configurations, exports, console, shell, verbose, startTimeout, Optional.empty(), List.of());
+        this(command, configurations, exports, console, shell, verbose, startTimeout, Optional.empty(), List.of(),
+                Daemon.NONE);
     }
 
     /**

@@ -90,6 +90,23 @@ final class ServerCommand implements Callable<Integer> {
     @Mixin
     DataOptions dataOptions;
 
+    @Option(names = {"-r", "--readonly"}, description = "Serve every export read-only, as if each had ,ro.")
+    boolean readOnly;
+
+    @Option(names = "--pidfile", paramLabel = "FILE", description = "Write the process id to FILE once every "
+            + "component is up; it is removed at exit.")
+    java.nio.file.Path pidFile;
+
+    @Option(names = "--print-uri", description = "Print the URI of the first export on the first listener once up "
+            + "(nbd://HOST:PORT/NAME, or nbd+unix:///NAME?socket=PATH).")
+    boolean printUri;
+
+    @Option(names = "--run", paramLabel = "CMD", description = "Captive mode (nbdkit's): once up, run the shell "
+            + "command CMD with $uri set to the URI --print-uri prints, then stop and exit with its status. Without "
+            + "--listen the server listens only on a Unix socket in a private directory; without --console the "
+            + "console is off, and without --data nothing is kept (--ephemeral).")
+    String run;
+
     ServerCommand(Actions actions) {
         this.actions = actions;
     }
@@ -107,6 +124,23 @@ final class ServerCommand implements Callable<Integer> {
         if (maxInFlight < 1) {
             throw usage("--max-in-flight must be at least 1");
         }
+        var parsed = spec.commandLine().getParseResult();
+        java.util.Optional<java.nio.file.Path> scratch = java.util.Optional.empty();
+        if (run != null) {
+            if (run.isBlank()) {
+                throw usage("--run needs a command, e.g. --run 'nbdinfo $uri'");
+            }
+            if (dataOptions.dir == null) {
+                dataOptions.ephemeral = true;
+            }
+            if (!parsed.hasMatchedOption("--console")) {
+                console = "off";
+            }
+            if (!parsed.hasMatchedOption("--listen")) {
+                scratch = java.util.Optional.of(privateDirectory());
+                listen = List.of(ListenAddress.parse("unix:" + scratch.get().resolve("nbd.sock")));
+            }
+        }
         java.util.Optional<DataDirectory> data = dataOptions.resolve("server");
         List<FactoryConfiguration> stored = storedConfigurations(data);
         boolean storedExports = stored.stream().anyMatch(c -> c.factoryPid().equals(FactoryConfiguration.EXPORT));
@@ -114,6 +148,16 @@ final class ServerCommand implements Callable<Integer> {
         // the embedded defaults only for a store that has none: a restart serves what the store kept
         List<ExportSpec> served = !exports.isEmpty() ? List.copyOf(exports)
                 : storedExports ? List.of() : List.of(ExportSpec.DEFAULT);
+        if (readOnly) {
+            // the kept exports too: each is given again, read-only, as the command line's
+            List<ExportSpec> all = new ArrayList<>(served);
+            if (exports.isEmpty()) {
+                stored.stream().filter(c -> c.factoryPid().equals(FactoryConfiguration.EXPORT))
+                        .forEach(c -> all.add(CfgFile.exportSpec(c.properties())));
+            }
+            served = all.stream().map(e -> new ExportSpec(e.name(), e.backend(), true, e.features(), e.parameters()))
+                    .toList();
+        }
         if (storedListeners && !spec.commandLine().getParseResult().hasMatchedOption("--listen")) {
             listen = List.of();
         }
@@ -168,7 +212,41 @@ final class ServerCommand implements Callable<Integer> {
                 .filter(c -> configurations.stream().noneMatch(given -> given.pid().equals(c.pid())))
                 .forEach(c -> shown.add(CfgFile.exportSpec(c.properties())));
         return new LaunchPlan("server", configurations, shown, consoleSettings, parent.shell, parent.verbose,
-                parent.startTimeout(), data, stored);
+                parent.startTimeout(), data, stored, daemon(configurations, listen.isEmpty() ? stored : List.of(), shown,
+                scratch));
+    }
+
+    /** The daemon options, with the URI of the first export on the first NBD listener when one is asked for. */
+    private Daemon daemon(List<FactoryConfiguration> configurations, List<FactoryConfiguration> storedListeners,
+            List<ExportSpec> shown, java.util.Optional<java.nio.file.Path> scratch) {
+        String uri = "";
+        if (printUri || run != null) {
+            java.util.Optional<String> listener = java.util.stream.Stream.concat(configurations.stream(),
+                            storedListeners.stream())
+                    .filter(c -> c.factoryPid().equals(FactoryConfiguration.LISTENER))
+                    .map(c -> String.valueOf(c.properties().get("address"))).findFirst();
+            if (listener.isEmpty() || shown.isEmpty()) {
+                throw usage((run != null ? "--run" : "--print-uri") + " needs an NBD listener and an export given "
+                        + "on the command line");
+            }
+            if (listener.get().matches("nbd://.*:0")) {
+                throw usage((run != null ? "--run" : "--print-uri") + " needs a fixed port (not :0) or unix:PATH");
+            }
+            uri = Daemon.exportUri(listener.get(), shown.getFirst().name());
+        }
+        return new Daemon(java.util.Optional.ofNullable(pidFile).map(p -> p.toAbsolutePath()), printUri,
+                java.util.Optional.ofNullable(run), uri, scratch);
+    }
+
+    /** A directory only this user can enter, for captive mode's socket (nbdkit does the same). */
+    private java.nio.file.Path privateDirectory() {
+        try {
+            return java.nio.file.Files.createTempDirectory("enbd-run-",
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        } catch (java.io.IOException e) {
+            throw usage("--run: cannot make a private directory for the socket: " + e.getMessage());
+        }
     }
 
     /** What the data directory kept from earlier runs; a usage error when it cannot be read. */

@@ -69,6 +69,7 @@ public final class FelixActions implements Actions {
             if (lock.isPresent()) {
                 lock.get().channel().close();
             }
+            Captive.cleanUp(plan.daemon(), log);
         }
     }
 
@@ -97,9 +98,23 @@ public final class FelixActions implements Actions {
                     case Startup.Outcome.Stopped stopped -> {
                         return 0;
                     }
-                    case Startup.Outcome.Ready ready -> readyLines(plan, ready).forEach(out::println);
+                    case Startup.Outcome.Ready ready -> {
+                        if (plan.daemon().run().isEmpty()) {
+                            // in captive mode stdout is the command's
+                            readyLines(plan, ready).forEach(out::println);
+                        }
+                        if (plan.daemon().printUri()) {
+                            out.println(plan.daemon().uri());
+                        }
+                    }
                 }
                 out.flush();
+                Captive.writePidFile(plan.daemon());
+                if (plan.daemon().run().isPresent()) {
+                    Captive captive = Captive.start(plan.daemon(), host::stop);
+                    startup.follow();
+                    return captive.status();
+                }
                 startup.follow();
             }
             log.debug("framework stopped");
