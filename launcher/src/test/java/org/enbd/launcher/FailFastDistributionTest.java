@@ -65,6 +65,19 @@ class FailFastDistributionTest {
         }
     }
 
+    @Test
+    void aClientToASchemeNoTransportServesFailsAtOnceNamingTheInstalledOnes() throws Exception {
+        try (EnbdProcess enbd = EnbdProcess.start(work, "--start-timeout", "300", "client", "nbd+vsock://2:10809/x",
+                "--ephemeral", "--serve", "127.0.0.1:" + EnbdProcess.freePort())) {
+            Optional<Integer> exit = enbd.awaitExit(FAST);
+            assertTrue(exit.isPresent(), "still retrying a scheme nothing serves\n" + enbd.output());
+            assertEquals(1, exit.get(), enbd.output());
+            assertTrue(enbd.err().lines().anyMatch(l -> l.startsWith("enbd: client nbd+vsock://2:10809/x")
+                    && l.contains("FAILED: no installed transport serves nbd+vsock:// (installed: ")
+                    && l.contains("nbd+unix")), enbd.output());
+        }
+    }
+
     /** Root may write any file, so the run drops to nobody (setpriv) to meet EACCES as an admin's account does. */
     @Test
     void aFileThatMayOnlyBeReadSuggestsReadOnlyAndAnUnreadableOneDoesNot() throws Exception {

@@ -91,6 +91,10 @@ final class Startup {
                         + configuration.factoryPid() + " (is it built yet?)");
             }
         }
+        List<String> unservable = unservableUris();
+        if (!unservable.isEmpty()) {
+            return new Outcome.Failed(String.join(System.lineSeparator() + "enbd: ", unservable));
+        }
         long deadline = System.nanoTime() + plan.startTimeout().toNanos();
         List<FactoryConfiguration> pending = new ArrayList<>(plan.awaited());
         Map<String, StatusWatch.Seen> ready = new LinkedHashMap<>();
@@ -144,6 +148,37 @@ final class Startup {
             return new Outcome.Failed(String.join(System.lineSeparator() + "enbd: ", failures));
         }
         return new Outcome.Ready(ready);
+    }
+
+    /**
+     * The components whose URI has a scheme no installed transport declares: it can never connect, so it fails
+     * now rather than retrying until the start timeout.
+     */
+    private List<String> unservableUris() {
+        List<String> problems = new ArrayList<>();
+        java.util.Set<String> schemes = null;
+        for (FactoryConfiguration configuration : plan.awaited()) {
+            boolean dialsOut = switch (configuration.factoryPid()) {
+                case FactoryConfiguration.CLIENT_ENDPOINT, FactoryConfiguration.KERNEL_DEVICE,
+                     FactoryConfiguration.STATS_QUERY -> true;
+                default -> false;
+            };
+            Object uri = configuration.properties().get("uri");
+            int end = uri == null ? -1 : uri.toString().indexOf("://");
+            if (!dialsOut || end <= 0) {
+                continue;
+            }
+            if (schemes == null) {
+                schemes = DeclaredServices.values(host.context(), "org.enbd.api.stream.Transport",
+                        "enbd.transport.schemes");
+            }
+            String scheme = uri.toString().substring(0, end);
+            if (!schemes.contains(scheme)) {
+                problems.add(configuration.label() + " FAILED: no installed transport serves " + scheme
+                        + ":// (installed: " + String.join(", ", schemes) + ")");
+            }
+        }
+        return problems;
     }
 
     /** Logs every change of state of the configured components until the framework stops. */
