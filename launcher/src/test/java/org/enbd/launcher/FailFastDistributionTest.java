@@ -78,6 +78,19 @@ class FailFastDistributionTest {
         }
     }
 
+    @Test
+    void aClientToADownServerGivesUpAtTheStartTimeoutAndSaysSo() throws Exception {
+        String uri = "nbd://127.0.0.1:" + EnbdProcess.freePort() + "/x";
+        try (EnbdProcess enbd = EnbdProcess.start(work, "--start-timeout", "3", "client", uri, "--ephemeral",
+                "--serve", "127.0.0.1:" + EnbdProcess.freePort())) {
+            assertEquals(Optional.of(1), enbd.awaitExit(UP), enbd.output());
+            String last = enbd.err().lines().filter(l -> l.startsWith("enbd: ")).reduce((a, b) -> b).orElse("");
+            assertTrue(last.startsWith("enbd: client " + uri) && last.contains(" is still DOWN after 3 s: ")
+                    && last.endsWith("; giving up (a longer --start-timeout S waits longer)")
+                    && !last.contains("retrying"), enbd.output());
+        }
+    }
+
     /** Root may write any file, so the run drops to nobody (setpriv) to meet EACCES as an admin's account does. */
     @Test
     void aFileThatMayOnlyBeReadSuggestsReadOnlyAndAnUnreadableOneDoesNot() throws Exception {

@@ -227,7 +227,10 @@ final class Startup {
                     + " (bundle " + owner(configuration.factoryPid()) + " is "
                     + host.bundleState(owner(configuration.factoryPid())) + ")";
         }
+        // the component's own detail may say it keeps retrying; the launcher is giving up now
+        String detail = seen.get().detail().replaceFirst(";? *retrying\\.?$", "");
         return configuration.label() + " is still " + seen.get().state() + " after " + plan.startTimeout()
-                .toSeconds() + " s" + (seen.get().detail().isEmpty() ? "" : ": " + seen.get().detail());
+                .toSeconds() + " s" + (detail.isEmpty() ? "" : ": " + detail) + "; giving up (a longer "
+                + "--start-timeout S waits longer)";
     }
 }
