@@ -137,9 +137,27 @@ public final class TcpTransport implements Transport, AutoCloseable {
                 result.complete(f.channel());
             } else {
                 result.completeExceptionally(new IOException("cannot connect to " + endpoint(to) + ": "
-                        + f.cause().getMessage(), f.cause()));
+                        + why(to, f.cause()), f.cause()));
             }
         });
+    }
+
+    /**
+     * The reason in words: native connect errors on a Unix socket may carry no message at all (it read
+     * "cannot connect to /x.sock: null"), so a missing socket file is named as such and otherwise the first
+     * message along the causes, or the failure's kind.
+     */
+    static String why(StreamAddress to, Throwable failure) {
+        if (to.isUnix() && to.socketPath() != null && !java.nio.file.Files.exists(java.nio.file.Path.of(
+                to.socketPath()))) {
+            return "no such socket (is the server running?)";
+        }
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                return t.getMessage();
+            }
+        }
+        return failure.getClass().getSimpleName();
     }
 
     /** Binds at once (a host name is looked up here, on the caller's thread: never an event loop). */

@@ -116,6 +116,24 @@ class TcpTransportTest {
     }
 
     @Test
+    void aMissingUnixSocketIsNamedNotNull() throws Exception {
+        Path absent = dir.resolve("absent.sock");
+        ExecutionException e = assertThrows(ExecutionException.class, () -> transport.connect(
+                StreamAddress.parse("nbd+unix:///disk?socket=" + absent), echo()).toCompletableFuture()
+                .get(5, TimeUnit.SECONDS));
+        assertEquals("cannot connect to " + absent + ": no such socket (is the server running?)",
+                e.getCause().getMessage());
+        // a socket file nobody listens on: the system's reason, never "null"
+        java.nio.file.Files.createFile(dir.resolve("plain.sock"));
+        ExecutionException refused = assertThrows(ExecutionException.class, () -> transport.connect(
+                StreamAddress.parse("nbd+unix:///disk?socket=" + dir.resolve("plain.sock")), echo())
+                .toCompletableFuture().get(5, TimeUnit.SECONDS));
+        String message = refused.getCause().getMessage();
+        assertTrue(message.startsWith("cannot connect to " + dir.resolve("plain.sock") + ": ")
+                && !message.endsWith("null"), message);
+    }
+
+    @Test
     void aStoppedTransportRefusesToConnect() {
         TcpTransport stopped = new TcpTransport(loops, host -> InetAddress.getLoopbackAddress());
         stopped.close();
