@@ -158,14 +158,11 @@ public final class PacketSocket implements AutoCloseable {
         if (!use.readLock().tryLock()) {
             return false; // closing
         }
-        try (Arena local = Arena.ofConfined()) {
+        try {
             if (closed) {
                 return false;
             }
-            int length = frame.remaining();
-            MemorySegment out = local.allocate(length);
-            out.copyFrom(MemorySegment.ofBuffer(frame));
-            long n = Posix.send(fd, out, length, Posix.MSG_DONTWAIT, "send on " + netInterface.name());
+            long n = Posix.sendNow(fd, MemorySegment.ofBuffer(frame), "send on " + netInterface.name());
             if (n >= 0) {
                 return true;
             }

@@ -40,6 +40,9 @@ final class Posix {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final MemoryLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    /** Where each thread's calls leave errno: one small segment per thread, freed with it (no arena per call). */
+    private static final ThreadLocal<MemorySegment> ERRNO_STATE =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE));
 
     private static final MethodHandle SOCKET =
             link("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
@@ -49,8 +52,10 @@ final class Posix {
             Linker.Option.firstVariadicArg(2));
     private static final MethodHandle SETSOCKOPT =
             link("setsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle SEND =
-            link("send", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    // a send with MSG_DONTWAIT never waits, so it may be a critical call: the frame is passed straight from the
+    // Java heap, with no native copy
+    private static final MethodHandle SEND = link("send",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), Linker.Option.critical(true));
     private static final MethodHandle RECV =
             link("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle CLOSE = link("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
@@ -97,9 +102,13 @@ final class Posix {
         }
     }
 
-    /** send(2); returns the bytes sent, or -errno for the failures a caller may treat as a lost frame. */
-    static long send(int fd, MemorySegment data, long length, int flags, String what) throws PacketException {
-        return callOrErrno(what, state -> (long) SEND.invokeExact(state, fd, data, length, flags));
+    /**
+     * send(2) with MSG_DONTWAIT of {@code data} (heap or native); returns the bytes sent, or -errno for the failures
+     * a caller may treat as a lost frame.
+     */
+    static long sendNow(int fd, MemorySegment data, String what) throws PacketException {
+        long length = data.byteSize();
+        return callOrErrno(what, state -> (long) SEND.invokeExact(state, fd, data, length, MSG_DONTWAIT));
     }
 
     /** recv(2); returns the bytes received, or -errno (EAGAIN on the receive timeout, EINTR). */
@@ -125,8 +134,8 @@ final class Posix {
     }
 
     private static long callOrErrno(String what, Call call) throws PacketException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE);
+        try {
+            MemorySegment state = ERRNO_STATE.get();
             long result = call.invoke(state);
             return result < 0 ? -(int) ERRNO.get(state, 0L) : result;
         } catch (RuntimeException | Error e) {
