@@ -125,11 +125,14 @@ public class ServerInFrameworkTest {
         return create("org.enbd.server.listener", p);
     }
 
-    private void export(String name, String backend) throws IOException {
+    /** Configures an export and waits until it is served (its status UP), as a client would need it. */
+    private void export(String name, String backend) throws Exception {
         Dictionary<String, Object> p = new Hashtable<>();
         p.put("name", name);
         p.put("backend", backend);
-        create("org.enbd.server.export", p);
+        String pid = create("org.enbd.server.export", p);
+        Status up = board.await(pid, s -> s.state() == Status.State.UP || s.state() == Status.State.FAILED, WAIT);
+        assertEquals("export " + up.detail(), Status.State.UP, up.state());
     }
 
     private String create(String factoryPid, Dictionary<String, Object> properties) throws IOException {
