@@ -119,14 +119,15 @@ public final class AoeTargetComponent {
 
     synchronized void unbindExport(Export export) {
         pending.remove(export);
-        refused.remove(export);
+        boolean changed = refused.remove(export) != null;
         Binding binding = bindings.remove(export);
         if (binding != null) {
             target.withdraw(binding.address());
             close(binding);
-            if (active) {
-                reportServing();
-            }
+            changed = true;
+        }
+        if (changed && active && target != null) {
+            reportServing();
         }
     }
 
