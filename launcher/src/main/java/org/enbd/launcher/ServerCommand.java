@@ -80,6 +80,15 @@ final class ServerCommand implements Callable<Integer> {
             description = "Requests in flight per connection before the server stops reading.")
     int maxInFlight;
 
+    @Option(names = "--connection-budget", paramLabel = "BYTES", defaultValue = "67108864",
+            description = "Most bytes one client connection may make the server hold (payloads received, replies "
+                    + "not yet sent); at least twice --max-payload.")
+    long connectionBudget;
+
+    @Option(names = "--server-budget", paramLabel = "BYTES", defaultValue = "536870912",
+            description = "Most bytes all connections of a listener may make the server hold together.")
+    long serverBudget;
+
     @Option(names = "--console", paramLabel = "HOST:PORT|off", defaultValue = DEFAULT_CONSOLE,
             description = "Where the Web Console listens, or off.")
     String console;
@@ -123,6 +132,10 @@ final class ServerCommand implements Callable<Integer> {
         }
         if (maxInFlight < 1) {
             throw usage("--max-in-flight must be at least 1");
+        }
+        if (connectionBudget < 2 * maxPayload || serverBudget < connectionBudget) {
+            throw usage("--connection-budget must be at least twice --max-payload, and --server-budget at least "
+                    + "--connection-budget");
         }
         var parsed = spec.commandLine().getParseResult();
         java.util.Optional<java.nio.file.Path> scratch = java.util.Optional.empty();
@@ -201,6 +214,8 @@ final class ServerCommand implements Callable<Integer> {
             properties.put("address", at.uri());
             properties.put("maxPayload", maxPayload);
             properties.put("maxInFlight", maxInFlight);
+            properties.put("connectionBudget", connectionBudget);
+            properties.put("serverBudget", serverBudget);
             properties.put("tls", tls.name());
             String pidName = unique(pidNames, at.configName());
             configurations.add(new FactoryConfiguration(FactoryConfiguration.LISTENER, pidName,

@@ -23,7 +23,7 @@ class ServerCommandTest {
         FactoryConfiguration listener = cli.only(FactoryConfiguration.LISTENER);
         assertEquals("org.enbd.server.listener~tcp-127.0.0.1-10809", listener.pid());
         assertEquals(Map.of("address", "nbd://127.0.0.1:10809", "maxPayload", 33554432L, "maxInFlight", 128,
-                "tls", "off"), listener.properties());
+                "connectionBudget", 64L << 20, "serverBudget", 512L << 20, "tls", "off"), listener.properties());
         assertEquals(List.of(ExportSpec.DEFAULT), cli.plan().exports());
         assertEquals(Optional.of(new ListenAddress.HostPort("127.0.0.1", 8080)), cli.plan().console().address());
         assertEquals("admin", cli.plan().console().user());
@@ -135,6 +135,18 @@ class ServerCommandTest {
         assertEquals("on", psk.only(FactoryConfiguration.LISTENER).properties().get("tls"));
         assertEquals(65536L, properties.get("maxPayload"));
         assertEquals(16, properties.get("maxInFlight"));
+    }
+
+    @Test
+    void memoryBudgetsReachTheListenerAndMustHoldARequest() {
+        Cli cli = Cli.run("server", "--max-payload", "1048576", "--connection-budget", "4194304",
+                "--server-budget", "16777216");
+        assertEquals(0, cli.exit(), cli.err());
+        Map<String, Object> properties = cli.only(FactoryConfiguration.LISTENER).properties();
+        assertEquals(4194304L, properties.get("connectionBudget"));
+        assertEquals(16777216L, properties.get("serverBudget"));
+        assertEquals(2, Cli.run("server", "--connection-budget", "1048576").exit(), "less than twice 32 MiB");
+        assertEquals(2, Cli.run("server", "--server-budget", "1048576").exit(), "less than the connection's");
     }
 
     @Test

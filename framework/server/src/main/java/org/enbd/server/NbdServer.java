@@ -99,6 +99,11 @@ public final class NbdServer implements AutoCloseable {
         return tracked;
     }
 
+    /** The bytes this server's connections hold now for requests, and their limit. */
+    public MemoryBudget budget() {
+        return settings.budget();
+    }
+
     /** Connections open now (in handshake or transmission). */
     public int connections() {
         return handshaking.size() + transmitting.size();

@@ -26,7 +26,7 @@ import org.enbd.transport.tcp.internal.TcpTransport;
  * The server under attack, as its own JVM (started by {@link ServerProcess} with ./enbd's JVM options): exports
  * {@code ""} (memory, 64 MiB) and {@code disk} (the file given), the default limits but for the ones passed as
  * {@code maxOptions connectionBudget serverBudget}. Prints {@code port N}, then on each line read from stdin one
- * line {@code direct BYTES} (Netty's direct memory plus the JDK's direct buffers), so a test can ask what the
+ * line {@code direct BYTES} (direct memory, as Netty and the JDK count it), so a test can ask what the
  * server holds off-heap without trusting anything inside it but the counters.
  */
 public final class ServerMain {
@@ -54,7 +54,7 @@ public final class ServerMain {
         System.out.flush();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
         while (in.readLine() != null) {
-            System.out.println("direct " + direct());
+            System.out.println("direct " + direct() + " held " + server.budget().used());
             System.out.flush();
         }
         server.close(Duration.ofSeconds(2));
@@ -68,6 +68,8 @@ public final class ServerMain {
                 jdk = pool.getMemoryUsed();
             }
         }
-        return Math.max(0, io.netty.util.internal.PlatformDependent.usedDirectMemory()) + jdk;
+        // Netty counts the direct buffers it allocates, which on this JDK are the JDK's own direct buffers: the same
+        // bytes in both counters, so the larger of the two, never their sum
+        return Math.max(io.netty.util.internal.PlatformDependent.usedDirectMemory(), jdk);
     }
 }

@@ -89,14 +89,24 @@ final class ServerProcess implements AutoCloseable {
         throw new IOException("no VmRSS for " + process.pid());
     }
 
-    /** Direct memory the server holds now (Netty's counter and the JDK's direct buffers), as it reports it. */
+    /** Direct memory the server holds now, as it reports it. */
     long direct() throws IOException {
         in.println("direct");
         String line = out.readLine();
         if (line == null || !line.startsWith("direct ")) {
             throw new IOException("the server did not answer: " + line);
         }
-        return Long.parseLong(line.substring(7));
+        return Long.parseLong(line.split(" ")[1]);
+    }
+
+    /** Bytes the server's connections hold in its memory budget now. */
+    long held() throws IOException {
+        in.println("direct");
+        String line = out.readLine();
+        if (line == null || !line.contains(" held ")) {
+            throw new IOException("the server did not answer: " + line);
+        }
+        return Long.parseLong(line.split(" ")[3]);
     }
 
     @Override
