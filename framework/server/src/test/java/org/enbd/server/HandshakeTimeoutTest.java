@@ -40,7 +40,7 @@ class HandshakeTimeoutTest {
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         LayeredExport export = LayeredExport.of("", new MemoryLayer(1 << 20, false), false);
         server = new NbdServer(ExportDirectory.of(List.of(export)),
-                ServerLimits.DEFAULT.withHandshakeTimeout(Duration.ofMillis(300)));
+                ServerLimits.DEFAULT.withHandshakeTimeout(Duration.ofMillis(1000)));
         listener = server.listen(new NioTransport(group), StreamAddress.parse("nbd://127.0.0.1:0"));
     }
 
@@ -86,7 +86,7 @@ class HandshakeTimeoutTest {
             out.flush();
             in.readLong(); // size
             in.readUnsignedShort(); // transmission flags
-            Thread.sleep(600);
+            Thread.sleep(1500); // past the handshake timeout
             socket.setSoTimeout(100);
             assertThrows(java.net.SocketTimeoutException.class, in::read, "still open after the timeout");
             assertEquals(1, server.connections());
