@@ -6,32 +6,40 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import org.enbd.api.control.Status;
 import org.enbd.api.control.StatusBoard;
 import org.osgi.service.component.annotations.Component;
 
-/** The status board kept in memory; waiters wake on every report. A DS component and a plain class. */
+/**
+ * The status board kept in memory; waiters wake on every report. A DS component and a plain class.
+ *
+ * <p>Reports come from event loops (a connection's state, a device's), so reporting takes no lock: waiters
+ * register their thread and are unparked (never blocking the reporter), and re-check the state they wait for.
+ * (A lock with a condition made a loop park whenever a waiter held the lock: the loop guard caught it.)
+ */
 @Component(service = StatusBoard.class)
 public final class MemoryStatusBoard implements StatusBoard {
+    /** A waiter re-checks at least this often, so a lost wake-up costs a delay, never a hang. */
+    private static final long RECHECK_NANOS = 100_000_000L;
+
     private final Map<String, Status> states = new ConcurrentHashMap<>();
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
+    private final Set<Thread> waiters = ConcurrentHashMap.newKeySet();
 
     @Override
     public void report(Status status) {
         states.put(status.id(), status);
-        signal();
+        wakeWaiters();
     }
 
     @Override
     public void remove(String id) {
         states.remove(id);
-        signal();
+        wakeWaiters();
     }
 
     @Override
@@ -50,7 +58,8 @@ public final class MemoryStatusBoard implements StatusBoard {
     public Status await(String id, Predicate<Status> until, Duration timeout)
             throws InterruptedException, TimeoutException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        lock.lock();
+        Thread me = Thread.currentThread();
+        waiters.add(me);
         try {
             while (true) {
                 Status now = states.get(id);
@@ -62,19 +71,20 @@ public final class MemoryStatusBoard implements StatusBoard {
                     throw new TimeoutException("'" + id + "' did not reach the expected state within " + timeout
                             + " (last: " + (now == null ? "nothing reported" : now.state() + " " + now.detail()) + ")");
                 }
-                changed.awaitNanos(left);
+                // a report between the check and the park leaves a permit: the park returns at once
+                LockSupport.parkNanos(this, Math.min(left, RECHECK_NANOS));
+                if (Thread.interrupted()) {
+                    throw new InterruptedException("waiting for '" + id + "'");
+                }
             }
         } finally {
-            lock.unlock();
+            waiters.remove(me);
         }
     }
 
-    private void signal() {
-        lock.lock();
-        try {
-            changed.signalAll();
-        } finally {
-            lock.unlock();
+    private void wakeWaiters() {
+        for (Thread waiter : waiters) {
+            LockSupport.unpark(waiter);
         }
     }
 }
