@@ -6,7 +6,7 @@
 #
 # MODE says what runs each role: dist = launcher/target/dist/enbd.jar (enbd server, enbd client --device) for all;
 # plain = the same engines as plain Java (GuestNode) for all; mixed = the distribution's enbd client for the first
-# attach (killed with -9 later), plain Java for the server (its restart must beat the client's 60 s dead time, and
+# attach (killed with -9 later), plain Java for the server (its restart must beat the client's dead time, 180 s here, and
 # Felix takes longer than that to start under emulation) and for the attach that takes the device over.
 # Prints "CHECK name: ok|FAILED ..." per check, "RESULT ..." per figure; exits non-zero when a check failed.
 set -u
@@ -71,7 +71,7 @@ start_server() { # start_server LOG
 }
 start_client() { # start_client KIND LOG
     if [ "$1" = dist ]; then
-        $(jvm dist) client "nbd://127.0.0.1:$PORT" --device /dev/nbd0 --connections 2 --ephemeral >"$2" 2>&1 &
+        $(jvm dist) client "nbd://127.0.0.1:$PORT" --device /dev/nbd0 --connections 2 --dead-time 180000 --ephemeral >"$2" 2>&1 &
     else
         $(jvm plain) client "nbd://127.0.0.1:$PORT" /dev/nbd0 2 >"$2" 2>&1 &
     fi

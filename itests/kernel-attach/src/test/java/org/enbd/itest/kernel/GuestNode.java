@@ -82,7 +82,9 @@ public final class GuestNode {
     private static void client(String uri, String device, int connections) throws Exception {
         NettyEventLoops loops = new NettyEventLoops(2);
         Transport tcp = new TcpTransport(loops);
-        ClientOptions options = ClientOptions.of(uri).withConnections(connections);
+        // a dead time well past the server's restart under emulation on a loaded machine (it took 51 s once)
+        ClientOptions options = ClientOptions.of(uri).withConnections(connections)
+                .withDeadTime(java.time.Duration.ofSeconds(180));
         RemoteDevice remote = connect(options, tcp, loops);
         LayeredExport stack = DeviceStack.open(remote, List.of());
         KernelDevice kernel = KernelDevice.attach(new DeviceOptions(device, remote.connections(),
