@@ -40,7 +40,15 @@ final class ChunkPayload {
             }
             case OFFSET_HOLE -> {
                 expect(known, length == 12, length, "12");
-                yield new ReplyChunk.Hole(cookie, requestOffset, done, payload.readLong(), payload.readInt());
+                long offset = payload.readLong();
+                long holeLength = payload.readUnsignedInt();
+                // The wire field is unsigned 32 bits; a hole sits inside one read, and no read this decoder
+                // serves reaches 2 GiB, so a longer one is a lying server, refused here before the int narrows.
+                if (holeLength > Integer.MAX_VALUE) {
+                    throw new CorruptedFrameException("NBD_REPLY_TYPE_OFFSET_HOLE of " + holeLength
+                            + " bytes (cookie 0x" + Long.toHexString(cookie) + "), longer than any read");
+                }
+                yield new ReplyChunk.Hole(cookie, requestOffset, done, offset, (int) holeLength);
             }
             case BLOCK_STATUS -> {
                 expect(known, length >= 12 && (length - 4) % 8 == 0, length, "4 + a positive multiple of 8");

@@ -142,6 +142,13 @@ class ReplyDecoderTest {
     }
 
     @Test
+    void holeLongerThanAnyReadIsRefused() {
+        // 0x8e33ef4a as unsigned is 2.4 GB; read as a signed int it was a negative length (found by Jazzer)
+        assertDecodeFails(DECODER, chunk(0, ReplyType.OFFSET_HOLE.value(), 1, payload().writeLong(0)
+                .writeInt(0x8e33ef4a)), "OFFSET_HOLE of 2385768266 bytes");
+    }
+
+    @Test
     void blockStatusOfWrongLength() {
         assertDecodeFails(DECODER, chunk(1, ReplyType.BLOCK_STATUS.value(), 1, payload().writeInt(1)),
                 "BLOCK_STATUS chunk of length 4");
