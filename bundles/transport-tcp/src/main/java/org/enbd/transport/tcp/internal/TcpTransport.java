@@ -7,6 +7,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -163,6 +164,9 @@ public final class TcpTransport implements Transport, AutoCloseable {
     /** Binds at once (a host name is looked up here, on the caller's thread: never an event loop). */
     @Override
     public Listener listen(StreamAddress at, ChannelHandler initializer) throws IOException {
+        if (at.query().containsKey(InheritedSocket.FD)) {
+            return listenInherited(at, initializer);
+        }
         SocketAddress local;
         if (at.isUnix()) {
             if (at.socketPath() == null) {
@@ -189,6 +193,36 @@ public final class TcpTransport implements Transport, AutoCloseable {
             throw new IOException("cannot listen on " + endpoint(at) + ": " + cause.getMessage(), cause);
         }
         return new BoundListener(bound.channel(), at.isUnix() ? at.socketPath() : null);
+    }
+
+    /**
+     * Serves on a listening TCP socket this process inherited ({@code ?fd=N}: systemd's socket activation,
+     * LISTEN_FDS), instead of binding one. Needs the epoll event loops: NIO cannot wrap a file descriptor.
+     */
+    private Listener listenInherited(StreamAddress at, ChannelHandler initializer) throws IOException {
+        int fd = InheritedSocket.fd(at);
+        if (!"epoll".equals(loops.ioKind())) {
+            throw new IOException("cannot listen on inherited file descriptor " + fd + ": socket activation needs "
+                    + "the epoll event loops, and these are " + loops.ioKind());
+        }
+        InheritedSocket.prepare(fd);
+        ServerBootstrap bootstrap = new ServerBootstrap().group(loops.group())
+                .channelFactory((io.netty.channel.ChannelFactory<ServerChannel>) () -> InheritedSocket.serverChannel(fd)).childHandler(initializer)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(4096, 65536, 1 << 20))
+                .childOption(ChannelOption.TCP_NODELAY, true).childOption(ChannelOption.SO_KEEPALIVE, true);
+        // already bound and listening: registered (which adds the acceptor), never bound again
+        ChannelFuture registered = bootstrap.register().awaitUninterruptibly();
+        if (!registered.isSuccess()) {
+            Throwable cause = registered.cause();
+            throw new IOException("cannot listen on inherited file descriptor " + fd + ": " + cause.getMessage(),
+                    cause);
+        }
+        if (!registered.channel().isActive() || registered.channel().localAddress() == null) {
+            registered.channel().close().awaitUninterruptibly();
+            throw new IOException("inherited file descriptor " + fd + " is not a listening TCP socket");
+        }
+        LOG.info("listening on inherited file descriptor {} ({})", fd, registered.channel().localAddress());
+        return new BoundListener(registered.channel(), null);
     }
 
     /** Stops the resolver threads; a lookup still in the JDK's resolver cannot be interrupted and ends by itself. */

@@ -201,6 +201,45 @@ class TcpTransportTest {
         }
     }
 
+    @Test
+    void anInheritedBlockingListeningSocketIsServedAsSystemdHandsItOver() throws Throwable {
+        // as systemd's socket activation hands it over: bound, listening, blocking
+        io.netty.channel.unix.Socket socket = io.netty.channel.unix.Socket.newSocketStream();
+        socket.bind(new InetSocketAddress("127.0.0.1", 0));
+        socket.listen(16);
+        int port = socket.localAddress().getPort();
+        int fd = socket.intValue();
+        java.lang.invoke.MethodHandle fcntl = java.lang.foreign.Linker.nativeLinker().downcallHandle(
+                java.lang.foreign.Linker.nativeLinker().defaultLookup().find("fcntl").orElseThrow(),
+                java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT,
+                        java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_INT,
+                        java.lang.foreign.ValueLayout.JAVA_INT),
+                java.lang.foreign.Linker.Option.firstVariadicArg(2));
+        int flags = (int) fcntl.invokeExact(fd, 3, 0);
+        assertEquals(0, (int) fcntl.invokeExact(fd, 4, flags & ~04000));
+        try (Listener listener = transport.listen(StreamAddress.parse("nbd://inherited?fd=" + fd), echo())) {
+            assertEquals(port, ((InetSocketAddress) listener.localAddress()).getPort());
+            // twice: the loop accepts until EAGAIN, which a blocking socket would never give
+            assertEquals("pong", roundTrip(StreamAddress.tcp("127.0.0.1", port, "")));
+            assertEquals("pong", roundTrip(StreamAddress.tcp("127.0.0.1", port, "")));
+        }
+    }
+
+    @Test
+    void anInheritedDescriptorThatIsNotAListeningSocketIsRefused() throws Exception {
+        io.netty.channel.unix.Socket socket = io.netty.channel.unix.Socket.newSocketStream(); // never listening
+        try {
+            IOException e = assertThrows(IOException.class, () -> transport.listen(
+                    StreamAddress.parse("nbd://inherited?fd=" + socket.intValue()), echo()));
+            assertTrue(e.getMessage().contains("file descriptor " + socket.intValue()), e.getMessage());
+        } finally {
+            socket.close();
+        }
+        IOException low = assertThrows(IOException.class, () -> transport.listen(
+                StreamAddress.parse("nbd://inherited?fd=1"), echo()));
+        assertTrue(low.getMessage().contains("fd=1"), low.getMessage());
+    }
+
     private String roundTrip(StreamAddress to) throws Exception {
         return roundTrip(transport, to);
     }
