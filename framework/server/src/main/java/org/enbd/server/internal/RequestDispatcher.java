@@ -107,6 +107,11 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
      * on the event loop, between requests.
      */
     private boolean admit(int type, long length, long payload) {
+        if (gone()) {
+            // the connection has closed, and Netty tells the pipeline only later (after failing the replies still
+            // queued, which gave their bytes back): what the decoder still holds is for a peer gone, never served
+            return false;
+        }
         long cost = cost(type, length, payload);
         if (holding >= maxInFlight || held + cost > connectionBudget) {
             stopReading(); // replies going out give bytes back: see release
@@ -173,7 +178,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     }
 
     private void retry() {
-        if (inactive || !decoder.isHeld()) {
+        if (gone() || !decoder.isHeld()) {
             return;
         }
         ChannelHandlerContext decoderContext = ctx.pipeline().context(decoder);
@@ -187,6 +192,15 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             return;
         }
         updateReading();
+    }
+
+    /**
+     * The channel has closed, whether or not channelInactive has reached this handler yet: Netty closes a channel
+     * whose write fails and fails the writes still queued (their listeners give bytes back and schedule
+     * {@link #retry}) before it fires channelInactive, as a later task on the loop.
+     */
+    private boolean gone() {
+        return inactive || (ctx != null && !ctx.channel().isActive());
     }
 
     private void stopReading() {
@@ -247,8 +261,8 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             return;
         }
         long cost = cost(this, request);
-        if (closing) {
-            request.release(); // nothing may follow NBD_CMD_DISC
+        if (closing || gone()) {
+            request.release(); // nothing may follow NBD_CMD_DISC, nor be served for a peer gone
             release(cost);
             return;
         }
