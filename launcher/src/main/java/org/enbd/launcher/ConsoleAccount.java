@@ -17,16 +17,54 @@ final class ConsoleAccount {
             description = "The Web Console account.")
     String user;
 
+    /** The environment variable that holds the password, so that it shows neither in ps nor in a unit file. */
+    static final String PASSWORD_VARIABLE = "ENBD_CONSOLE_PASSWORD";
+
     @Option(names = "--console-password", paramLabel = "PASSWORD",
-            description = "The Web Console password (default: admin, allowed on a loopback console only).")
+            description = "The Web Console password (default: admin, allowed on a loopback console only). Any user "
+                    + "can read it in ps: prefer --console-password-file or the environment variable "
+                    + PASSWORD_VARIABLE + ".")
     String password;
+
+    @Option(names = "--console-password-file", paramLabel = "FILE",
+            description = "Read the Web Console password from the first line of FILE (e.g. a systemd credential, "
+                    + "$CREDENTIALS_DIRECTORY/console-password).")
+    java.nio.file.Path passwordFile;
 
     /** The console at {@code where} ({@code HOST:PORT} or {@code off}) with this account; a usage error if unsafe. */
     ConsoleSettings settings(String where) {
         try {
-            return ConsoleSettings.of(where, user, password);
+            return ConsoleSettings.of(where, user, password());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(mixee.commandLine(), e.getMessage());
         }
+    }
+
+    /** The password from the option, the file or the environment, in that order; null for none. */
+    private String password() {
+        if (password != null && passwordFile != null) {
+            throw new IllegalArgumentException("give --console-password or --console-password-file, not both");
+        }
+        if (password != null) {
+            return password;
+        }
+        if (passwordFile != null) {
+            try {
+                String first = java.nio.file.Files.readString(passwordFile).lines().findFirst().orElse("");
+                if (first.isEmpty()) {
+                    throw new IllegalArgumentException("--console-password-file " + passwordFile
+                            + ": the first line is empty");
+                }
+                return first;
+            } catch (java.io.IOException | java.io.UncheckedIOException e) {
+                throw new IllegalArgumentException("--console-password-file " + passwordFile + ": cannot read it ("
+                        + e.getClass().getSimpleName() + ")");
+            }
+        }
+        String fromEnvironment = Environment.get(PASSWORD_VARIABLE);
+        if (fromEnvironment != null && fromEnvironment.isEmpty()) {
+            throw new IllegalArgumentException(PASSWORD_VARIABLE + " must not be empty");
+        }
+        return fromEnvironment;
     }
 }

@@ -4,8 +4,9 @@ import java.nio.file.Path;
 
 /**
  * Where a listener binds, as the user writes it on the command line ({@code HOST:PORT}, {@code [V6]:PORT},
- * {@code unix:PATH} or {@code aoe:IFACE}) and as the listener's configuration names it: an NBD URI, or
- * {@code aoe://IFACE} for an ATA over Ethernet target.
+ * {@code unix:PATH}, {@code aoe:IFACE} or {@code fd:N}) and as the listener's configuration names it: an NBD URI
+ * ({@code nbd://inherited-N?fd=N} for a socket inherited from systemd), or {@code aoe://IFACE} for an ATA over
+ * Ethernet target.
  *
  * @param text the address for messages, as given
  * @param uri  {@code nbd://HOST:PORT}, {@code nbd+unix:///?socket=PATH} or {@code aoe://IFACE}
@@ -23,6 +24,19 @@ public record ListenAddress(String text, String uri) {
             }
             return new ListenAddress(text, "aoe://" + name);
         }
+        if (text.startsWith("fd:")) {
+            int fd;
+            try {
+                fd = Integer.parseInt(text.substring("fd:".length()));
+            } catch (NumberFormatException e) {
+                fd = -1;
+            }
+            if (fd < 3) {
+                throw new IllegalArgumentException("'" + text + "': expected fd:N, a listening socket inherited as "
+                        + "descriptor N (3 or more, as systemd passes them)");
+            }
+            return new ListenAddress(text, "nbd://inherited-" + fd + "?fd=" + fd);
+        }
         if (text.startsWith("unix:")) {
             String path = text.substring("unix:".length());
             if (path.isEmpty()) {
@@ -39,11 +53,19 @@ public record ListenAddress(String text, String uri) {
         if (aoe()) {
             return "aoe-" + FactoryConfiguration.safeName(interfaceName());
         }
+        if (inherited()) {
+            return "fd-" + text.substring("fd:".length());
+        }
         if (text.startsWith("unix:")) {
             return "unix-" + FactoryConfiguration.safeName(text.substring("unix:".length()));
         }
         HostPort at = HostPort.parse(text);
         return FactoryConfiguration.safeName("tcp-" + at.host().replace(':', '.') + "-" + at.port());
+    }
+
+    /** A listening socket inherited from the service manager ({@code fd:N}: systemd's socket activation). */
+    public boolean inherited() {
+        return text.startsWith("fd:");
     }
 
     /** An ATA over Ethernet target on a network interface (transport-raw), not an NBD listener. */

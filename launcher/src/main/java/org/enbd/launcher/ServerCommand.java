@@ -42,9 +42,11 @@ final class ServerCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--listen", paramLabel = "HOST:PORT|unix:PATH|aoe:IFACE", converter = Converters.Listen.class,
+    @Option(names = "--listen", paramLabel = "HOST:PORT|unix:PATH|aoe:IFACE|fd:N", converter = Converters.Listen.class,
             defaultValue = DEFAULT_LISTEN, description = "Where to accept NBD clients; repeat for several. aoe:IFACE "
-                    + "serves the exports with ,aoe=SHELF.SLOT as ATA over Ethernet devices on a network interface.")
+                    + "serves the exports with ,aoe=SHELF.SLOT as ATA over Ethernet devices on a network interface; "
+                    + "fd:N serves the listening TCP socket inherited as descriptor N. Started by systemd with "
+                    + "sockets (LISTEN_FDS, socket activation), the default is those sockets.")
     List<ListenAddress> listen = new ArrayList<>();
 
     @Option(names = "--export", paramLabel = "NAME=SPEC[,ro][,features=A+B][,KEY=VALUE]...",
@@ -154,6 +156,15 @@ final class ServerCommand implements Callable<Integer> {
                 listen = List.of(ListenAddress.parse("unix:" + scratch.get().resolve("nbd.sock")));
             }
         }
+        List<ListenAddress> inherited;
+        try {
+            inherited = SocketActivation.inherited();
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        if (!inherited.isEmpty() && !parsed.hasMatchedOption("--listen")) {
+            listen = inherited; // systemd bound them (socket activation): serve those, bind nothing
+        }
         java.util.Optional<DataDirectory> data = dataOptions.resolve("server");
         List<FactoryConfiguration> stored = storedConfigurations(data);
         boolean storedExports = stored.stream().anyMatch(c -> c.factoryPid().equals(FactoryConfiguration.EXPORT));
@@ -171,7 +182,8 @@ final class ServerCommand implements Callable<Integer> {
             served = all.stream().map(e -> new ExportSpec(e.name(), e.backend(), true, e.features(), e.parameters()))
                     .toList();
         }
-        if (storedListeners && !spec.commandLine().getParseResult().hasMatchedOption("--listen")) {
+        if (storedListeners && inherited.isEmpty()
+                && !spec.commandLine().getParseResult().hasMatchedOption("--listen")) {
             listen = List.of();
         }
         List<FactoryConfiguration> configurations = new ArrayList<>();
@@ -243,6 +255,10 @@ final class ServerCommand implements Callable<Integer> {
             if (listener.isEmpty() || shown.isEmpty()) {
                 throw usage((run != null ? "--run" : "--print-uri") + " needs an NBD listener and an export given "
                         + "on the command line");
+            }
+            if (listener.get().contains("?fd=")) {
+                throw usage((run != null ? "--run" : "--print-uri") + " needs a listener it can name: the first is "
+                        + "a socket inherited from systemd");
             }
             if (listener.get().matches("nbd://.*:0")) {
                 throw usage((run != null ? "--run" : "--print-uri") + " needs a fixed port (not :0) or unix:PATH");

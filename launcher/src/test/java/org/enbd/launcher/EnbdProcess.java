@@ -38,6 +38,12 @@ final class EnbdProcess implements AutoCloseable {
 
     /** As {@link #start}, the JVM run by {@code wrapper} (e.g. setpriv to drop root), which gets the command. */
     static EnbdProcess startUnder(List<String> wrapper, Path workDir, String... args) throws IOException {
+        return startWith(java.util.Map.of(), wrapper, workDir, args);
+    }
+
+    /** As {@link #startUnder}, with {@code environment} added to the process's environment. */
+    static EnbdProcess startWith(java.util.Map<String, String> environment, List<String> wrapper, Path workDir,
+                                 String... args) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(wrapper);
         command.addAll(List.of(java, "--enable-native-access=ALL-UNNAMED",
@@ -50,6 +56,7 @@ final class EnbdProcess implements AutoCloseable {
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         // each process its own default data directory (~/.local/state/enbd/...): runs never share a store
         builder.environment().put("XDG_STATE_HOME", Files.createTempDirectory(workDir, "state-").toString());
+        builder.environment().putAll(environment);
         Process process = builder.start();
         return new EnbdProcess(process, out, err);
     }
@@ -86,6 +93,14 @@ final class EnbdProcess implements AutoCloseable {
     /** SIGTERM, as a service manager would send it. */
     void terminate() {
         process.destroy();
+    }
+
+    /** A signal by name (HUP, USR1...), through kill(1). */
+    void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-s", name, Long.toString(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill -s " + name + " " + process.pid() + " failed");
+        }
     }
 
     long pid() {

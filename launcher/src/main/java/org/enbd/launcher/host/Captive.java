@@ -24,6 +24,7 @@ final class Captive {
     static Captive start(Daemon daemon, Runnable stopServer) throws IOException {
         ProcessBuilder builder = new ProcessBuilder("/bin/sh", "-c", daemon.run().orElseThrow()).inheritIO();
         builder.environment().put("uri", daemon.uri());
+        SdNotify.forgetIn(builder.environment()); // the service manager's sockets are the server's, not the command's
         Process process = builder.start();
         process.onExit().thenRun(stopServer);
         return new Captive(process);

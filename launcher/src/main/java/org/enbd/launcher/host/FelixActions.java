@@ -75,8 +75,13 @@ public final class FelixActions implements Actions {
 
     private int run(LaunchPlan plan, Logger log) throws Exception {
         Signals signals = Signals.install();
+        Optional<SdNotify> systemd = SdNotify.of(System.getenv());
         try (FelixHost host = FelixHost.boot(Distribution.locate(), plan)) {
-            signals.stops(host::stop);
+            Runnable stop = () -> {
+                systemd.ifPresent(notify -> notify(notify, null, log));
+                host.stop();
+            };
+            signals.stops(stop);
             plan.console().address().ifPresent(at -> log.info("Web Console at http://{}/system/console", at));
             if (plan.data().isPresent()) {
                 // FileInstall reads etc/ (the launcher wrote it above) and watches deploy/
@@ -106,20 +111,52 @@ public final class FelixActions implements Actions {
                         if (plan.daemon().printUri()) {
                             out.println(plan.daemon().uri());
                         }
+                        out.flush();
+                        Captive.writePidFile(plan.daemon());
+                        // every listener is bound and every export up: what Type=notify waits for
+                        systemd.ifPresent(notify -> notify(notify, "READY=1\nSTATUS=" + status(plan, ready)
+                                + "\nMAINPID=" + ProcessHandle.current().pid(), log));
                     }
                 }
-                out.flush();
-                Captive.writePidFile(plan.daemon());
                 if (plan.daemon().run().isPresent()) {
-                    Captive captive = Captive.start(plan.daemon(), host::stop);
+                    Captive captive = Captive.start(plan.daemon(), stop);
                     startup.follow();
                     return captive.status();
                 }
                 startup.follow();
+                systemd.ifPresent(notify -> notify(notify, null, log));
             }
             log.debug("framework stopped");
             return 0;
         }
+    }
+
+    /** Sends {@code state} to systemd, or STOPPING=1 (once) when it is null; a failure is a warning only. */
+    private static void notify(SdNotify systemd, String state, Logger log) {
+        try {
+            if (state == null) {
+                systemd.stopping();
+            } else {
+                systemd.send(state);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("cannot notify systemd ({}): {}", systemd, e.getMessage());
+        }
+    }
+
+    /** systemd's one-line status once up: {@code serving N exports on ADDR, ADDR} for a server. */
+    static String status(LaunchPlan plan, Startup.Outcome.Ready ready) {
+        if (plan.command().equals("server")) {
+            String at = java.util.stream.Stream.concat(plan.of(FactoryConfiguration.LISTENER).stream(),
+                            plan.of(FactoryConfiguration.AOE_TARGET).stream())
+                    .map(listener -> detail(ready, listener, String.valueOf(listener.properties().get("address")))
+                            .replaceFirst("^listening on ", ""))
+                    .collect(Collectors.joining(", "));
+            int n = plan.exports().size();
+            return "serving " + n + (n == 1 ? " export" : " exports") + " on " + at;
+        }
+        return readyLines(plan, ready).stream().map(line -> line.replaceFirst("^enbd: ", ""))
+                .collect(Collectors.joining("; "));
     }
 
     /** What the user sees once up: one line per listener (server) or per configured component (client). */
