@@ -44,4 +44,10 @@ public record FactoryConfiguration(String factoryPid, String name, String label,
         String safe = text.replaceAll("[^A-Za-z0-9._-]+", "_").replaceAll("^_+|_+$", "");
         return safe.isEmpty() ? "_" : safe;
     }
+
+    /** A listener on a socket inherited from systemd ({@code ?fd=N}): valid only in the run that inherited it. */
+    public static boolean inheritedListener(FactoryConfiguration configuration) {
+        return configuration.factoryPid().equals(LISTENER)
+                && String.valueOf(configuration.properties().get("address")).contains("?fd=");
+    }
 }

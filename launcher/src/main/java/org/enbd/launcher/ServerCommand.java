@@ -166,7 +166,9 @@ final class ServerCommand implements Callable<Integer> {
             listen = inherited; // systemd bound them (socket activation): serve those, bind nothing
         }
         java.util.Optional<DataDirectory> data = dataOptions.resolve("server");
-        List<FactoryConfiguration> stored = storedConfigurations(data);
+        // a socket an earlier run inherited from systemd is not this run's: FelixActions removes its file
+        List<FactoryConfiguration> stored = storedConfigurations(data).stream()
+                .filter(c -> !FactoryConfiguration.inheritedListener(c)).toList();
         boolean storedExports = stored.stream().anyMatch(c -> c.factoryPid().equals(FactoryConfiguration.EXPORT));
         boolean storedListeners = stored.stream().anyMatch(c -> c.factoryPid().equals(FactoryConfiguration.LISTENER));
         // the embedded defaults only for a store that has none: a restart serves what the store kept

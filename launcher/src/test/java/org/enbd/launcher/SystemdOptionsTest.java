@@ -37,6 +37,20 @@ class SystemdOptionsTest {
     }
 
     @Test
+    void aListenerAnEarlierRunInheritedIsNotKeptForTheNext() throws Exception {
+        DataDirectory data = new DataDirectory(dir.resolve("data"));
+        Files.createDirectories(data.etc());
+        data.write(new FactoryConfiguration(FactoryConfiguration.LISTENER, "fd-3", "listener fd:3",
+                Map.of("address", "nbd://inherited-3?fd=3")));
+        Cli cli = Cli.run("server", "--data", data.root().toString(), "--console", "off");
+        assertEquals(0, cli.exit(), cli.err());
+        assertEquals("nbd://127.0.0.1:10809", cli.only(FactoryConfiguration.LISTENER).properties().get("address"),
+                "bound as without systemd");
+        assertTrue(cli.plan().stored().stream().noneMatch(FactoryConfiguration::inheritedListener),
+                cli.plan().stored().toString());
+    }
+
+    @Test
     void socketsMeantForAnotherProcessAreNotOurs() throws Exception {
         try (AutoCloseable env = Environment.replace(Map.of("LISTEN_FDS", "1", "LISTEN_PID", "1"))) {
             Cli cli = Cli.run("server", "--ephemeral");

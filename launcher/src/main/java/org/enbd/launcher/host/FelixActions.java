@@ -56,6 +56,14 @@ public final class FelixActions implements Actions {
                         + "--data DIR, or --ephemeral)");
                 return 1;
             }
+            for (FactoryConfiguration kept : data.stored()) {
+                if (FactoryConfiguration.inheritedListener(kept) && plan.configurations().stream()
+                        .noneMatch(given -> given.pid().equals(kept.pid()))) {
+                    java.nio.file.Files.deleteIfExists(data.file(kept));
+                    log.info("{}: removed, the socket it names was inherited by an earlier run",
+                            data.etc().relativize(data.file(kept)));
+                }
+            }
             for (FactoryConfiguration configuration : plan.configurations()) {
                 for (String change : data.write(configuration)) {
                     log.info("{}: the command line overrides {}", data.etc().relativize(data.file(configuration)),
