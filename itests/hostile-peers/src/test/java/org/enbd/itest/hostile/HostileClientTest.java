@@ -30,6 +30,12 @@ class HostileClientTest {
     private static final long SLACK = 16 * MIB;
     /** And in the RSS, the JVM's own growth under load (its heap may grow from -Xms16m towards -Xmx192m). */
     private static final long RSS_SLACK = 64 * MIB;
+    /**
+     * How long a good client may take (two connections, a WRITE and a READ of 256 KiB each) right after a hostile
+     * one left: a few hundred milliseconds here, however loaded; far less than the seconds the server spent when it
+     * still served the requests of a client gone.
+     */
+    private static final long GOOD_CLIENT_MILLIS = 10_000;
 
     @TempDir
     static Path dir;
@@ -175,15 +181,17 @@ class HostileClientTest {
                 int count = size == 1 << 20 ? 5000 : 256;
                 Held base = now(server);
                 try (Wire w = Wire.deaf(server.port).go("disk")) {
-                    List<byte[]> requests = new ArrayList<>();
+                    // all in one write, so the server has every request in hand (as a fast client's would be) while
+                    // it holds them: before, when the client left, the connection served all it still held (4.9 GiB
+                    // read into a closed channel on its event loop) and a good client on that loop waited
+                    byte[] requests = new byte[count * 28];
                     for (int i = 0; i < count; i++) {
-                        requests.add(Wire.request(Wire.CMD_READ, i + 1, (long) i * size % (15L << 30), size));
+                        byte[] r = Wire.request(Wire.CMD_READ, i + 1, (long) i * size % (15L << 30), size);
+                        System.arraycopy(r, 0, requests, i * r.length, r.length);
                     }
                     Thread.ofPlatform().start(() -> {
                         try {
-                            for (byte[] r : requests) {
-                                w.out.write(r);
-                            }
+                            w.out.write(requests);
                             w.out.flush();
                         } catch (IOException stopped) {
                             // the test closed the socket while the server was not reading
@@ -194,7 +202,12 @@ class HostileClientTest {
                             peak, CONNECTION / MIB);
                     assertWithin(peak, CONNECTION, "one client's unread READs");
                 }
+                long left = System.nanoTime();
                 servesAGoodClient(server);
+                long served = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - left);
+                System.out.printf("  a good client served %d ms after the client left%n", served);
+                assertTrue(served < GOOD_CLIENT_MILLIS, "a good client waited " + served + " ms after a client that"
+                        + " never read left: the server still served the requests that client had sent");
                 Held after = peak(server, base, 1);
                 System.out.printf("  after the client left: %s%n", after);
                 assertWithin(after, CONNECTION, "after the client left");
