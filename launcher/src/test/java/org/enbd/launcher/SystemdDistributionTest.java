@@ -138,6 +138,25 @@ class SystemdDistributionTest {
         }
     }
 
+    @Test
+    void theSampleUnitsAreInTheDistributionAndVerify() throws Exception {
+        Path units = EnbdProcess.dist().resolve("systemd");
+        for (String unit : List.of("enbd-server.service", "enbd-server.socket", "enbd-client@.service")) {
+            assertTrue(Files.isRegularFile(units.resolve(unit)), unit + " is not in " + units);
+        }
+        assertTrue(Files.readString(units.resolve("enbd-server.service")).contains("Type=notify"));
+        assumeTrue(onPath("systemd-analyze"), "systemd-analyze is not installed (package systemd)");
+        // a template verifies as one of its instances
+        Files.copy(units.resolve("enbd-client@.service"), work.resolve("enbd-client@nbd0.service"));
+        Process verify = new ProcessBuilder("systemd-analyze", "verify", "--man=no",
+                units.resolve("enbd-server.socket").toString(), units.resolve("enbd-server.service").toString(),
+                work.resolve("enbd-client@nbd0.service").toString()).redirectErrorStream(true).start();
+        String said = new String(verify.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(verify.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, verify.exitValue(), said);
+        assertEquals("", said.strip(), "no warnings");
+    }
+
     private static int get(HttpClient http, URI uri, String account) throws Exception {
         String basic = "Basic " + Base64.getEncoder().encodeToString(account.getBytes(StandardCharsets.UTF_8));
         long deadline = System.nanoTime() + UP.toNanos();
