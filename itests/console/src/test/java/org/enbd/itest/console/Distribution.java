@@ -30,6 +30,8 @@ final class Distribution implements AutoCloseable {
     final int nbdPort = freePort();
     final int consolePort = freePort();
     final Path work;
+    /** The {@code enbd server} process. */
+    final Process server;
     private final List<Process> processes = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -38,7 +40,7 @@ final class Distribution implements AutoCloseable {
         Path jar = Path.of(System.getProperty("enbd.dist", "../../launcher/target/dist")).resolve("enbd.jar");
         assumeTrue(Files.isRegularFile(jar), "no distribution at " + jar + " (build the launcher first)");
         Path out = work.resolve("enbd.out");
-        Process server = start(work.resolve("enbd.err"), out, Path.of(System.getProperty("java.home"), "bin", "java")
+        server = start(work.resolve("enbd.err"), out, Path.of(System.getProperty("java.home"), "bin", "java")
                         .toString(), "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                 "-jar", jar.toString(), "server", "--ephemeral", "--listen", "127.0.0.1:" + nbdPort,
                 "--export", "disk=memory:64M,features=stats", "--console", "127.0.0.1:" + consolePort);
