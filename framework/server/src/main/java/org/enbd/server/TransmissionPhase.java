@@ -13,6 +13,7 @@ import org.enbd.protocol.ReplyEncoder;
 import org.enbd.protocol.ReplyFormat;
 import org.enbd.protocol.RequestDecoder;
 import org.enbd.protocol.TransmissionFlags;
+import org.enbd.server.internal.HeldReadGate;
 import org.enbd.server.internal.Negotiated;
 import org.enbd.server.internal.RequestDispatcher;
 
@@ -27,6 +28,8 @@ public final class TransmissionPhase {
     public static final String ENCODER = "nbd-reply-encoder";
     public static final String DISPATCHER = "nbd-dispatcher";
     public static final String FLUSHER = "nbd-flush";
+    /** Drops the reads the request decoder asks for while it holds a request: see {@link HeldReadGate}. */
+    public static final String READ_GATE = "nbd-read-gate";
 
     /** Outbound bytes queued above which the connection stops reading requests (and below which it resumes). */
     private static final WriteBufferWaterMark REPLY_WATER_MARK = new WriteBufferWaterMark(1 << 20, 4 << 20);
@@ -84,6 +87,7 @@ public final class TransmissionPhase {
         ChannelPipeline pipeline = channel.pipeline();
         // flushes from many finished requests are merged into one write(2), in and outside a read batch
         pipeline.addLast(FLUSHER, new FlushConsolidationHandler(256, true));
+        pipeline.addLast(READ_GATE, new HeldReadGate(decoder));
         pipeline.addLast(DECODER, decoder);
         pipeline.addLast(ENCODER, new ReplyEncoder(format));
         pipeline.addLast(DISPATCHER, dispatcher);
