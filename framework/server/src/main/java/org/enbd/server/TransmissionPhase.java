@@ -87,7 +87,7 @@ public final class TransmissionPhase {
         ChannelPipeline pipeline = channel.pipeline();
         // flushes from many finished requests are merged into one write(2), in and outside a read batch
         pipeline.addLast(FLUSHER, new FlushConsolidationHandler(256, true));
-        pipeline.addLast(READ_GATE, new HeldReadGate(decoder));
+        pipeline.addLast(READ_GATE, new HeldReadGate(decoder::isHeld));
         pipeline.addLast(DECODER, decoder);
         pipeline.addLast(ENCODER, new ReplyEncoder(format));
         pipeline.addLast(DISPATCHER, dispatcher);

@@ -58,6 +58,8 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     public static final String DECODER = "nbd-handshake-decoder";
     public static final String ENCODER = "nbd-handshake-encoder";
     public static final String HANDLER = "nbd-handshake";
+    /** Drops the reads the handshake decoder asks for while it is held: see {@link HeldReadGate}. */
+    public static final String READ_GATE = "nbd-handshake-read-gate";
     private static final Logger LOG = LoggerFactory.getLogger(HandshakeHandler.class);
     /** Opening a stack may block (a backend's first stat, a feature reading a partition table): one virtual thread each. */
     private static final java.util.concurrent.Executor OPENER =
@@ -93,6 +95,9 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     /** Greets at once when added to a channel that is already connected (an adopted or embedded channel). */
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        if (ctx.pipeline().get(DECODER) != null && ctx.pipeline().get(READ_GATE) == null) {
+            ctx.pipeline().addBefore(DECODER, READ_GATE, new HeldReadGate(() -> opening || backedUp));
+        }
         if (ctx.channel().isActive()) {
             greet(ctx);
         }
@@ -470,6 +475,9 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
                 ? MetaContexts.ALLOCATION_ID : 0;
         var pipeline = ctx.pipeline();
         pipeline.remove(ENCODER);
+        if (pipeline.get(READ_GATE) != null) {
+            pipeline.remove(READ_GATE);
+        }
         pipeline.remove(this);
         TransmissionPhase phase = TransmissionPhase.install(ctx.channel(), opened.layer(), opened.capabilities(),
                 opened.size(), format, allocationId, enbd, settings.limits(), settings.budget());
