@@ -46,6 +46,11 @@ public final class AwaitedSecurity {
         return stopped.getAsBoolean() ? null : present;
     }
 
+    /** The provider present now, or null (a live move to an nbds:// URI takes it without waiting). */
+    public synchronized ClientSecurity present() {
+        return present;
+    }
+
     /** Wakes a wait so it sees a stop. */
     public synchronized void wake() {
         notifyAll();

@@ -72,6 +72,12 @@ public record ClientOptions(StreamAddress uri, int connections, Duration stallTi
                 Duration.ofSeconds(5), 1024, 32 << 20, 64, 64L << 20);
     }
 
+    /** The same options for another server URI (a live move). */
+    public ClientOptions withUri(StreamAddress other) {
+        return new ClientOptions(other, connections, stallTimeout, deadTime, reconnectMin, reconnectMax, queueLimit,
+                maxPayload, maxInFlight, replayLimit);
+    }
+
     public ClientOptions withConnections(int n) {
         return new ClientOptions(uri, n, stallTimeout, deadTime, reconnectMin, reconnectMax, queueLimit, maxPayload,
                 maxInFlight, replayLimit);

@@ -144,6 +144,40 @@ public interface RemoteDevice extends Layer {
      */
     AutoCloseable onEvent(Consumer<ExportEvent> listener);
 
+    /**
+     * Drops every connection with a reset, as a network failure would: their requests are retracted and wait for
+     * the connections the device opens again at once (writes acknowledged and not yet flushed are replayed, as
+     * after any outage). A user's action ({@code reconnect}); never waits.
+     *
+     * @return how many connections were dropped
+     */
+    int reconnect();
+
+    /**
+     * Drops one connection with a reset, as a network failure would: its requests go to the other connections (or
+     * wait for its replacement, which opens at once). A user's action ({@code drop}); never waits.
+     *
+     * @param index the connection, 0 to {@code status()}'s {@code connections} - 1, in the order they came up
+     * @return the dropped connection's name, or null when there is no such connection
+     */
+    String drop(int index);
+
+    /**
+     * Moves the device to another server URI (another host or port, or {@code nbd://} to {@code nbds://}) without
+     * failing a request: connections to {@code uri} open, and the first one up retires the old connections, whose
+     * requests are retracted onto the new ones (the drain); until then the old ones keep serving. A refusal by the
+     * new server is retried while old connections serve. The export's size and flags stay those of the first
+     * handshake. Loads the TLS credentials {@code uri} names here: call it off any event loop.
+     *
+     * @param security the TLS provider for an {@code nbds://} URI; may be null for others
+     * @throws NbdException an {@code nbds://} URI without a provider, or credentials that do not load; the device
+     *                      stays where it was
+     */
+    void retarget(org.enbd.api.stream.StreamAddress uri, ClientSecurity security) throws NbdException;
+
+    /** The server URI the device connects to now (the last {@link #retarget}'s, else the options'). */
+    org.enbd.api.stream.StreamAddress uri();
+
     /** Waits for nothing more: fails what is outstanding, disconnects every connection, stops reconnecting. */
     @Override
     void close();

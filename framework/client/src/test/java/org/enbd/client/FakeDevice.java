@@ -22,6 +22,9 @@ final class FakeDevice implements RemoteDevice {
     private final byte[] data;
     private final List<Consumer<ExportEvent>> listeners = new CopyOnWriteArrayList<>();
     volatile boolean closed;
+    volatile int reconnects;
+    volatile int connections = 2;
+    final List<Integer> dropped = new CopyOnWriteArrayList<>();
 
     FakeDevice(int size) {
         data = new byte[size];
@@ -111,5 +114,29 @@ final class FakeDevice implements RemoteDevice {
     @Override
     public void close() {
         closed = true;
+    }
+
+    @Override
+    public int reconnect() {
+        reconnects++;
+        return connections;
+    }
+
+    @Override
+    public String drop(int index) {
+        if (index < 0 || index >= connections) {
+            return null;
+        }
+        dropped.add(index);
+        return "fake#" + (index + 1);
+    }
+
+    @Override
+    public void retarget(org.enbd.api.stream.StreamAddress uri, org.enbd.api.stream.ClientSecurity security) {
+    }
+
+    @Override
+    public org.enbd.api.stream.StreamAddress uri() {
+        return org.enbd.api.stream.StreamAddress.parse("nbd://fake/");
     }
 }

@@ -5,11 +5,16 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.enbd.api.control.DeviceActions;
 import org.enbd.api.control.Status;
 import org.enbd.api.control.StatusBoard;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
  * Gogo commands in the {@code enbd} scope ({@code enbd --shell}, the Web Console's shell page), reading the status
@@ -17,12 +22,14 @@ import org.osgi.service.component.annotations.Reference;
  * <ul>
  *   <li>{@code enbd:list}: every component, one line each: id, kind, state, detail;</li>
  *   <li>{@code enbd:status ID}: one component with every attribute it reports;</li>
- *   <li>{@code enbd:stats [EXPORT]}: the stats feature's counters per export (exports that stack {@code stats}).</li>
+ *   <li>{@code enbd:stats [EXPORT]}: the stats feature's counters per export (exports that stack {@code stats});</li>
+ *   <li>{@code enbd:act ID ACTION [ARG]}: runs an action a component offers for its status id (a client device:
+ *   {@code reconnect}, {@code drop [INDEX]}, {@code disconnect}); {@code enbd:act ID} lists them.</li>
  * </ul>
  * Each returns its text, which the shell prints; a wrong id is an error that names the ids there are.
  */
 @Component(service = EnbdCommands.class, property = {"osgi.command.scope=enbd", "osgi.command.function=list",
-        "osgi.command.function=status", "osgi.command.function=stats"})
+        "osgi.command.function=status", "osgi.command.function=stats", "osgi.command.function=act"})
 public final class EnbdCommands {
     private static final String STATS_PREFIX = "stats:";
     /** The order users expect; commands the stats feature counts beyond these follow, by name. */
@@ -30,10 +37,60 @@ public final class EnbdCommands {
             "cache", "control");
 
     private final StatusBoard board;
+    /** The components' actions by status id (whiteboard: every DeviceActions service). */
+    private final Map<String, DeviceActions> actions = new ConcurrentHashMap<>();
 
     @Activate
     public EnbdCommands(@Reference StatusBoard board) {
         this.board = board;
+    }
+
+    @Reference(service = DeviceActions.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void addActions(DeviceActions offered, Map<String, Object> properties) {
+        statusIds(properties).forEach(id -> actions.put(id, offered));
+    }
+
+    void removeActions(DeviceActions offered, Map<String, Object> properties) {
+        statusIds(properties).forEach(id -> actions.remove(id, offered));
+    }
+
+    private static List<String> statusIds(Map<String, Object> properties) {
+        return switch (properties.get(DeviceActions.STATUS_ID)) {
+            case String[] ids -> List.of(ids);
+            case java.util.Collection<?> ids -> ids.stream().map(String::valueOf).toList();
+            case null -> List.of();
+            case Object id -> List.of(String.valueOf(id));
+        };
+    }
+
+    /** The actions {@code id} offers, one per line. */
+    public String act(String id) {
+        DeviceActions offered = offered(id);
+        StringBuilder out = new StringBuilder();
+        for (DeviceActions.Action a : offered.actions()) {
+            String synopsis = a.argument().isEmpty() ? a.name() : a.name() + " [" + a.argument() + "]";
+            out.append(String.format(Locale.ROOT, "%-16s %s%n", synopsis, a.description()));
+        }
+        return out.toString().stripTrailing();
+    }
+
+    public String act(String id, String action) {
+        return act(id, action, null);
+    }
+
+    /** Runs {@code action} on {@code id}; what it started, or an error naming what there is. */
+    public String act(String id, String action, String argument) {
+        return offered(id).act(action, argument);
+    }
+
+    private DeviceActions offered(String id) {
+        DeviceActions offered = actions.get(id);
+        if (offered == null) {
+            throw new IllegalArgumentException("'" + id + "' offers no actions (components that do: "
+                    + String.join(", ", new java.util.TreeSet<>(actions.keySet())) + ")");
+        }
+        return offered;
     }
 
     public String list() {

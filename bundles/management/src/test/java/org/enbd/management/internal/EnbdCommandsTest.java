@@ -84,4 +84,39 @@ class EnbdCommandsTest {
         IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> commands.stats("c"));
         assertTrue(none.getMessage().contains("counted: a, b"), none.getMessage());
     }
+
+    @Test
+    void actRunsAComponentsActionByItsStatusIdAndListsThem() {
+        List<String> done = new java.util.ArrayList<>();
+        org.enbd.api.control.DeviceActions device = new org.enbd.api.control.DeviceActions() {
+            @Override
+            public List<Action> actions() {
+                return List.of(new Action("reconnect", "", "drop every connection"),
+                        new Action("drop", "INDEX", "drop one"));
+            }
+
+            @Override
+            public String act(String action, String argument) {
+                if (!action.equals("reconnect") && !action.equals("drop")) {
+                    throw new IllegalArgumentException("unknown action '" + action + "'");
+                }
+                done.add(action + ":" + argument);
+                return "ep: " + action;
+            }
+        };
+        Map<String, Object> props = Map.of(org.enbd.api.control.DeviceActions.STATUS_ID,
+                new String[] {"ep", "ep/remote"});
+        commands.addActions(device, props);
+        assertEquals("ep: reconnect", commands.act("ep", "reconnect"));
+        assertEquals("ep: drop", commands.act("ep/remote", "drop", "1"));
+        assertEquals(List.of("reconnect:null", "drop:1"), done);
+        assertTrue(commands.act("ep").lines().anyMatch(l -> l.matches("drop \\[INDEX]\\s+drop one")),
+                commands.act("ep"));
+        assertThrows(IllegalArgumentException.class, () -> commands.act("ep", "explode"));
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+                () -> commands.act("other", "reconnect"));
+        assertTrue(none.getMessage().contains("ep, ep/remote"), none.getMessage());
+        commands.removeActions(device, props);
+        assertThrows(IllegalArgumentException.class, () -> commands.act("ep", "reconnect"));
+    }
 }

@@ -38,6 +38,8 @@ final class Conn {
     }
 
     final int id;
+    /** The route it was opened for (see {@link Dispatcher#generation}): older ones are retired for newer. */
+    final int generation;
     final Link link;
     final Session session;
     final ConcurrentHashMap<Long, Attempt> wire = new ConcurrentHashMap<>();
@@ -51,8 +53,9 @@ final class Conn {
     /** The server broke the protocol on this connection (set before it is closed; read by the supervisor). */
     volatile boolean violated;
 
-    Conn(int id, Link link, Session session, long now) {
+    Conn(int id, int generation, Link link, Session session, long now) {
         this.id = id;
+        this.generation = generation;
         this.link = link;
         this.session = session;
         this.lastProgressNanos = now;

@@ -298,6 +298,27 @@ public final class Device implements RemoteDevice {
     }
 
     @Override
+    public int reconnect() {
+        return engine.reconnect();
+    }
+
+    @Override
+    public String drop(int index) {
+        return engine.drop(index);
+    }
+
+    @Override
+    public void retarget(org.enbd.api.stream.StreamAddress uri, org.enbd.api.stream.ClientSecurity security)
+            throws NbdException {
+        engine.retarget(uri, security);
+    }
+
+    @Override
+    public org.enbd.api.stream.StreamAddress uri() {
+        return engine.uri();
+    }
+
+    @Override
     public void close() {
         engine.close();
     }

@@ -86,6 +86,11 @@ final class Dispatcher {
     /** The export's size as last seen: the first handshake's, then events and reconnects. */
     volatile long size = -1;
     long downSinceNanos;
+    /**
+     * The route (server URI and TLS) connections open for now; raised when the device moves to another server.
+     * A connection of this generation retires the live ones of older generations as it attaches.
+     */
+    int generation;
     boolean dead;
     String fatal;
     boolean closed;

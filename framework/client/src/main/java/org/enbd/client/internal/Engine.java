@@ -12,6 +12,7 @@ import org.enbd.api.control.Status;
 import org.enbd.api.control.StatusBoard;
 import org.enbd.api.stream.ClientSecurity;
 import org.enbd.api.stream.EventLoops;
+import org.enbd.api.stream.StreamAddress;
 import org.enbd.api.stream.StreamSecurity;
 import org.enbd.client.ClientOptions;
 import org.enbd.client.TransportResolver;
@@ -37,7 +38,7 @@ final class Engine {
                        EventLoops loops, StatusBoard board, String statusId) throws NbdException {
         StreamSecurity tls;
         try {
-            tls = tls(options, security);
+            tls = tls(options.uri(), security);
         } catch (NbdException e) {
             reportFailed(board, statusId, e.getMessage());
             throw e;
@@ -99,20 +100,45 @@ final class Engine {
     }
 
     /** The credentials an nbds:// URI names, loaded now; null for a URI without TLS. Never plaintext instead. */
-    private static StreamSecurity tls(ClientOptions options, ClientSecurity security) throws NbdException {
-        if (!options.uri().tlsRequired()) {
+    private static StreamSecurity tls(StreamAddress uri, ClientSecurity security) throws NbdException {
+        if (!uri.tlsRequired()) {
             return null;
         }
         if (security == null) {
-            throw new NbdException(NbdError.EPERM, options.uri() + ": the URI asks for TLS (nbds), and no TLS "
+            throw new NbdException(NbdError.EPERM, uri + ": the URI asks for TLS (nbds), and no TLS "
                     + "provider is installed (the transport-ssl bundle)");
         }
         try {
-            return security.credentials(options.uri());
+            return security.credentials(uri);
         } catch (java.io.IOException | RuntimeException e) {
-            throw new NbdException(NbdError.EINVAL, options.uri() + ": cannot load the TLS credentials: "
+            throw new NbdException(NbdError.EINVAL, uri + ": cannot load the TLS credentials: "
                     + e.getMessage(), e);
         }
+    }
+
+    /**
+     * See {@code RemoteDevice.retarget}: loads the new route's credentials here (blocking, off the event loops),
+     * then lets the supervisor move.
+     */
+    void retarget(StreamAddress uri, ClientSecurity security) throws NbdException {
+        supervisor.retarget(uri, tls(uri, security));
+    }
+
+    /** See {@code RemoteDevice.reconnect}. */
+    int reconnect() {
+        int n = dispatcher.recovery.dropAll();
+        supervisor.changed();
+        return n;
+    }
+
+    /** See {@code RemoteDevice.drop}. */
+    String drop(int index) {
+        return dispatcher.recovery.drop(index);
+    }
+
+    /** The server URI the device connects to now. */
+    StreamAddress uri() {
+        return supervisor.uri();
     }
 
     private static void reportFailed(StatusBoard board, String id, String why) {

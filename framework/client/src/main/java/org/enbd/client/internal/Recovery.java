@@ -42,9 +42,24 @@ final class Recovery {
 
     /** A connection finished its handshake: it takes requests from now on. */
     Conn attach(Link link, Session session) {
+        return attach(link, session, 0);
+    }
+
+    /**
+     * A connection opened for route {@code generation} finished its handshake: it takes requests from now on. The
+     * first of the current generation retires the live connections of older ones (their requests are retracted
+     * onto it: the drain of a move to another server); one of an older generation is let go at once when the
+     * current one is already up.
+     */
+    Conn attach(Link link, Session session, int generation) {
         d.lock.lock();
         try {
-            Conn c = new Conn(++connIds, link, session, d.now());
+            Conn c = new Conn(++connIds, generation, link, session, d.now());
+            if (generation < d.generation && d.live.stream().anyMatch(l -> l.generation == d.generation)) {
+                c.state = Conn.State.CLOSED;
+                d.defer(link::disconnect);
+                return c;
+            }
             if (d.first == null) {
                 d.first = session;
                 d.size = session.size();
@@ -64,6 +79,13 @@ final class Recovery {
             d.live.add(c);
             d.dead = false;
             d.downSinceNanos = -1;
+            if (generation == d.generation) {
+                for (Conn old : List.copyOf(d.live)) {
+                    if (old.generation < generation) {
+                        retire(old, "the device moved to " + link.describe());
+                    }
+                }
+            }
             d.dispatch();
             d.defer(d.listener::changed);
             return c;
@@ -236,6 +258,59 @@ final class Recovery {
         d.defer(c.link::abort);
         closedLocked(c, false);
         d.dispatch();
+    }
+
+    /**
+     * A user's action: closes live connection {@code index} (in the order they came up) with RST, as a network
+     * failure would; its requests go to the other connections, or wait for the replacement. Null when there is no
+     * such connection, else its name.
+     */
+    String drop(int index) {
+        d.lock.lock();
+        try {
+            if (index < 0 || index >= d.live.size()) {
+                return null;
+            }
+            Conn c = d.live.get(index);
+            LOG.info("{}: dropping {} as asked", d.settings.target(), c);
+            d.defer(c.link::abort);
+            closedLocked(c, false);
+            d.dispatch();
+            return c.toString();
+        } finally {
+            d.unlock();
+        }
+    }
+
+    /**
+     * A user's action: closes every connection (live and retired) with RST, as a network failure would; their
+     * requests wait for the connections the supervisor opens again. Returns how many were closed.
+     */
+    int dropAll() {
+        d.lock.lock();
+        try {
+            List<Conn> all = new ArrayList<>(d.live);
+            all.addAll(d.retired);
+            LOG.info("{}: dropping every connection ({}) as asked", d.settings.target(), all.size());
+            for (Conn c : all) {
+                d.defer(c.link::abort);
+                closedLocked(c, false);
+            }
+            d.dispatch();
+            return all.size();
+        } finally {
+            d.unlock();
+        }
+    }
+
+    /** The live connections' count (for the user's actions). */
+    int liveCount() {
+        d.lock.lock();
+        try {
+            return d.live.size();
+        } finally {
+            d.unlock();
+        }
     }
 
     /** A FLUSH sent to several connections will be planned again: its other parts no longer count. */

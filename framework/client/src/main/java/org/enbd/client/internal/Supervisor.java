@@ -18,6 +18,7 @@ import org.enbd.api.control.StatusBoard;
 import org.enbd.api.layer.ExportEvent;
 import org.enbd.api.stream.EventLoops;
 import org.enbd.api.stream.PermanentStreamFailure;
+import org.enbd.api.stream.StreamAddress;
 import org.enbd.api.stream.StreamSecurity;
 import org.enbd.api.stream.Transport;
 import org.enbd.client.ClientOptions;
@@ -36,10 +37,16 @@ import org.slf4j.LoggerFactory;
 final class Supervisor implements Dispatcher.Listener {
     private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
 
+    /**
+     * Where connections open: the server URI and the TLS credentials loaded for an nbds:// URI (each connection
+     * gets a handler of its own), or null; {@code generation} numbers the routes (see {@link #retarget}).
+     */
+    private record Route(StreamAddress uri, StreamSecurity tls, int generation) {
+    }
+
     private final ClientOptions options;
     private final TransportResolver transports;
-    /** The TLS credentials loaded for an nbds:// URI (each connection gets a handler of its own), or null. */
-    private final StreamSecurity tls;
+    private volatile Route route;
     private final EventLoops loops;
     private final StatusBoard board;
     private final String statusId;
@@ -66,7 +73,7 @@ final class Supervisor implements Dispatcher.Listener {
                StatusBoard board, String statusId) {
         this.options = options;
         this.transports = transports;
-        this.tls = tls;
+        this.route = new Route(options.uri(), tls, 0);
         this.loops = loops;
         this.board = board;
         this.statusId = statusId;
@@ -77,16 +84,48 @@ final class Supervisor implements Dispatcher.Listener {
         this.dispatcher = d;
     }
 
+    /**
+     * Moves the device to another server (or the same one by another transport) without failing a request: new
+     * connections open to {@code uri} with {@code tls}; the first that comes up retires the old ones, whose
+     * requests are retracted onto the new (writes keep their ranges as ghosts until the old copy is answered), and
+     * the rest open after it. Until a new connection is up the old ones keep serving.
+     */
+    void retarget(StreamAddress uri, StreamSecurity tls) {
+        StreamAddress from;
+        synchronized (this) {
+            from = route.uri();
+            int generation = route.generation() + 1;
+            dispatcher.lock.lock(); // before the route: a new connection must find its generation current
+            try {
+                dispatcher.generation = generation;
+            } finally {
+                dispatcher.lock.unlock();
+            }
+            route = new Route(uri, tls, generation);
+            backoff.reset();
+            lastFailure = "";
+        }
+        LOG.info("{}: moving to {}", from, uri);
+        pump();
+        changed();
+    }
+
+    /** The server URI connections open to now. */
+    StreamAddress uri() {
+        return route.uri();
+    }
+
     /** Opens one connection through to transmission; completes with its connection or the failure. */
     CompletableFuture<Conn> connect() {
         CompletableFuture<Conn> out = new CompletableFuture<>();
-        Optional<Transport> transport = transports.forScheme(options.uri().scheme());
+        Route to = route;
+        Optional<Transport> transport = transports.forScheme(to.uri().scheme());
         if (transport.isEmpty()) {
             out.completeExceptionally(new HandshakeFailure(false, NbdError.EIO, "no transport serves "
-                    + options.uri().scheme() + "://"));
+                    + to.uri().scheme() + "://"));
             return out;
         }
-        String name = options.uri().endpoint() + "#" + connectionNames.incrementAndGet();
+        String name = to.uri().endpoint() + "#" + connectionNames.incrementAndGet();
         CompletableFuture<Session> session = new CompletableFuture<>();
         ChannelHandler init = new ChannelInitializer<Channel>() {
             @Override
@@ -94,8 +133,8 @@ final class Supervisor implements Dispatcher.Listener {
                 ClientHandshakeDecoder decoder = new ClientHandshakeDecoder();
                 ch.pipeline().addLast("handshake-encoder", new HandshakeEncoder());
                 ch.pipeline().addLast("handshake-decoder", decoder);
-                ch.pipeline().addLast("handshake", new ClientHandshake(options.uri().exportName(),
-                        options.uri().tlsRequired(), tls, options.uri().host(), decoder, session));
+                ch.pipeline().addLast("handshake", new ClientHandshake(to.uri().exportName(),
+                        to.uri().tlsRequired(), to.tls(), to.uri().host(), decoder, session));
                 NbdConnection link = new NbdConnection(ch, dispatcher, name);
                 session.whenComplete((s, err) -> {
                     if (err != null) {
@@ -104,19 +143,19 @@ final class Supervisor implements Dispatcher.Listener {
                         return;
                     }
                     link.install(Math.max(options.maxPayload() + 4160, (8 << 20) + 64));
-                    Conn c = dispatcher.recovery.attach(link, s);
+                    Conn c = dispatcher.recovery.attach(link, s, to.generation());
                     link.attached(c);
                     out.complete(c);
                 });
             }
         };
-        transport.get().connect(options.uri(), init).whenComplete((ch, err) -> {
+        transport.get().connect(to.uri(), init).whenComplete((ch, err) -> {
             if (err != null) {
                 // a transport may fail before it made a channel (no initChannel ran): the attempt ends here too
                 Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
                 boolean permanent = PermanentStreamFailure.in(cause) != null;
                 HandshakeFailure failure = new HandshakeFailure(permanent, permanent ? NbdError.EPERM : NbdError.EIO,
-                        "cannot connect to " + options.uri() + ": " + cause.getMessage());
+                        "cannot connect to " + to.uri() + ": " + cause.getMessage());
                 session.completeExceptionally(failure);
                 out.completeExceptionally(failure);
                 return;
@@ -124,7 +163,7 @@ final class Supervisor implements Dispatcher.Listener {
             long timeout = Math.max(2 * options.stallTimeout().toMillis(), 5000);
             ch.eventLoop().schedule(() -> {
                 if (session.completeExceptionally(new HandshakeFailure(false, NbdError.EIO, "no handshake from "
-                        + options.uri() + " within " + timeout + " ms"))) {
+                        + to.uri() + " within " + timeout + " ms"))) {
                     ch.close();
                 }
             }, timeout, TimeUnit.MILLISECONDS);
@@ -137,7 +176,7 @@ final class Supervisor implements Dispatcher.Listener {
         target = options.connections() > 0 ? options.connections() : first.multiConn() ? 4 : 1;
         if (target > 1 && !first.multiConn()) {
             LOG.warn("{}: server does not advertise CAN_MULTI_CONN; using {} connections as asked, flushing each",
-                    options.uri(), target);
+                    route.uri(), target);
         }
         long period = Math.clamp(options.stallTimeout().toMillis() / 4, 10, 500);
         ticker = loops.group().next().scheduleAtFixedRate(dispatcher.recovery::tick, period, period,
@@ -179,15 +218,20 @@ final class Supervisor implements Dispatcher.Listener {
                 if (!violated) {
                     backoff.reset(); // a handshake is no proof: after a violation only a clean loss resets it
                 }
-            } else if (cause instanceof HandshakeFailure f && f.fatal()) {
-                LOG.error("{}: {}; giving up", options.uri(), f.getMessage());
+            } else if (cause instanceof HandshakeFailure f && f.fatal() && !moving()) {
+                LOG.error("{}: {}; giving up", route.uri(), f.getMessage());
                 lastFailure = f.getMessage();
                 dispatcher.recovery.fatal(f.getMessage());
                 return;
             } else {
                 lastFailure = cause == null ? "" : cause.getMessage();
                 long delay = backoff.nextDelayNanos();
-                LOG.debug("{}: reconnect failed ({}); next try in {} ms", options.uri(), lastFailure, delay / 1_000_000);
+                if (cause instanceof HandshakeFailure f && f.fatal()) {
+                    // a refusal by the server the device moves to: the old connections serve on meanwhile
+                    LOG.error("{}: {}; the device stays on its old connections and tries again", route.uri(),
+                            f.getMessage());
+                }
+                LOG.debug("{}: reconnect failed ({}); next try in {} ms", route.uri(), lastFailure, delay / 1_000_000);
                 retryScheduled = true;
                 loops.group().next().schedule(() -> {
                     synchronized (this) {
@@ -201,10 +245,29 @@ final class Supervisor implements Dispatcher.Listener {
         changed();
     }
 
-    private int liveCount() {
+    /** Whether live connections of an older route still serve while the device moves to the current one. */
+    private boolean moving() {
+        int generation = route.generation();
         dispatcher.lock.lock();
         try {
-            return dispatcher.live.size();
+            return dispatcher.live.stream().anyMatch(c -> c.generation < generation);
+        } finally {
+            dispatcher.lock.unlock();
+        }
+    }
+
+    /** Live connections of the current route (old ones, still serving during a move, are not counted). */
+    private int liveCount() {
+        int generation = route.generation();
+        dispatcher.lock.lock();
+        try {
+            int n = 0;
+            for (Conn c : dispatcher.live) {
+                if (c.generation == generation) {
+                    n++;
+                }
+            }
+            return n;
         } finally {
             dispatcher.lock.unlock();
         }
@@ -284,15 +347,20 @@ final class Supervisor implements Dispatcher.Listener {
         // lock order: the supervisor's monitor before the dispatcher's lock (pump), never the other way
         long attempts;
         String failure;
+        Route to;
         synchronized (this) {
             attempts = reconnects;
             failure = lastFailure;
+            to = route;
         }
+        StreamAddress uri = to.uri();
         d.lock.lock();
         try {
             live = d.live.size();
-            a.put("uri", options.uri().toString());
-            a.put("tls", tls != null);
+            long old = d.live.stream().filter(c -> c.generation < to.generation()).count();
+            a.put("uri", uri.toString());
+            a.put("tls", to.tls() != null);
+            a.put("moves", (long) to.generation());
             a.put("connections", live);
             a.put("targetConnections", target);
             a.put("retiredConnections", d.retired.size());
@@ -316,14 +384,18 @@ final class Supervisor implements Dispatcher.Listener {
                 detail = d.fatal;
             } else if (live == 0) {
                 state = Status.State.DOWN;
-                detail = "no connection to " + options.uri() + (failure.isEmpty() ? "" : ": " + failure)
+                detail = "no connection to " + uri + (failure.isEmpty() ? "" : ": " + failure)
                         + (d.dead ? " (requests fail with EIO)" : "; requests wait");
+            } else if (old > 0) {
+                state = Status.State.DEGRADED;
+                detail = "moving to " + uri + ": " + old + " old connection" + (old == 1 ? "" : "s")
+                        + " serve meanwhile" + (failure.isEmpty() ? "" : "; " + failure);
             } else if (live < target) {
                 state = Status.State.DEGRADED;
-                detail = live + " of " + target + " connections to " + options.uri();
+                detail = live + " of " + target + " connections to " + uri;
             } else {
                 state = Status.State.UP;
-                detail = live + " connection" + (live == 1 ? "" : "s") + " to " + options.uri();
+                detail = live + " connection" + (live == 1 ? "" : "s") + " to " + uri;
             }
         } finally {
             d.lock.unlock();

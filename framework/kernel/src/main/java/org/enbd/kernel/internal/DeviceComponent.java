@@ -1,10 +1,14 @@
 package org.enbd.kernel.internal;
 
 import java.io.IOException;
+import java.util.Arrays;
+import java.util.Hashtable;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.enbd.api.NbdException;
+import org.enbd.api.control.DeviceActions;
 import org.enbd.api.control.Status;
 import org.enbd.api.control.StatusBoard;
 import org.enbd.api.layer.Feature;
@@ -14,6 +18,7 @@ import org.enbd.api.stream.TransportRegistry;
 import org.enbd.client.AwaitedSecurity;
 import org.enbd.client.ClientOptions;
 import org.enbd.client.ConfiguredFeatures;
+import org.enbd.client.DeviceControl;
 import org.enbd.client.DeviceStack;
 import org.enbd.client.RemoteDevice;
 import org.enbd.client.TransportResolver;
@@ -24,15 +29,20 @@ import org.enbd.kernel.KernelTimeout;
 import org.enbd.kernel.MemoryLock;
 import org.enbd.server.LayeredExport;
 import org.enbd.server.StackEntry;
+import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +65,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>TLS: an {@code nbds://} URI needs the ssl bundle's {@link ClientSecurity}; until one is present the device
  * waits (STARTING, "waiting for a TLS provider") rather than connect in clear.
+ *
+ * <p>Changes: a new {@code uri} alone is applied live ({@link RemoteDevice#retarget}): the kernel device stays
+ * attached, the engine opens connections to the new server and retracts the old ones' requests onto them. Any other
+ * change detaches the device and attaches it again with the new configuration, as a restart would. Actions
+ * ({@link DeviceActions}, under the device's and its remote's status ids): reconnect, drop a connection,
+ * disconnect (deletes the configuration through ConfigAdmin).
  */
 @Component(configurationPid = "org.enbd.kernel.device", configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = {})
@@ -67,36 +83,90 @@ public final class DeviceComponent {
     private final EventLoops loops;
     private final StatusBoard board;
     private final String id;
-    private final DeviceConfig config;
-    private final ConfiguredFeatures features;
     private final AwaitedSecurity security = new AwaitedSecurity();
-    private final Thread opener;
-    private volatile boolean stopping;
-    private RemoteDevice remote;
-    private LayeredExport stack;
-    private KernelDevice kernel;
+    /** The Feature services bound, handed to each run's {@link ConfiguredFeatures}. */
+    private final Map<Feature, Map<String, Object>> bound = new LinkedHashMap<>();
+    private volatile ConfigurationAdmin configurations;
+    private ServiceRegistration<DeviceActions> actions;
+    /** This configuration's run: replaced when a change cannot be applied live. */
+    private Run run;
 
     @Activate
-    public DeviceComponent(DeviceConfig config, Map<String, Object> properties, @Reference EventLoops loops,
-                           @Reference StatusBoard board, @Reference TransportRegistry transports) {
+    public DeviceComponent(DeviceConfig config, Map<String, Object> properties, BundleContext bundle,
+                           @Reference EventLoops loops, @Reference StatusBoard board,
+                           @Reference TransportRegistry transports) {
         this.transports = transports;
         this.loops = loops;
         this.board = board;
-        this.config = config;
         this.id = String.valueOf(properties.getOrDefault(Constants.SERVICE_PID, "org.enbd.kernel.device"));
-        this.features = new ConfiguredFeatures(config.features());
-        board.report(status(Status.State.STARTING, "connecting to " + config.uri(), 0, 0));
-        opener = Thread.ofPlatform().name("enbd-device-" + id).daemon().start(this::run);
+        start(config);
+        if (bundle != null) {
+            Hashtable<String, Object> props = new Hashtable<>();
+            props.put(DeviceActions.STATUS_ID, new String[] {id, id + "/remote"});
+            actions = bundle.registerService(DeviceActions.class, actions(), props);
+        }
+    }
+
+    /** Outside a framework (tests): no actions service. */
+    DeviceComponent(DeviceConfig config, Map<String, Object> properties, EventLoops loops, StatusBoard board,
+                    TransportRegistry transports) {
+        this(config, properties, null, loops, board, transports);
+    }
+
+    /** The device's actions: on its remote device, and disconnect by deleting its configuration. */
+    DeviceActions actions() {
+        return new DeviceControl(id, () -> {
+            Run r = current();
+            return r == null ? null : r.connected();
+        }, this::disconnect);
+    }
+
+    private String disconnect() throws Exception {
+        ConfigurationAdmin admin = configurations;
+        if (admin == null) {
+            throw new IllegalStateException("no ConfigurationAdmin to delete " + id + "'s configuration");
+        }
+        Configuration[] found = admin.listConfigurations("(" + Constants.SERVICE_PID + "=" + id + ")");
+        if (found == null || found.length == 0) {
+            throw new IllegalStateException("no configuration " + id);
+        }
+        found[0].delete();
+        LOG.info("{}: configuration deleted (disconnect)", id);
+        return id + ": disconnecting (configuration deleted; the kernel device is detached)";
+    }
+
+    @Reference(service = ConfigurationAdmin.class, cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindConfigurations(ConfigurationAdmin admin) {
+        configurations = admin;
+    }
+
+    void unbindConfigurations(ConfigurationAdmin admin) {
+        if (configurations == admin) {
+            configurations = null;
+        }
     }
 
     @Reference(service = Feature.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void addFeature(Feature feature, Map<String, Object> properties) {
-        features.add(feature, properties);
+        synchronized (bound) {
+            bound.put(feature, properties);
+            Run r = run;
+            if (r != null) {
+                r.features.add(feature, properties);
+            }
+        }
     }
 
     void removeFeature(Feature feature, Map<String, Object> properties) {
-        features.remove(feature, properties);
+        synchronized (bound) {
+            bound.remove(feature);
+            Run r = run;
+            if (r != null) {
+                r.features.remove(feature, properties);
+            }
+        }
     }
 
     @Reference(service = ClientSecurity.class, cardinality = ReferenceCardinality.OPTIONAL,
@@ -109,170 +179,291 @@ public final class DeviceComponent {
         security.unbind(provider);
     }
 
-    private void run() {
-        ClientOptions options;
-        try {
-            options = ClientOptions.fromConfiguration(config.uri(), config.connections(), config.stallTimeoutMs(),
-                    config.deadTimeMs(), config.reconnectMaxMs(), config.queueLimit());
-            AttachMethod.valueOf(config.method().toUpperCase(Locale.ROOT));
-            if (config.memlock()) {
-                MemoryLock.lockAll();
-            }
-        } catch (IOException | RuntimeException e) {
-            fail("bad configuration: " + e.getMessage());
+    private Run current() {
+        synchronized (bound) {
+            return run;
+        }
+    }
+
+    private void start(DeviceConfig config) {
+        Run next = new Run(config);
+        synchronized (bound) {
+            bound.forEach(next.features::add);
+            run = next;
+        }
+        next.start();
+    }
+
+    /**
+     * A changed configuration: a new {@code uri} alone moves the remote device there live, the kernel device stays
+     * attached; anything else (or a move that cannot be made now) detaches and attaches again.
+     */
+    @Modified
+    void modified(DeviceConfig config) {
+        Run r = current();
+        if (r.movable(config) && r.move(config)) {
             return;
         }
-        try {
-            features.run(() -> stopping, missing -> board.report(status(Status.State.STARTING, "waiting for feature "
-                    + ConfiguredFeatures.quoted(missing), 0, 0)), new ConfiguredFeatures.Stacking() {
-                        @Override
-                        public boolean build(List<StackEntry> stack) {
-                            RemoteDevice opened = remote(options); // connected once the features are there
-                            return opened != null && attach(options, opened, stack);
-                        }
-
-                        @Override
-                        public void teardown() {
-                            detach();
-                        }
-                    });
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt(); // deactivation
-        }
-    }
-
-    /** The remote device, opened on first use; null when stopped or refused. */
-    private RemoteDevice remote(ClientOptions options) {
-        synchronized (this) {
-            if (remote != null) {
-                return remote;
-            }
-        }
-        RemoteDevice opened = openRemote(options);
-        synchronized (this) {
-            remote = opened;
-            return stopping ? null : opened; // when stopping, deactivate closes it
-        }
-    }
-
-    /** Builds the stack over the device and attaches it to the kernel; false (FAILED reported) when that fails. */
-    private boolean attach(ClientOptions options, RemoteDevice opened, List<StackEntry> entries) {
-        LayeredExport built = null;
-        try {
-            built = DeviceStack.open(opened, entries);
-            DeviceOptions device = new DeviceOptions(config.device(), Math.max(1, opened.connections()),
-                    KernelTimeout.seconds(options.deadTime(), options.stallTimeout()), config.deadConnTimeoutS(),
-                    options.uri().toString(),
-                    AttachMethod.valueOf(config.method().toUpperCase(Locale.ROOT)));
-            KernelDevice attached = KernelDevice.attach(device, built, loops);
-            String detail = config.device() + " attached to " + options.uri() + " through " + attached.method()
-                    + (entries.isEmpty() ? "" : " with features " + String.join("+", features.names()));
-            synchronized (this) {
-                stack = built;
-                kernel = attached;
-                if (stopping) {
-                    return false; // deactivate detaches
-                }
-            }
-            board.report(status(Status.State.UP, detail, attached.sizeBytes(), device.connections()));
-            attached.onResized(size -> {
-                if (!stopping) {
-                    board.report(status(Status.State.UP, detail, size, device.connections()));
-                }
-            });
-            attached.released().thenRun(() -> kernelLetGo(attached));
-            return true;
-        } catch (IOException | NbdException | RuntimeException e) {
-            if (built != null) {
-                built.close();
-            }
-            fail("cannot attach " + config.device() + ": " + e.getMessage());
-            return false;
-        }
-    }
-
-    /** Detaches the kernel device and the stack; the remote device stays connected. */
-    private void detach() {
-        KernelDevice attached;
-        LayeredExport built;
-        synchronized (this) {
-            attached = kernel;
-            built = stack;
-            kernel = null;
-            stack = null;
-        }
-        if (attached != null) {
-            attached.close();
-        }
-        if (built != null) {
-            built.close();
-        }
-    }
-
-    /** Connects, retrying while the failure is the network's (EIO); null when stopped or refused. */
-    private RemoteDevice openRemote(ClientOptions options) {
-        try {
-            ClientSecurity tls = null;
-            if (options.uri().tlsRequired()) {
-                tls = security.await(() -> stopping, () -> board.report(status(Status.State.STARTING,
-                        "waiting for a TLS provider (the transport-ssl bundle) for " + options.uri().scheme()
-                                + "://", 0, 0)));
-                if (tls == null) {
-                    return null;
-                }
-            }
-            return RemoteDevice.openRetrying(options, TransportResolver.of(transports), tls, loops, board,
-                    id + "/remote", () -> stopping,
-                    e -> board.report(status(Status.State.DOWN, e.getMessage() + "; retrying", 0, 0)));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt(); // deactivation
-            return null;
-        } catch (NbdException e) {
-            fail(e.getMessage());
-            return null;
-        }
-    }
-
-    /** Someone else disconnected the device (enbd client --disconnect, nbd-client -d): the device is gone. */
-    private void kernelLetGo(KernelDevice attached) {
-        boolean ours;
-        synchronized (this) {
-            ours = kernel == attached; // not detached by this component (a rebuild)
-        }
-        if (ours && !stopping) {
-            LOG.info("{}: the kernel let go of {} (disconnected)", id, config.device());
-            board.report(status(Status.State.STOPPED, config.device() + " was disconnected", 0, 0));
-        }
-    }
-
-    private void fail(String reason) {
-        LOG.error("{}: {}", id, reason);
-        board.report(status(Status.State.FAILED, reason, 0, 0));
-    }
-
-    private Status status(Status.State state, String detail, long size, int connections) {
-        return new Status(id, KIND, state, detail, Map.of("device", config.device(), "server", config.uri(),
-                "size", size, "connections", connections, "state", state.name()), null);
+        LOG.info("{}: configuration changed; detaching and attaching {} again", id, config.device());
+        r.stop();
+        start(config);
     }
 
     @Deactivate
     void deactivate() {
-        stopping = true;
-        features.wake();
-        security.wake();
-        opener.interrupt();
-        try {
-            opener.join(30_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (actions != null) {
+            actions.unregister();
+            actions = null;
         }
-        detach();
-        synchronized (this) {
-            if (remote != null) {
-                remote.close();
+        current().stop();
+        board.remove(id + "/remote");
+    }
+
+    /** One configuration's device: from connecting to detaching. */
+    private final class Run {
+        private volatile DeviceConfig config;
+        private final ConfiguredFeatures features;
+        private Thread opener;
+        private volatile boolean stopping;
+        private RemoteDevice remote;
+        private LayeredExport stack;
+        private KernelDevice kernel;
+        /** The status while attached, re-reported with the new server after a move. */
+        private volatile Status attachedStatus;
+
+        Run(DeviceConfig config) {
+            this.config = config;
+            this.features = new ConfiguredFeatures(config.features());
+        }
+
+        void start() {
+            board.report(status(Status.State.STARTING, "connecting to " + config.uri(), 0, 0));
+            opener = Thread.ofPlatform().name("enbd-device-" + id).daemon().start(this::run);
+        }
+
+        private static ClientOptions options(DeviceConfig config) {
+            return ClientOptions.fromConfiguration(config.uri(), config.connections(), config.stallTimeoutMs(),
+                    config.deadTimeMs(), config.reconnectMaxMs(), config.queueLimit());
+        }
+
+        /** Whether {@code next} differs from this run's configuration in its {@code uri} only. */
+        boolean movable(DeviceConfig next) {
+            DeviceConfig was = config;
+            try {
+                ClientOptions o = options(next);
+                return o.equals(options(was).withUri(o.uri())) && next.device().equals(was.device())
+                        && next.deadConnTimeoutS() == was.deadConnTimeoutS() && next.memlock() == was.memlock()
+                        && next.method().equals(was.method()) && Arrays.equals(next.features(), was.features());
+            } catch (RuntimeException e) {
+                return false;
             }
         }
-        board.report(status(Status.State.STOPPED, config.device() + " detached", 0, 0));
-        board.remove(id + "/remote");
+
+        /** Moves the remote device to {@code next}'s URI; false when it cannot now (then the run restarts). */
+        boolean move(DeviceConfig next) {
+            RemoteDevice d = connected();
+            ClientOptions o = options(next);
+            if (d == null) {
+                return false;
+            }
+            ClientSecurity tls = o.uri().tlsRequired() ? security.present() : null;
+            if (o.uri().tlsRequired() && tls == null) {
+                return false;
+            }
+            if (!o.uri().equals(d.uri())) {
+                try {
+                    d.retarget(o.uri(), tls);
+                } catch (NbdException e) {
+                    LOG.error("{}: cannot move to {}: {}", id, o.uri(), e.getMessage());
+                    return false;
+                }
+                LOG.info("{}: moving {} to {} live; {} stays attached", id, config.uri(), o.uri(), next.device());
+            }
+            config = next;
+            Status up = attachedStatus;
+            if (up != null && !stopping) {
+                board.report(new Status(id, KIND, up.state(), up.detail().replace(String.valueOf(
+                        up.attributes().get("server")), next.uri()), withServer(up.attributes(), next.uri()), null));
+            }
+            return true;
+        }
+
+        synchronized RemoteDevice connected() {
+            return stopping ? null : remote;
+        }
+
+        private void run() {
+            ClientOptions options;
+            try {
+                options = ClientOptions.fromConfiguration(config.uri(), config.connections(), config.stallTimeoutMs(),
+                        config.deadTimeMs(), config.reconnectMaxMs(), config.queueLimit());
+                AttachMethod.valueOf(config.method().toUpperCase(Locale.ROOT));
+                if (config.memlock()) {
+                    MemoryLock.lockAll();
+                }
+            } catch (IOException | RuntimeException e) {
+                fail("bad configuration: " + e.getMessage());
+                return;
+            }
+            try {
+                features.run(() -> stopping, missing -> board.report(status(Status.State.STARTING, "waiting for feature "
+                        + ConfiguredFeatures.quoted(missing), 0, 0)), new ConfiguredFeatures.Stacking() {
+                            @Override
+                            public boolean build(List<StackEntry> stack) {
+                                RemoteDevice opened = remote(options); // connected once the features are there
+                                return opened != null && attach(options, opened, stack);
+                            }
+
+                            @Override
+                            public void teardown() {
+                                detach();
+                            }
+                        });
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // deactivation
+            }
+        }
+
+        /** The remote device, opened on first use; null when stopped or refused. */
+        private RemoteDevice remote(ClientOptions options) {
+            synchronized (this) {
+                if (remote != null) {
+                    return remote;
+                }
+            }
+            RemoteDevice opened = openRemote(options);
+            synchronized (this) {
+                remote = opened;
+                return stopping ? null : opened; // when stopping, deactivate closes it
+            }
+        }
+
+        /** Builds the stack over the device and attaches it to the kernel; false (FAILED reported) when that fails. */
+        private boolean attach(ClientOptions options, RemoteDevice opened, List<StackEntry> entries) {
+            LayeredExport built = null;
+            try {
+                built = DeviceStack.open(opened, entries);
+                DeviceOptions device = new DeviceOptions(config.device(), Math.max(1, opened.connections()),
+                        KernelTimeout.seconds(options.deadTime(), options.stallTimeout()), config.deadConnTimeoutS(),
+                        options.uri().toString(),
+                        AttachMethod.valueOf(config.method().toUpperCase(Locale.ROOT)));
+                KernelDevice attached = KernelDevice.attach(device, built, loops);
+                String detail = config.device() + " attached to " + options.uri() + " through " + attached.method()
+                        + (entries.isEmpty() ? "" : " with features " + String.join("+", features.names()));
+                synchronized (this) {
+                    stack = built;
+                    kernel = attached;
+                    if (stopping) {
+                        return false; // deactivate detaches
+                    }
+                }
+                attachedStatus = status(Status.State.UP, detail, attached.sizeBytes(), device.connections());
+                board.report(attachedStatus);
+                attached.onResized(size -> {
+                    if (!stopping) {
+                        attachedStatus = status(Status.State.UP, detail.replace(options.uri().toString(),
+                                config.uri()), size, device.connections());
+                        board.report(attachedStatus);
+                    }
+                });
+                attached.released().thenRun(() -> kernelLetGo(attached));
+                return true;
+            } catch (IOException | NbdException | RuntimeException e) {
+                if (built != null) {
+                    built.close();
+                }
+                fail("cannot attach " + config.device() + ": " + e.getMessage());
+                return false;
+            }
+        }
+
+        /** Detaches the kernel device and the stack; the remote device stays connected. */
+        private void detach() {
+            KernelDevice attached;
+            LayeredExport built;
+            synchronized (this) {
+                attached = kernel;
+                built = stack;
+                kernel = null;
+                stack = null;
+            }
+            if (attached != null) {
+                attached.close();
+            }
+            if (built != null) {
+                built.close();
+            }
+        }
+
+        /** Connects, retrying while the failure is the network's (EIO); null when stopped or refused. */
+        private RemoteDevice openRemote(ClientOptions options) {
+            try {
+                ClientSecurity tls = null;
+                if (options.uri().tlsRequired()) {
+                    tls = security.await(() -> stopping, () -> board.report(status(Status.State.STARTING,
+                            "waiting for a TLS provider (the transport-ssl bundle) for " + options.uri().scheme()
+                                    + "://", 0, 0)));
+                    if (tls == null) {
+                        return null;
+                    }
+                }
+                return RemoteDevice.openRetrying(options, TransportResolver.of(transports), tls, loops, board,
+                        id + "/remote", () -> stopping,
+                        e -> board.report(status(Status.State.DOWN, e.getMessage() + "; retrying", 0, 0)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // deactivation
+                return null;
+            } catch (NbdException e) {
+                fail(e.getMessage());
+                return null;
+            }
+        }
+
+        /** Someone else disconnected the device (enbd client --disconnect, nbd-client -d): the device is gone. */
+        private void kernelLetGo(KernelDevice attached) {
+            boolean ours;
+            synchronized (this) {
+                ours = kernel == attached; // not detached by this component (a rebuild)
+            }
+            if (ours && !stopping) {
+                LOG.info("{}: the kernel let go of {} (disconnected)", id, config.device());
+                board.report(status(Status.State.STOPPED, config.device() + " was disconnected", 0, 0));
+            }
+        }
+
+        private void fail(String reason) {
+            LOG.error("{}: {}", id, reason);
+            board.report(status(Status.State.FAILED, reason, 0, 0));
+        }
+
+        private Status status(Status.State state, String detail, long size, int connections) {
+            return new Status(id, KIND, state, detail, Map.of("device", config.device(), "server", config.uri(),
+                    "size", size, "connections", connections, "state", state.name()), null);
+        }
+
+        void stop() {
+            stopping = true;
+            features.wake();
+            security.wake();
+            opener.interrupt();
+            try {
+                opener.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            detach();
+            synchronized (this) {
+                if (remote != null) {
+                    remote.close();
+                }
+            }
+            board.report(status(Status.State.STOPPED, config.device() + " detached", 0, 0));
+        }
+    }
+
+    private static Map<String, Object> withServer(Map<String, Object> attributes, String server) {
+        Map<String, Object> a = new LinkedHashMap<>(attributes);
+        a.put("server", server);
+        return a;
     }
 }

@@ -1,6 +1,7 @@
 package org.enbd.kernel.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.annotation.Annotation;
@@ -54,6 +55,22 @@ class DeviceComponentTest {
         Status last = board.get("dev3").orElseThrow();
         assertEquals(Status.State.STOPPED, last.state());
         assertTrue(board.reports.stream().noneMatch(s -> s.state() == Status.State.UP));
+    }
+
+    @Test
+    void aChangeOfDeviceDetachesAndStartsAgainWhileAnUnconnectedDeviceRefusesActions() throws Exception {
+        DeviceComponent c = new DeviceComponent(config("nbd://127.0.0.1:1/x", "/dev/nbd3"),
+                Map.of("service.pid", "dev5"), loops, board, transports);
+        var actions = c.actions();
+        assertThrows(IllegalStateException.class, () -> actions.act("drop", "0"), "not connected yet");
+        assertThrows(IllegalArgumentException.class, () -> actions.act("explode", null));
+        c.modified(config("nbd://127.0.0.1:1/x", "/dev/nbd4"));
+        assertTrue(board.reports.stream().anyMatch(s -> s.state() == Status.State.STOPPED
+                && "/dev/nbd3".equals(s.attributes().get("device"))), "the first run stopped");
+        assertTrue(board.reports.stream().anyMatch(s -> s.state() == Status.State.STARTING
+                && "/dev/nbd4".equals(s.attributes().get("device"))), "a run for the new device started");
+        c.deactivate();
+        assertEquals(Status.State.STOPPED, board.get("dev5").orElseThrow().state());
     }
 
     @Test

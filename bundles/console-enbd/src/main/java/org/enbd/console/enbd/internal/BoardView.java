@@ -35,6 +35,16 @@ final class BoardView {
      * @param configuration an export status id (its configuration PID) to that configuration's properties
      */
     Map<String, Object> model(List<Status> snapshot, Function<String, Optional<Map<String, Object>>> configuration) {
+        return model(snapshot, configuration, id -> List.of());
+    }
+
+    /**
+     * @param snapshot      the StatusBoard's statuses
+     * @param configuration an export status id (its configuration PID) to that configuration's properties
+     * @param actions       a status id to the names of the actions its component offers (buttons beside a device)
+     */
+    Map<String, Object> model(List<Status> snapshot, Function<String, Optional<Map<String, Object>>> configuration,
+                              Function<String, List<String>> actions) {
         List<Object> exports = new ArrayList<>();
         List<Object> listeners = new ArrayList<>();
         List<Object> devices = new ArrayList<>();
@@ -47,7 +57,9 @@ final class BoardView {
                 case "stats" -> stats.add(stats(s));
                 default -> {
                     if (DEVICE_KINDS.contains(s.kind())) {
-                        devices.add(device(s));
+                        Map<String, Object> d = device(s);
+                        d.put("actions", actions.apply(s.id()));
+                        devices.add(d);
                     } else {
                         Map<String, Object> o = base(s);
                         o.put("kind", s.kind());

@@ -38,7 +38,8 @@ final class ConsolePage {
               <table class="enbd" id="enbd-listeners"><thead><tr><th>Listener</th><th>State</th><th>Detail</th></tr></thead><tbody></tbody></table>
               <h2>Client devices</h2>
               <table class="enbd" id="enbd-devices"><thead><tr><th>Device</th><th>Kind</th><th>State</th><th>Server</th>
-                <th>Connections</th><th>Reconnects</th><th>Retracted</th><th>Resubmitted</th><th>Queued</th><th>Detail</th></tr></thead><tbody></tbody></table>
+                <th>Connections</th><th>Reconnects</th><th>Retracted</th><th>Resubmitted</th><th>Queued</th><th>Detail</th><th>Actions</th></tr></thead><tbody></tbody></table>
+              <div id="enbd-device-message" class="muted"></div>
               <h2>Accounting (stats feature)</h2>
               <table class="enbd" id="enbd-stats"><thead><tr><th>Export</th><th>Connections</th><th>Read</th><th>Written</th>
                 <th>Requests</th><th>Errors (wire/medium)</th><th>Read p99 &lt;</th><th>Write p99 &lt;</th></tr></thead><tbody></tbody></table>
@@ -92,6 +93,12 @@ final class ConsolePage {
                   cell(tr, d.device || d.id).title = d.id; cell(tr, d.kind); cell(tr, d.state, d.state); cell(tr, d.server);
                   cell(tr, d.connections == null ? '' : d.connections + (d.targetConnections == null ? '' : ' / ' + d.targetConnections));
                   cell(tr, d.reconnects); cell(tr, d.retracted); cell(tr, d.resubmitted); cell(tr, d.queued); cell(tr, d.detail);
+                  const td = cell(tr, '');
+                  (d.actions || []).forEach(name => {
+                    const b = document.createElement('button'); b.textContent = name;
+                    b.dataset.device = d.id; b.dataset.action = name;
+                    b.onclick = () => act(d.id, name); td.append(b, ' ');
+                  });
                 });
                 fill('enbd-stats', m.stats, (tr, s) => {
                   const c = s.counters;
@@ -146,6 +153,15 @@ final class ConsolePage {
                     document.getElementById('enbd-message').textContent = a.ok
                       ? id + ': features set to ' + (a.features.length ? a.features.join('+') : 'none') : a.error;
                     document.activeElement.blur(); poll();
+                  });
+              }
+              function act(id, name) {
+                if (name === 'disconnect' && !confirm('Disconnect ' + id + '? Its configuration is deleted.')) return;
+                const body = new URLSearchParams({ action: 'act', id: id, name: name });
+                fetch(page, { method: 'POST', body: body, credentials: 'same-origin' })
+                  .then(r => r.json()).then(a => {
+                    document.getElementById('enbd-device-message').textContent = a.ok ? a.message : a.error;
+                    poll();
                   });
               }
               function poll() {

@@ -1,6 +1,7 @@
 package org.enbd.client.endpoint.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.annotation.Annotation;
@@ -48,6 +49,31 @@ class EndpointComponentTest {
         assertEquals(Status.State.FAILED, failed.state());
         assertTrue(failed.detail().startsWith("bad configuration"), failed.detail());
         c.deactivate();
+    }
+
+    @Test
+    void actionsNeedAConnectedDeviceAndNameWhatTheyKnow() {
+        EndpointComponent c = new EndpointComponent(config(""), Map.of("service.pid", "ep3"), null, loops, board,
+                transports);
+        var actions = c.actions();
+        assertThrows(IllegalStateException.class, () -> actions.act("reconnect", null), "not connected yet");
+        assertThrows(IllegalArgumentException.class, () -> actions.act("explode", null));
+        assertThrows(IllegalStateException.class, () -> actions.act("disconnect", null), "no ConfigAdmin");
+        c.deactivate();
+    }
+
+    @Test
+    void aChangeThatCannotBeAppliedLiveStartsTheEndpointAgain() throws Exception {
+        EndpointComponent c = new EndpointComponent(config("", "nowhere"), Map.of("service.pid", "ep4"), null,
+                loops, board, transports);
+        assertEquals(Status.State.FAILED, board.get("ep4").orElseThrow().state());
+        c.addFeature((export, events) -> (next, session) -> next, Map.of(Feature.NAME, "stats"));
+        c.modified(config("cow", "127.0.0.1:1"));
+        Status waiting = board.await("ep4", s -> s.detail().equals("waiting for feature 'cow'"),
+                Duration.ofSeconds(10));
+        assertEquals(Status.State.STARTING, waiting.state(), "the new configuration runs");
+        c.deactivate();
+        assertEquals(Status.State.STOPPED, board.get("ep4").orElseThrow().state());
     }
 
     private static EndpointConfig config(String features) {
