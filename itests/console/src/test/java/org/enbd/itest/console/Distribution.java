@@ -1,5 +1,6 @@
 package org.enbd.itest.console;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -28,6 +29,8 @@ final class Distribution implements AutoCloseable {
     static final long MIB = 1024 * 1024;
 
     final int nbdPort = freePort();
+    /** A second listener of the same server (a client moves from one to the other). */
+    final int secondPort = freePort();
     final int consolePort = freePort();
     final Path work;
     /** The {@code enbd server} process. */
@@ -43,6 +46,7 @@ final class Distribution implements AutoCloseable {
         server = start(work.resolve("enbd.err"), out, Path.of(System.getProperty("java.home"), "bin", "java")
                         .toString(), "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                 "-jar", jar.toString(), "server", "--ephemeral", "--listen", "127.0.0.1:" + nbdPort,
+                "--listen", "127.0.0.1:" + secondPort,
                 "--export", "disk=memory:64M,features=stats", "--console", "127.0.0.1:" + consolePort);
         Instant deadline = Instant.now().plusSeconds(60);
         while (!Files.readString(out).contains("listening on")) {
@@ -52,6 +56,74 @@ final class Distribution implements AutoCloseable {
             }
             Thread.sleep(100);
         }
+    }
+
+    /** A running {@code enbd client URI --serve unix:SOCKET} of this distribution, with its own console. */
+    record Client(Process process, Path socket, Path data, int consolePort, String id) {
+        /** The client's own {@code nbd+unix} URI for nbdcopy. */
+        String uri() {
+            return "nbd+unix:///?socket=" + socket;
+        }
+    }
+
+    /**
+     * Starts {@code enbd client nbd://127.0.0.1:PORT/disk --serve unix:SOCKET --connections 2} with a data
+     * directory (its configuration in {@code etc/}) and a console; returns once its endpoint is UP.
+     */
+    Client client(String name) throws Exception {
+        Path data = work.resolve(name + "-data");
+        Path socket = work.resolve(name + ".sock");
+        int console = freePort();
+        Process p = start(work.resolve(name + ".err"), work.resolve(name + ".out"), java(), "--enable-native-access"
+                + "=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-jar", jar().toString(), "client",
+                "nbd://127.0.0.1:" + nbdPort + "/disk", "--serve", "unix:" + socket, "--connections", "2",
+                "--data", data.toString(), "--console", "127.0.0.1:" + console);
+        String json = await("the client's endpoint UP", 60, () -> {
+            if (!p.isAlive()) {
+                throw new AssertionError("enbd client exited: " + Files.readString(work.resolve(name + ".out"))
+                        + Files.readString(work.resolve(name + ".err")));
+            }
+            return get(console, "/system/console/enbd/status.json", true).body();
+        }, j -> j.matches("(?s).*\\{\"id\":\"org\\.enbd\\.client\\.endpoint~[^\"/]*\",\"state\":\"UP\".*"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "\\{\"id\":\"(org\\.enbd\\.client\\.endpoint~[^\"/]*)\"").matcher(json);
+        assertTrue(m.find(), json);
+        return new Client(p, socket, data, console, m.group(1));
+    }
+
+    /** The JSON object of status {@code id} in a console's status.json (the page's model), or "". */
+    static String row(String json, String id) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\{\"id\":\"" + java.util.regex.Pattern
+                .quote(id) + "\"[^{}]*\\}").matcher(json);
+        return m.find() ? m.group() : "";
+    }
+
+    /** A number of a status row ({@code "reconnects":3}), or -1. */
+    static long figure(String row, String name) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + name + "\":(\\d+)").matcher(row);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    /** Writes {@code mib} MiB of random data to a file in the work directory. */
+    Path image(int mib) throws IOException {
+        Path image = work.resolve("image-" + mib + ".img");
+        byte[] block = new byte[(int) MIB];
+        java.util.Random random = new java.util.Random(mib);
+        try (var o = Files.newOutputStream(image)) {
+            for (int i = 0; i < mib; i++) {
+                random.nextBytes(block);
+                o.write(block);
+            }
+        }
+        return image;
+    }
+
+    private static Path jar() {
+        return Path.of(System.getProperty("enbd.dist", "../../launcher/target/dist")).resolve("enbd.jar");
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     static void requireTool(String tool) {
@@ -98,7 +170,12 @@ final class Distribution implements AutoCloseable {
 
     /** GETs a URL of the console's HTTP server, with the console's default login when asked. */
     HttpResponse<String> get(String path, boolean login) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + consolePort + path))
+        return get(consolePort, path, login);
+    }
+
+    /** GETs a URL of the console on {@code port}, with the console's default login when asked. */
+    HttpResponse<String> get(int port, String path, boolean login) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(10));
         if (login) {
             b.header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString("admin:admin".getBytes()));

@@ -1,0 +1,146 @@
+package org.enbd.itest.console;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A distribution client ({@code enbd client nbd://... --serve unix:SOCK}) in front of a distribution server, with
+ * nbdcopy writing into the client's socket over and over while a user acts on the device: the copies all succeed
+ * and the server holds exactly the image. The user clicks the ENBD-J page's buttons in chromium ({@code drop},
+ * then {@code reconnect}), or edits the client's {@code etc/*.cfg} so that its URI names the server's other
+ * listener (FileInstall hands the change to ConfigAdmin; the endpoint moves live).
+ */
+class DeviceActionsTest {
+    private static final int MIB = 64;
+
+    @TempDir
+    Path work;
+
+    @Test
+    void dropAndReconnectClickedDuringCopiesLoseNothing() throws Exception {
+        Distribution.requireTool("chromium");
+        Distribution.requireTool("nbdcopy");
+        try (Distribution enbd = new Distribution(work)) {
+            Distribution.Client client = enbd.client("client");
+            Path image = enbd.image(MIB);
+            String page = "http://admin:admin@127.0.0.1:" + client.consolePort() + "/system/console/enbd";
+            String remote = client.id() + "/remote";
+            long before = Distribution.figure(Distribution.row(status(enbd, client), remote), "reconnects");
+            assertTrue(before >= 0, status(enbd, client));
+            try (DevTools browser = DevTools.open(enbd, work, page)) {
+                String button = "document.querySelector('button[data-device=\"" + client.id()
+                        + "\"][data-action=\"%s\"]')";
+                browser.awaitValue("the page's drop button", "!!" + button.formatted("drop"), "\"value\":true");
+                Copies copies = new Copies(enbd, image, client.uri());
+                copies.awaitRunning();
+                browser.evaluate(button.formatted("drop") + ".click()");
+                browser.awaitValue("the page saying what drop did", "document.getElementById("
+                        + "'enbd-device-message').textContent", "dropped connection 0");
+                copies.awaitAnotherPass();
+                browser.evaluate(button.formatted("reconnect") + ".click()");
+                browser.awaitValue("the page saying what reconnect did", "document.getElementById("
+                        + "'enbd-device-message').textContent", "reconnecting");
+                copies.finish();
+            }
+            String row = Distribution.await("the device's reconnects counter risen by drop and reconnect", 30,
+                    () -> Distribution.row(status(enbd, client), remote),
+                    r -> Distribution.figure(r, "reconnects") >= before + 2 && r.contains("\"state\":\"UP\""));
+            assertTrue(Distribution.figure(row, "retracted") + Distribution.figure(row, "resubmitted") >= 0, row);
+            assertServerHolds(enbd, image);
+        }
+    }
+
+    @Test
+    void aUriEditedInTheDataDirectoryMovesTheEndpointToAnotherListenerUnderIo() throws Exception {
+        Distribution.requireTool("nbdcopy");
+        try (Distribution enbd = new Distribution(work)) {
+            Distribution.Client client = enbd.client("mover");
+            Path image = enbd.image(MIB);
+            Path cfg;
+            try (var files = Files.list(client.data().resolve("etc"))) {
+                cfg = files.filter(f -> f.getFileName().toString().startsWith("org.enbd.client.endpoint-"))
+                        .findFirst().orElseThrow();
+            }
+            String remote = client.id() + "/remote";
+            Copies copies = new Copies(enbd, image, client.uri());
+            copies.awaitRunning();
+            String text = Files.readString(cfg);
+            String from = "127.0.0.1:" + enbd.nbdPort + "/disk";
+            assertTrue(text.contains(from), text);
+            Files.writeString(cfg, text.replace(from, "127.0.0.1:" + enbd.secondPort + "/disk"));
+            String row = Distribution.await("the device on the second listener", 30,
+                    () -> Distribution.row(status(enbd, client), remote),
+                    r -> r.contains("\"server\":\"nbd://127.0.0.1:" + enbd.secondPort + "/disk\"")
+                            && r.contains("\"state\":\"UP\""));
+            copies.awaitAnotherPass();
+            copies.finish();
+            String endpoint = Distribution.row(status(enbd, client), client.id());
+            assertTrue(endpoint.contains("\"state\":\"UP\""), endpoint);
+            assertTrue(row.contains("connections to nbd://127.0.0.1:" + enbd.secondPort), row);
+            assertServerHolds(enbd, image);
+        }
+    }
+
+    private static String status(Distribution enbd, Distribution.Client client) throws Exception {
+        return enbd.get(client.consolePort(), "/system/console/enbd/status.json", true).body();
+    }
+
+    /** Reads the export back from the server itself and compares it with the image. */
+    private void assertServerHolds(Distribution enbd, Path image) throws Exception {
+        Path back = work.resolve("back.img");
+        enbd.run("nbdcopy", "nbd://127.0.0.1:" + enbd.nbdPort + "/disk", back.toString());
+        assertEquals(-1, Files.mismatch(image, back), "the server holds the image");
+    }
+
+    /** nbdcopy of the image into the client's socket, pass after pass, each required to succeed. */
+    private static final class Copies {
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final AtomicInteger passes = new AtomicInteger();
+        private final CompletableFuture<Void> done;
+
+        Copies(Distribution enbd, Path image, String target) {
+            done = CompletableFuture.runAsync(() -> {
+                try {
+                    while (!stop.get()) {
+                        enbd.run("nbdcopy", "--requests=16", image.toString(), target);
+                        passes.incrementAndGet();
+                    }
+                } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+        }
+
+        /** Once the first pass is on its way (a moment after it started). */
+        void awaitRunning() throws InterruptedException {
+            Thread.sleep(300);
+        }
+
+        /** Until one more pass has completed (so the next action hits another one). */
+        void awaitAnotherPass() throws Exception {
+            int now = passes.get();
+            Distribution.await("another copy completed", 120, () -> {
+                if (done.isDone()) {
+                    done.get();
+                }
+                return passes.get();
+            }, n -> n > now);
+        }
+
+        /** Stops after the pass under way and fails if any pass failed. */
+        void finish() throws Exception {
+            stop.set(true);
+            done.get(180, TimeUnit.SECONDS);
+            assertTrue(passes.get() >= 1);
+        }
+    }
+}
