@@ -62,7 +62,7 @@ class DeviceActionsTest {
     @Test
     void aUriEditedInTheDataDirectoryMovesTheEndpointToAnotherListenerUnderIo() throws Exception {
         Distribution.requireTool("nbdcopy");
-        try (Distribution enbd = new Distribution(work)) {
+        try (Distribution enbd = new Distribution(work, true)) {
             Distribution.Client client = enbd.client("mover");
             Path image = enbd.image(MIB);
             Path cfg;

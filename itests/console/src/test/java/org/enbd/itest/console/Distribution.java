@@ -39,15 +39,23 @@ final class Distribution implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     Distribution(Path work) throws IOException, InterruptedException {
+        this(work, false);
+    }
+
+    /** @param secondListener whether the server listens on {@link #secondPort} too */
+    Distribution(Path work, boolean secondListener) throws IOException, InterruptedException {
         this.work = work;
         Path jar = Path.of(System.getProperty("enbd.dist", "../../launcher/target/dist")).resolve("enbd.jar");
         assumeTrue(Files.isRegularFile(jar), "no distribution at " + jar + " (build the launcher first)");
         Path out = work.resolve("enbd.out");
-        server = start(work.resolve("enbd.err"), out, Path.of(System.getProperty("java.home"), "bin", "java")
-                        .toString(), "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                "-jar", jar.toString(), "server", "--ephemeral", "--listen", "127.0.0.1:" + nbdPort,
-                "--listen", "127.0.0.1:" + secondPort,
-                "--export", "disk=memory:64M,features=stats", "--console", "127.0.0.1:" + consolePort);
+        List<String> command = new ArrayList<>(List.of(java(), "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-jar", jar.toString(), "server", "--ephemeral",
+                "--listen", "127.0.0.1:" + nbdPort));
+        if (secondListener) {
+            command.addAll(List.of("--listen", "127.0.0.1:" + secondPort));
+        }
+        command.addAll(List.of("--export", "disk=memory:64M,features=stats", "--console", "127.0.0.1:" + consolePort));
+        server = start(work.resolve("enbd.err"), out, command.toArray(String[]::new));
         Instant deadline = Instant.now().plusSeconds(60);
         while (!Files.readString(out).contains("listening on")) {
             if (!server.isAlive() || Instant.now().isAfter(deadline)) {
