@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
  * nbdcopy writing into the client's socket over and over while a user acts on the device: the copies all succeed
  * and the server holds exactly the image. The user clicks the ENBD-J page's buttons in chromium ({@code drop},
  * then {@code reconnect}), or edits the client's {@code etc/*.cfg} so that its URI names the server's other
- * listener (FileInstall hands the change to ConfigAdmin; the endpoint moves live).
+ * listener, or the same listener over TLS ({@code nbd://} to {@code nbds://}); FileInstall hands the change to
+ * ConfigAdmin and the endpoint moves live.
  */
 class DeviceActionsTest {
     private static final int MIB = 64;
@@ -65,11 +66,7 @@ class DeviceActionsTest {
         try (Distribution enbd = new Distribution(work, true)) {
             Distribution.Client client = enbd.client("mover");
             Path image = enbd.image(MIB);
-            Path cfg;
-            try (var files = Files.list(client.data().resolve("etc"))) {
-                cfg = files.filter(f -> f.getFileName().toString().startsWith("org.enbd.client.endpoint-"))
-                        .findFirst().orElseThrow();
-            }
+            Path cfg = endpointCfg(client);
             String remote = client.id() + "/remote";
             Copies copies = new Copies(enbd, image, client.uri());
             copies.awaitRunning();
@@ -87,6 +84,39 @@ class DeviceActionsTest {
             assertTrue(endpoint.contains("\"state\":\"UP\""), endpoint);
             assertTrue(row.contains("connections to nbd://127.0.0.1:" + enbd.secondPort), row);
             assertServerHolds(enbd, image);
+        }
+    }
+
+    @Test
+    void aUriEditedFromNbdToNbdsMovesTheEndpointOntoTlsUnderIo() throws Exception {
+        Distribution.requireTool("nbdcopy");
+        Path certs = work.resolve("certs");
+        Distribution.certificates(certs);
+        try (Distribution enbd = new Distribution(work, false, "--tls", "on", "--tls-certificates",
+                certs.toString())) {
+            Distribution.Client client = enbd.client("tls");
+            Path image = enbd.image(MIB);
+            Path cfg = endpointCfg(client);
+            String remote = client.id() + "/remote";
+            Copies copies = new Copies(enbd, image, client.uri());
+            copies.awaitRunning();
+            String text = Files.readString(cfg);
+            String from = "nbd://127.0.0.1:" + enbd.nbdPort + "/disk";
+            assertTrue(text.contains(from), text);
+            String to = "nbds://127.0.0.1:" + enbd.nbdPort + "/disk?tls-certificates=" + certs;
+            Files.writeString(cfg, text.replace(from, to));
+            Distribution.await("the device on TLS", 30, () -> Distribution.row(status(enbd, client), remote),
+                    r -> r.contains("\"server\":\"nbds://127.0.0.1:" + enbd.nbdPort) && r.contains("\"state\":\"UP\""));
+            copies.awaitAnotherPass();
+            copies.finish();
+            assertServerHolds(enbd, image);
+        }
+    }
+
+    private static Path endpointCfg(Distribution.Client client) throws Exception {
+        try (var files = Files.list(client.data().resolve("etc"))) {
+            return files.filter(f -> f.getFileName().toString().startsWith("org.enbd.client.endpoint-"))
+                    .findFirst().orElseThrow();
         }
     }
 

@@ -42,8 +42,11 @@ final class Distribution implements AutoCloseable {
         this(work, false);
     }
 
-    /** @param secondListener whether the server listens on {@link #secondPort} too */
-    Distribution(Path work, boolean secondListener) throws IOException, InterruptedException {
+    /**
+     * @param secondListener whether the server listens on {@link #secondPort} too
+     * @param options        more options for {@code enbd server} ({@code --tls on ...})
+     */
+    Distribution(Path work, boolean secondListener, String... options) throws IOException, InterruptedException {
         this.work = work;
         Path jar = Path.of(System.getProperty("enbd.dist", "../../launcher/target/dist")).resolve("enbd.jar");
         assumeTrue(Files.isRegularFile(jar), "no distribution at " + jar + " (build the launcher first)");
@@ -55,6 +58,7 @@ final class Distribution implements AutoCloseable {
             command.addAll(List.of("--listen", "127.0.0.1:" + secondPort));
         }
         command.addAll(List.of("--export", "disk=memory:64M,features=stats", "--console", "127.0.0.1:" + consolePort));
+        command.addAll(List.of(options));
         server = start(work.resolve("enbd.err"), out, command.toArray(String[]::new));
         Instant deadline = Instant.now().plusSeconds(60);
         while (!Files.readString(out).contains("listening on")) {
@@ -124,6 +128,13 @@ final class Distribution implements AutoCloseable {
             }
         }
         return image;
+    }
+
+    /** {@code enbd certs init DIR}: a CA and a server certificate for 127.0.0.1, before a server starts. */
+    static void certificates(Path dir) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(java(), "-jar", jar().toString(), "certs", "init", dir.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, "enbd certs init " + dir);
     }
 
     private static Path jar() {
