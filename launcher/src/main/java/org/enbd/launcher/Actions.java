@@ -10,8 +10,17 @@ public interface Actions {
     /** Boots the framework with the plan's configurations and runs until stopped; returns the exit code. */
     int launch(LaunchPlan plan) throws Exception;
 
-    /** Lists the plug-ins (transports, backends, features) and the kernel devices in use. */
-    int list(LaunchPlan plan) throws Exception;
+    /**
+     * Lists the running instances of this user with their components' live state, then (unless
+     * {@code runningOnly}) the plug-ins (transports, backends, features) and the kernel devices in use.
+     */
+    int list(LaunchPlan plan, boolean runningOnly) throws Exception;
+
+    /**
+     * Prints the stats feature's counters of {@code export} (every counted export when empty) as a running
+     * instance of this user reports them (the one with {@code pid} when given), as a table or one line of JSON each.
+     */
+    int localStats(java.util.Optional<String> export, java.util.Optional<Long> pid, boolean json) throws Exception;
 
     /**
      * Asks a running server's export for its stats (the plan's one query configuration) and prints them, as a

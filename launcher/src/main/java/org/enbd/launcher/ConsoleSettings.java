@@ -11,11 +11,15 @@ import java.util.Optional;
  * @param address  where the console's HTTP server binds, or empty when the console is off
  * @param user     the console account
  * @param password its password
+ * @param asked    whether the console was asked for ({@code --console HOST:PORT}): only then is a port that is
+ *                 taken an error; the server's default console is left off instead, with a warning
  */
-public record ConsoleSettings(Optional<ListenAddress.HostPort> address, String user, String password) {
+public record ConsoleSettings(Optional<ListenAddress.HostPort> address, String user, String password,
+                              boolean asked) {
     public static final String DEFAULT_USER = "admin";
     public static final String DEFAULT_PASSWORD = "admin";
-    public static final ConsoleSettings OFF = new ConsoleSettings(Optional.empty(), DEFAULT_USER, DEFAULT_PASSWORD);
+    public static final ConsoleSettings OFF = new ConsoleSettings(Optional.empty(), DEFAULT_USER, DEFAULT_PASSWORD,
+            false);
 
     /**
      * Builds the settings from the command line's values.
@@ -43,7 +47,12 @@ public record ConsoleSettings(Optional<ListenAddress.HostPort> address, String u
             throw new IllegalArgumentException("--console-password must not be empty");
         }
         return new ConsoleSettings(Optional.of(at), user == null ? DEFAULT_USER : user,
-                password == null ? DEFAULT_PASSWORD : password);
+                password == null ? DEFAULT_PASSWORD : password, true);
+    }
+
+    /** The same console, as a default nobody asked for: a port that is taken leaves it off (with a warning). */
+    public ConsoleSettings byDefault() {
+        return address.isEmpty() ? this : new ConsoleSettings(address, user, password, false);
     }
 
     private static boolean loopback(String host) {

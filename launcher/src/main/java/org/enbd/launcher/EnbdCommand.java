@@ -21,8 +21,9 @@ import picocli.CommandLine.Spec;
                 "  enbd client nbd://server/disk --serve 127.0.0.1:10810",
                 "  enbd client nbd://server/disk --device /dev/nbd0 --connections 4",
                 "  enbd client --disconnect /dev/nbd0",
-                "  enbd list",
+                "  enbd list               (the running instances and their state, then the plug-ins)",
                 "  enbd stats nbd://server/disk   (an export served with --export disk=...,features=stats)",
+                "  enbd stats disk         (the same, from a server running here)",
                 "", "Exit status: 0 when stopped by SIGTERM/SIGINT, 1 on a failure, 2 on a usage error."})
 public final class EnbdCommand implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
@@ -30,7 +31,8 @@ public final class EnbdCommand implements Callable<Integer> {
     boolean verbose;
 
     @Option(names = "--shell", scope = ScopeType.INHERIT,
-            description = "Run the Gogo shell of the framework on this terminal.")
+            description = "Run the Gogo shell of the framework on this terminal (stdin must be one). Ctrl-C "
+                    + "cancels the line; logout, exit or Ctrl-D leave the shell and stop ENBD-J.")
     boolean shell;
 
     @Option(names = "--start-timeout", scope = ScopeType.INHERIT, paramLabel = "S", defaultValue = "60",
@@ -50,7 +52,7 @@ public final class EnbdCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing command: server, client or list");
+        throw new ParameterException(spec.commandLine(), "missing command: server, client, list or stats");
     }
 
     /** The version from the jar's manifest, with the framework and JVM it runs on. */

@@ -46,6 +46,12 @@ public record LaunchPlan(String command, List<FactoryConfiguration> configuratio
                 Daemon.NONE);
     }
 
+    /** The same plan with the console off (the default console's port was taken). */
+    public LaunchPlan withoutConsole() {
+        return new LaunchPlan(command, configurations, exports, ConsoleSettings.OFF, shell, verbose, startTimeout,
+                data, stored, daemon);
+    }
+
     /**
      * Everything the launcher waits for: the command line's configurations, then the stored ones it does not
      * override (same PID).

@@ -11,6 +11,15 @@ final class NbdUri {
     private NbdUri() {
     }
 
+    /**
+     * Whether {@code text} is meant as a URI (a scheme, then ':'), as opposed to an export's name: {@code enbd
+     * stats disk} reads a local server, {@code enbd stats nbd://h/disk} asks over the network (and
+     * {@code http://h/disk} is a wrong URI, not a name).
+     */
+    static boolean looksLikeUri(String text) {
+        return text.matches("[A-Za-z][A-Za-z0-9+.-]*:.*");
+    }
+
     /** The problem with {@code text} ("is not an NBD URI", "names no host", ...), or empty when it will do. */
     static Optional<String> problem(String text) {
         try {

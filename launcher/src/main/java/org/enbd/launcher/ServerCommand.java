@@ -236,6 +236,9 @@ final class ServerCommand implements Callable<Integer> {
                     "listener " + at.text(), properties));
         }
         ConsoleSettings consoleSettings = consoleAccount.settings(console);
+        if (!parsed.hasMatchedOption("--console")) {
+            consoleSettings = consoleSettings.byDefault();
+        }
         List<ExportSpec> shown = new ArrayList<>(served);
         stored.stream().filter(c -> c.factoryPid().equals(FactoryConfiguration.EXPORT))
                 .filter(c -> configurations.stream().noneMatch(given -> given.pid().equals(c.pid())))

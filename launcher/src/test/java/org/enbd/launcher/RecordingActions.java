@@ -19,9 +19,21 @@ final class RecordingActions implements Actions {
         return 0;
     }
 
+    /** Whether each list asked for the running instances only. */
+    final List<Boolean> listedRunningOnly = new ArrayList<>();
+    /** Each local stats request: the export (or empty), the pid (or empty), --json. */
+    final List<List<Object>> askedLocal = new ArrayList<>();
+
     @Override
-    public int list(LaunchPlan plan) {
+    public int list(LaunchPlan plan, boolean runningOnly) {
         listed.add(plan);
+        listedRunningOnly.add(runningOnly);
+        return 0;
+    }
+
+    @Override
+    public int localStats(java.util.Optional<String> export, java.util.Optional<Long> pid, boolean json) {
+        askedLocal.add(List.of(export, pid, json));
         return 0;
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** {@code enbd stats}: one query configuration of the stats bundle, and what to print. */
@@ -41,7 +42,6 @@ class StatsCommandTest {
     @Test
     void aMissingOrMalformedUriIsAUsageError() {
         for (String[] bad : new String[][] {
-                {"", "missing the export's URI"},
                 {"http://h/disk", "'http://h/disk' is not an NBD URI: expected nbd://HOST[:PORT]/EXPORT"},
                 {"nbd:///disk", "names no host"},
                 {"nbd+unix:///disk", "names no socket (?socket=PATH)"}}) {
@@ -51,6 +51,20 @@ class StatsCommandTest {
             assertTrue(cli.errLines().getFirst().contains(bad[1]), cli.err());
             assertTrue(cli.actions().asked.isEmpty());
         }
+    }
+
+    @Test
+    void aNameOrNothingReadsALocalServerAndNoFrameworkStarts() {
+        Cli all = Cli.run("stats");
+        assertEquals(0, all.exit(), all.err());
+        assertEquals(List.of(List.of(Optional.empty(), Optional.empty(), false)), all.actions().askedLocal);
+        Cli one = Cli.run("stats", "disk", "--pid", "4242", "--json");
+        assertEquals(0, one.exit(), one.err());
+        assertEquals(List.of(List.of(Optional.of("disk"), Optional.of(4242L), true)), one.actions().askedLocal);
+        assertTrue(one.actions().asked.isEmpty(), "no query configuration");
+        Cli remote = Cli.run("stats", "nbd://h/disk", "--pid", "4242");
+        assertEquals(Main.USAGE, remote.exit());
+        assertTrue(remote.errLines().getFirst().contains("--pid reads a local server"), remote.err());
     }
 
     @Test

@@ -12,7 +12,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class UsageErrorTest {
     @Test
     void noCommandAtAll() {
-        isOneLineAndExitTwo("", "missing command: server, client or list");
+        isOneLineAndExitTwo("", "missing command: server, client, list or stats");
     }
 
     @ParameterizedTest(name = "{0}")

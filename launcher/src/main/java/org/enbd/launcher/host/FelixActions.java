@@ -41,11 +41,24 @@ public final class FelixActions implements Actions {
     public int launch(LaunchPlan plan) throws Exception {
         Logging.configure(plan.verbose());
         Logger log = LoggerFactory.getLogger("enbd");
+        if (plan.shell() && !Terminal.stdinIsTerminal()) {
+            // the shell would read EOF at once and stop everything: a usage error, said before anything starts
+            err.println("enbd: --shell needs a terminal on stdin (stdin is not a tty); run without --shell, or use "
+                    + "the Web Console's Gogo page");
+            err.println("Try 'enbd --help' for more information.");
+            return org.enbd.launcher.Main.USAGE;
+        }
         Optional<String> consoleBusy = plan.console().address().flatMap(FelixActions::unbindable);
-        if (consoleBusy.isPresent()) {
+        if (consoleBusy.isPresent() && plan.console().asked()) {
             err.println("enbd: console " + consoleBusy.get() + " (choose another with --console HOST:PORT, or "
                     + "--console off)");
             return 1;
+        }
+        if (consoleBusy.isPresent()) {
+            // the default console is a convenience: NBD is what the server is for, so it serves without it
+            log.warn("Web Console off: {} (the default console; --console HOST:PORT for another port, --console off "
+                    + "to go without)", consoleBusy.get());
+            plan = plan.withoutConsole();
         }
         Optional<java.nio.channels.FileLock> lock = Optional.empty();
         if (plan.data().isPresent()) {
@@ -82,7 +95,7 @@ public final class FelixActions implements Actions {
     }
 
     private int run(LaunchPlan plan, Logger log) throws Exception {
-        Signals signals = Signals.install();
+        Signals signals = Signals.install(plan.shell());
         Optional<SdNotify> systemd = SdNotify.of(System.getenv());
         try (FelixHost host = FelixHost.boot(Distribution.locate(), plan)) {
             Runnable stop = () -> {
@@ -90,6 +103,12 @@ public final class FelixActions implements Actions {
                 host.stop();
             };
             signals.stops(stop);
+            if (plan.shell()) {
+                java.util.Hashtable<String, Object> commands = new java.util.Hashtable<>();
+                commands.put("osgi.command.scope", "enbd");
+                commands.put("osgi.command.function", new String[] {"logout", "exit"});
+                host.context().registerService(ShellExit.class, new ShellExit(stop), commands);
+            }
             plan.console().address().ifPresent(at -> log.info("Web Console at http://{}/system/console", at));
             if (plan.data().isPresent()) {
                 // FileInstall reads etc/ (the launcher wrote it above) and watches deploy/
@@ -202,8 +221,15 @@ public final class FelixActions implements Actions {
     }
 
     @Override
-    public int list(LaunchPlan plan) throws Exception {
+    public int list(LaunchPlan plan, boolean runningOnly) throws Exception {
         Logging.configure(plan.verbose());
+        List<RunningInstances.Instance> instances = RunningInstances.read(RunningInstances.find());
+        InstanceReport.instances(out, instances);
+        out.flush();
+        if (runningOnly) {
+            return instances.isEmpty() ? 1 : 0;
+        }
+        out.println();
         Signals signals = Signals.install();
         try (FelixHost host = FelixHost.boot(Distribution.locate(), plan)) {
             signals.stops(host::stop);
@@ -212,6 +238,66 @@ public final class FelixActions implements Actions {
             out.flush();
             return 0;
         }
+    }
+
+    @Override
+    public int localStats(Optional<String> export, Optional<Long> pid, boolean json) {
+        Logging.configure(false);
+        List<com.sun.tools.attach.VirtualMachineDescriptor> found = RunningInstances.find();
+        if (pid.isPresent()) {
+            found = found.stream().filter(d -> d.id().equals(pid.get().toString())).toList();
+            if (found.isEmpty()) {
+                err.println("enbd: no enbd server or client of this user has pid " + pid.get() + " (enbd list "
+                        + "--running shows them)");
+                return 1;
+            }
+        }
+        if (found.isEmpty()) {
+            err.println("enbd: no enbd server or client runs on this machine as this user (enbd stats "
+                    + "nbd://HOST/EXPORT asks a server over the network)");
+            return 1;
+        }
+        List<RunningInstances.Instance> instances = RunningInstances.read(found);
+        record Counted(long pid, RunningInstances.Component stats) {
+        }
+        List<Counted> counted = new java.util.ArrayList<>();
+        for (RunningInstances.Instance instance : instances) {
+            for (RunningInstances.Component c : instance.components()) {
+                if (c.id().startsWith(InstanceReport.STATS_PREFIX) && export.map(name -> c.id().equals(
+                        InstanceReport.STATS_PREFIX + name)).orElse(true)) {
+                    counted.add(new Counted(instance.pid(), c));
+                }
+            }
+        }
+        String unread = instances.stream().filter(i -> i.problem().isPresent() && i.components().isEmpty())
+                .map(i -> "; pid " + i.pid() + ": " + i.problem().get()).collect(Collectors.joining());
+        if (counted.isEmpty()) {
+            String all = instances.stream().flatMap(i -> InstanceReport.counted(i).stream()
+                    .map(name -> "\"" + name + "\" (pid " + i.pid() + ")")).collect(Collectors.joining(", "));
+            err.println("enbd: " + export.map(name -> "export \"" + name + "\" is counted by no running instance")
+                    .orElse("no running instance counts its requests") + " (counted: " + (all.isEmpty() ? "none"
+                    : all) + "; stack the stats feature: --export NAME=SPEC,features=stats)" + unread);
+            return 1;
+        }
+        List<Long> pids = counted.stream().map(Counted::pid).distinct().toList();
+        if (export.isPresent() && pids.size() > 1) {
+            err.println("enbd: export \"" + export.get() + "\" is counted by several instances (pids "
+                    + pids.stream().map(String::valueOf).collect(Collectors.joining(", ")) + "): choose one with "
+                    + "--pid PID");
+            return 1;
+        }
+        String separator = "";
+        for (Counted c : counted) {
+            if (json) {
+                out.println(InstanceReport.json(c.pid(), c.stats()));
+            } else {
+                out.print(separator);
+                InstanceReport.table(c.pid(), c.stats()).forEach(out::println);
+                separator = System.lineSeparator();
+            }
+        }
+        out.flush();
+        return 0;
     }
 
     /** Each connected device (sysfs shows a pid) with its size, as the kernel module's table reads it. */

@@ -114,6 +114,10 @@ final class FelixHost implements AutoCloseable {
             properties.put("felix.fileinstall.log.level", plan.verbose() ? "4" : "2");
             properties.put("enbd.data", data.root().toString());
         });
+        // the Gogo shell bundle runs a login shell on stdin as soon as it starts, and stops the framework when that
+        // ends (EOF: stdin is /dev/null under systemd or a pipe): installed from the Web Console or deploy/, it
+        // stopped the server with status 0. Only --shell gets the terminal, and only leaving that shell stops
+        properties.put("gosh.args", plan.shell() ? "--login" : "--nointeractive --noshutdown --quiet");
         // -Denbd.felix.KEY=VALUE sets any framework property, for diagnosis without a rebuild
         System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("enbd.felix."))
                 .forEach(k -> properties.put(k.substring("enbd.felix.".length()), System.getProperty(k)));

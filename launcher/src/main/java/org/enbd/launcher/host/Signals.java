@@ -12,6 +12,10 @@ import sun.misc.Signal;
  * are ignored: the stop has its own time limit. SIGHUP does not stop anything: it is logged and ignored, since
  * there is nothing to reload by signal (the data directory's etc/ is watched by FileInstall, TLS files are read per
  * connection, and the command line cannot change).
+ *
+ * <p>With {@code --shell}, SIGINT is the terminal's Ctrl-C: it cancels the line being typed (the terminal driver
+ * discards it) and the prompt comes back, as in bash; it does not stop ENBD-J. {@code logout}, {@code exit} or
+ * Ctrl-D leave the shell, and SIGTERM still stops.
  */
 final class Signals {
     private final AtomicBoolean asked = new AtomicBoolean();
@@ -22,8 +26,28 @@ final class Signals {
 
     /** Installs the handlers now; what they stop is given by {@link #stops} once it exists. */
     static Signals install() {
+        return install(false);
+    }
+
+    /** As {@link #install()}; with {@code shell}, SIGINT cancels the shell's line instead of stopping. */
+    static Signals install(boolean shell) {
         Signals signals = new Signals();
-        for (String name : new String[] {"TERM", "INT"}) {
+        if (shell) {
+            try {
+                java.util.concurrent.atomic.AtomicLong last = new java.util.concurrent.atomic.AtomicLong();
+                Signal.handle(new Signal("INT"), signal -> {
+                    // ./enbd forwards the SIGINT the terminal sent to both: one prompt per Ctrl-C
+                    long now = System.nanoTime();
+                    if (now - last.getAndSet(now) > 200_000_000L) {
+                        System.out.print(System.lineSeparator() + "g! ");
+                        System.out.flush();
+                    }
+                });
+            } catch (IllegalArgumentException e) {
+                // ignored by our parent: it stays ignored
+            }
+        }
+        for (String name : shell ? new String[] {"TERM"} : new String[] {"TERM", "INT"}) {
             try {
                 Signal.handle(new Signal(name), signal -> {
                     if (signals.asked.compareAndSet(false, true)) {
