@@ -49,13 +49,15 @@ final class Recovery {
      * A connection opened for route {@code generation} finished its handshake: it takes requests from now on. The
      * first of the current generation retires the live connections of older ones (their requests are retracted
      * onto it: the drain of a move to another server); one of an older generation is let go at once when the
-     * current one is already up.
+     * current one is already up, and so is any one once the device is closed.
      */
     Conn attach(Link link, Session session, int generation) {
         d.lock.lock();
         try {
             Conn c = new Conn(++connIds, generation, link, session, d.now());
-            if (generation < d.generation && d.live.stream().anyMatch(l -> l.generation == d.generation)) {
+            if (d.closed || generation < d.generation
+                    && d.live.stream().anyMatch(l -> l.generation == d.generation)) {
+                // closed meanwhile (a handshake that finished after close), or of an old route
                 c.state = Conn.State.CLOSED;
                 d.defer(link::disconnect);
                 return c;

@@ -87,4 +87,14 @@ class UserActionsTest {
         assertTrue(((FakeLink) late.link).disconnected);
         link.releaseAll();
     }
+
+    @Test
+    void aConnectionThatComesUpAfterTheDeviceClosedIsLetGo() {
+        f.connect(true);
+        f.d.recovery.close();
+        Conn late = f.d.recovery.attach(new FakeLink("late"), EngineFixture.session(true), 0);
+        assertEquals(Conn.State.CLOSED, late.state);
+        assertTrue(((FakeLink) late.link).disconnected, "no connection outlives the device");
+        assertTrue(f.d.live.isEmpty());
+    }
 }
