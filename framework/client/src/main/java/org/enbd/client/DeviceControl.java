@@ -3,6 +3,11 @@ package org.enbd.client;
 import java.util.List;
 import java.util.function.Supplier;
 import org.enbd.api.control.DeviceActions;
+import org.osgi.framework.Constants;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A client component's {@link DeviceActions} (the local endpoint's, the kernel device's): {@code reconnect} and
@@ -10,6 +15,8 @@ import org.enbd.api.control.DeviceActions;
  * (deleting its configuration). Nothing here waits for the network.
  */
 public final class DeviceControl implements DeviceActions {
+    private static final Logger LOG = LoggerFactory.getLogger(DeviceControl.class);
+
     /** How a component stops itself for {@code disconnect}; returns what it did. */
     @FunctionalInterface
     public interface Disconnect {
@@ -20,6 +27,29 @@ public final class DeviceControl implements DeviceActions {
             new Action("reconnect", "", "drop every connection; their requests resume on the new ones"),
             new Action("drop", "INDEX", "drop one connection (default 0) as a network failure would"),
             new Action("disconnect", "", "stop the device: delete its configuration"));
+
+    /**
+     * {@code disconnect} the Karaf way: deletes the configuration whose PID is {@code pid} through ConfigAdmin (the
+     * component stops when ConfigAdmin tells SCR, on its own thread).
+     *
+     * @param admin the ConfigAdmin service now (a dynamic reference's), or null
+     */
+    public static Disconnect deletingConfiguration(Supplier<ConfigurationAdmin> admin, String pid) {
+        return () -> {
+            ConfigurationAdmin configurations = admin.get();
+            if (configurations == null) {
+                throw new IllegalStateException("no ConfigurationAdmin to delete " + pid + "'s configuration");
+            }
+            Configuration[] found = configurations.listConfigurations("(" + Constants.SERVICE_PID + "="
+                    + pid.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").replace("*", "\\*") + ")");
+            if (found == null || found.length == 0) {
+                throw new IllegalStateException("no configuration " + pid);
+            }
+            found[0].delete();
+            LOG.info("{}: configuration deleted (disconnect)", pid);
+            return pid + ": disconnecting (configuration deleted)";
+        };
+    }
 
     private final String id;
     private final Supplier<RemoteDevice> device;

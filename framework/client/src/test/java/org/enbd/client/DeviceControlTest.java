@@ -49,4 +49,36 @@ class DeviceControlTest {
         current.set(null);
         assertThrows(IllegalStateException.class, () -> control.act("reconnect", null));
     }
+
+    @Test
+    void disconnectDeletesTheComponentsConfigurationThroughConfigAdmin() {
+        List<String> asked = new java.util.ArrayList<>();
+        boolean[] deleted = {false};
+        org.osgi.service.cm.Configuration configuration = (org.osgi.service.cm.Configuration)
+                java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                        new Class<?>[] {org.osgi.service.cm.Configuration.class}, (p, m, a) -> {
+                            if (m.getName().equals("delete")) {
+                                deleted[0] = true;
+                            }
+                            return null;
+                        });
+        org.osgi.service.cm.ConfigurationAdmin admin = (org.osgi.service.cm.ConfigurationAdmin)
+                java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                        new Class<?>[] {org.osgi.service.cm.ConfigurationAdmin.class}, (p, m, a) -> {
+                            asked.add((String) a[0]);
+                            return ((String) a[0]).contains("ep~1")
+                                    ? new org.osgi.service.cm.Configuration[] {configuration} : null;
+                        });
+        DeviceControl real = new DeviceControl("ep~1", current::get,
+                DeviceControl.deletingConfiguration(() -> admin, "ep~1"));
+        assertTrue(real.act("disconnect", null).contains("configuration deleted"));
+        assertTrue(deleted[0]);
+        assertEquals(List.of("(service.pid=ep~1)"), asked);
+        DeviceControl none = new DeviceControl("ep~2", current::get,
+                DeviceControl.deletingConfiguration(() -> null, "ep~2"));
+        assertThrows(IllegalStateException.class, () -> none.act("disconnect", null), "no ConfigAdmin");
+        DeviceControl gone = new DeviceControl("ep~3", current::get,
+                DeviceControl.deletingConfiguration(() -> admin, "ep~3"));
+        assertThrows(IllegalStateException.class, () -> gone.act("disconnect", null), "no configuration");
+    }
 }

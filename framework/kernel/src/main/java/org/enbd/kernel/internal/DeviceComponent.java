@@ -41,7 +41,6 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
-import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
@@ -118,21 +117,7 @@ public final class DeviceComponent {
         return new DeviceControl(id, () -> {
             Run r = current();
             return r == null ? null : r.connected();
-        }, this::disconnect);
-    }
-
-    private String disconnect() throws Exception {
-        ConfigurationAdmin admin = configurations;
-        if (admin == null) {
-            throw new IllegalStateException("no ConfigurationAdmin to delete " + id + "'s configuration");
-        }
-        Configuration[] found = admin.listConfigurations("(" + Constants.SERVICE_PID + "=" + id + ")");
-        if (found == null || found.length == 0) {
-            throw new IllegalStateException("no configuration " + id);
-        }
-        found[0].delete();
-        LOG.info("{}: configuration deleted (disconnect)", id);
-        return id + ": disconnecting (configuration deleted; the kernel device is detached)";
+        }, DeviceControl.deletingConfiguration(() -> configurations, id));
     }
 
     @Reference(service = ConfigurationAdmin.class, cardinality = ReferenceCardinality.OPTIONAL,
@@ -306,8 +291,9 @@ public final class DeviceComponent {
                 return;
             }
             try {
-                features.run(() -> stopping, missing -> board.report(status(Status.State.STARTING, "waiting for feature "
-                        + ConfiguredFeatures.quoted(missing), 0, 0)), new ConfiguredFeatures.Stacking() {
+                features.run(() -> stopping, missing -> board.report(status(Status.State.STARTING,
+                        "waiting for feature " + ConfiguredFeatures.quoted(missing), 0, 0)),
+                        new ConfiguredFeatures.Stacking() {
                             @Override
                             public boolean build(List<StackEntry> stack) {
                                 RemoteDevice opened = remote(options); // connected once the features are there

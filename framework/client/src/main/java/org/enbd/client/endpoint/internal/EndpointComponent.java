@@ -39,7 +39,6 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
-import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
@@ -107,21 +106,7 @@ public final class EndpointComponent {
         return new DeviceControl(id, () -> {
             Run r = current();
             return r == null ? null : r.connected();
-        }, this::disconnect);
-    }
-
-    private String disconnect() throws Exception {
-        ConfigurationAdmin admin = configurations;
-        if (admin == null) {
-            throw new IllegalStateException("no ConfigurationAdmin to delete " + id + "'s configuration");
-        }
-        Configuration[] found = admin.listConfigurations("(" + Constants.SERVICE_PID + "=" + id + ")");
-        if (found == null || found.length == 0) {
-            throw new IllegalStateException("no configuration " + id);
-        }
-        found[0].delete();
-        LOG.info("{}: configuration deleted (disconnect)", id);
-        return id + ": disconnecting (configuration deleted)";
+        }, DeviceControl.deletingConfiguration(() -> configurations, id));
     }
 
     @Reference(service = ConfigurationAdmin.class, cardinality = ReferenceCardinality.OPTIONAL,
