@@ -21,9 +21,10 @@ public interface ExportDirectory {
     default List<Feature> optionHooks() {
         List<Feature> hooks = new ArrayList<>();
         for (Export export : list()) {
-            if (export instanceof LayeredExport layered) {
-                layered.features().stream().map(StackEntry::feature).filter(f -> !hooks.contains(f))
-                        .forEach(hooks::add);
+            List<StackEntry> stack = export instanceof LayeredExport layered ? layered.features()
+                    : export instanceof RestackableExport restackable ? restackable.features() : null;
+            if (stack != null) { // null: between two stacks
+                stack.stream().map(StackEntry::feature).filter(f -> !hooks.contains(f)).forEach(hooks::add);
             }
         }
         return hooks;

@@ -1,5 +1,6 @@
 package org.enbd.server.internal;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.HashMap;
@@ -18,7 +19,7 @@ import org.enbd.api.layer.Feature;
 import org.enbd.api.layer.Layer;
 import org.enbd.server.ExportEventHub;
 import org.enbd.server.FeatureSet;
-import org.enbd.server.LayeredExport;
+import org.enbd.server.RestackableExport;
 import org.enbd.server.StackEntry;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -66,6 +67,8 @@ public final class ExportComponent {
         String[] features() default {};
     }
 
+    /** How long requests inside a leaving feature may take to finish before its stack is detached anyway. */
+    private static final Duration DRAIN = Duration.ofSeconds(30);
     private static final Set<String> OWN = Set.of("name", "backend", "readOnly", "description", "features");
 
     private final BundleContext bundle;
@@ -76,7 +79,7 @@ public final class ExportComponent {
     private final Map<String, BackendFactory> backends = new ConcurrentHashMap<>();
     private final FeatureSet features = new FeatureSet();
     private final List<String> stackNames;
-    private LayeredExport export;
+    private RestackableExport export;
     private ServiceRegistration<Export> registration;
     private boolean active;
 
@@ -164,8 +167,10 @@ public final class ExportComponent {
         List<String> missingFeatures = new ArrayList<>();
         List<StackEntry> stack = features.resolve(stackNames, missingFeatures);
         missingFeatures.forEach(name -> missing.add("feature '" + name + "'"));
-        if (export != null && (missing.isEmpty() && stack.equals(export.features()))) {
-            return; // still complete and unchanged
+        if (export != null && factory != null) {
+            // the backend is still here: keep the export and its connections, change only the stack
+            restack(missingFeatures.isEmpty() ? stack : null, missing);
+            return;
         }
         withdraw();
         if (!missing.isEmpty()) {
@@ -183,7 +188,7 @@ public final class ExportComponent {
             return;
         }
         try {
-            export = new LayeredExport(context, config.description(), backend, stack, events);
+            export = new RestackableExport(context, config.description(), backend, stack, events);
         } catch (NbdException | RuntimeException e) {
             backend.close();
             report(Status.State.FAILED, "cannot stack " + String.join("+", stackNames) + " on " + config.backend()
@@ -193,6 +198,37 @@ public final class ExportComponent {
         Dictionary<String, Object> props = new Hashtable<>();
         props.put(Export.NAME, config.name());
         registration = bundle.registerService(Export.class, export, props);
+        reportUp();
+    }
+
+    /**
+     * A feature of the stack went away ({@code stack} null: the connections' requests are held while the stack is
+     * drained and detached, then wait for the feature) or the stack can be built again ({@code stack}: it replaces
+     * the old one under the same connections). Runs in the DS unbind or bind, so the leaving feature still works
+     * while its requests drain.
+     */
+    private void restack(List<StackEntry> stack, List<String> missing) {
+        try {
+            if (stack == null) {
+                if (export.features() != null) {
+                    int stuck = export.suspend(DRAIN);
+                    report(Status.State.STARTING, "waiting for " + String.join(", ", missing) + "; "
+                            + export.connections() + " connection(s) held" + (stuck == 0 ? ""
+                            : ", " + stuck + " request(s) did not drain within " + DRAIN.toSeconds() + " s"));
+                }
+            } else if (!stack.equals(export.features())) {
+                export.restack(stack, DRAIN);
+                reportUp();
+            }
+        } catch (NbdException | RuntimeException e) {
+            report(Status.State.FAILED, "cannot stack " + String.join("+", stackNames) + " on " + config.backend()
+                    + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void reportUp() {
         report(Status.State.UP, "export '" + config.name() + "' on " + config.backend()
                 + (stackNames.isEmpty() ? "" : " with " + String.join("+", stackNames))
                 + (config.readOnly() ? " (read-only)" : ""));

@@ -128,9 +128,14 @@ public final class ListenerComponent {
         refresh();
     }
 
-    /** Named "exports" so that the configuration's {@code exports.target} filters it. */
+    /**
+     * Named "exports" so that the configuration's {@code exports.target} filters it. By default a listener serves
+     * the server's exports and never a client endpoint's device, which the client engine also registers as an
+     * Export (under the remote export's name): in a process that runs both, the client's own connections to this
+     * listener would otherwise reach its endpoint, a loop that answers nothing (found by FeatureHotSwapTest).
+     */
     @Reference(name = "exports", cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
+            policyOption = ReferencePolicyOption.GREEDY, target = "(!(enbd.client.endpoint=*))")
     void bindExport(Export export) {
         exports.add(export);
     }
