@@ -5,6 +5,7 @@ import org.enbd.api.layer.BackendFactory;
 import org.enbd.api.layer.ExportContext;
 import org.enbd.api.layer.ExportEvents;
 import org.enbd.api.layer.Layer;
+import org.enbd.backend.file.internal.FileLayer;
 import org.enbd.backend.file.internal.SizeWatch;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -17,7 +18,7 @@ public final class DeviceBackendFactory implements BackendFactory {
 
     @Override
     public Layer open(String argument, ExportContext export, ExportEvents events) throws NbdException {
-        DeviceLayer layer = DeviceLayer.open(argument, export.readOnly());
+        DeviceLayer layer = DeviceLayer.open(argument, export.readOnly(), FileLayer.directParameter(export));
         layer.watchSize(sizes, events);
         return layer;
     }

@@ -30,15 +30,25 @@ public final class DeviceLayer extends FileLayer {
 
     private final boolean rotational;
 
-    private DeviceLayer(PosixFile file, boolean readOnly, long size, boolean rotational) {
-        super(file, readOnly, size);
+    private DeviceLayer(PosixFile file, boolean readOnly, long size, boolean rotational, boolean direct) {
+        super(file, readOnly, size, direct);
         this.rotational = rotational;
     }
 
     public static DeviceLayer open(String path, boolean readOnly) throws NbdException {
-        PosixFile file = openFile(path, readOnly);
+        return open(path, readOnly, false);
+    }
+
+    /** Opens a block device, with O_DIRECT when {@code direct}. */
+    public static DeviceLayer open(String path, boolean readOnly, boolean direct) throws NbdException {
+        PosixFile file = openFile(path, readOnly, direct);
         try {
-            return new DeviceLayer(file, readOnly, deviceSize(file), isRotational(path));
+            long size = deviceSize(file);
+            checkDirectSize(path, size, direct);
+            return new DeviceLayer(file, readOnly, size, isRotational(path), direct);
+        } catch (NbdException e) {
+            file.close();
+            throw e;
         } catch (Errno e) {
             file.close();
             throw new NbdException(e.toNbd(path).error(), path + " is not a block device (" + e.getMessage() + ")", e);

@@ -16,7 +16,7 @@ public final class FileBackendFactory implements BackendFactory {
 
     @Override
     public Layer open(String argument, ExportContext export, ExportEvents events) throws NbdException {
-        FileLayer layer = FileLayer.open(argument, export.readOnly());
+        FileLayer layer = FileLayer.open(argument, export.readOnly(), FileLayer.directParameter(export));
         layer.watchSize(sizes, events);
         return layer;
     }

@@ -38,31 +38,68 @@ public class FileLayer implements Layer {
     private final AtomicBoolean canPunch = new AtomicBoolean(true);
     private final AtomicBoolean canZeroRange = new AtomicBoolean(true);
     private final BlockingIo io;
+    /** O_DIRECT's aligned reads and writes ({@code direct=true}); null for the page cache's path. */
+    private final DirectIo direct;
 
-    protected FileLayer(PosixFile file, boolean readOnly, long size) {
+    protected FileLayer(PosixFile file, boolean readOnly, long size, boolean direct) {
         this.file = file;
         this.readOnly = readOnly;
         this.size = size;
         this.io = new BlockingIo(file.path());
+        this.direct = direct ? new DirectIo(file) : null;
     }
 
     /** Opens a regular file; a missing or unreadable one is an NbdException naming the path. */
     public static FileLayer open(String path, boolean readOnly) throws NbdException {
-        PosixFile file = openFile(path, readOnly);
+        return open(path, readOnly, false);
+    }
+
+    /**
+     * Opens a regular file, with O_DIRECT when {@code direct} (the page cache bypassed: reads come from the disk,
+     * writes reach it before they are answered, though the disk's own cache still needs FLUSH or FUA).
+     */
+    public static FileLayer open(String path, boolean readOnly, boolean direct) throws NbdException {
+        PosixFile file = openFile(path, readOnly, direct);
         try {
-            return new FileLayer(file, readOnly, file.endOffset());
+            long size = file.endOffset();
+            checkDirectSize(path, size, direct);
+            return new FileLayer(file, readOnly, size, direct);
         } catch (Errno e) {
             file.close();
             throw e.toNbd("cannot size " + path);
+        } catch (NbdException | RuntimeException e) {
+            file.close();
+            throw e;
         }
     }
 
-    protected static PosixFile openFile(String path, boolean readOnly) throws NbdException {
+    protected static PosixFile openFile(String path, boolean readOnly, boolean direct) throws NbdException {
         try {
-            return PosixFile.open(path, readOnly);
+            return PosixFile.open(path, readOnly, direct);
         } catch (Errno e) {
+            if (direct && e.errno() == Errno.EINVAL) {
+                throw new NbdException(NbdError.EINVAL, "cannot open " + path + " with direct=true: its file system"
+                        + " does not support direct I/O (tmpfs does not; serve it without direct=true)", e);
+            }
             throw new NbdException(e.toNbd(path).error(), "cannot open " + path + ": " + why(e, path, readOnly), e);
         }
+    }
+
+    protected static void checkDirectSize(String path, long size, boolean direct) throws NbdException {
+        if (direct && size % DirectIo.ALIGN != 0) {
+            throw new NbdException(NbdError.EINVAL, path + " is " + size + " bytes: with direct=true the size must be"
+                    + " a multiple of " + DirectIo.ALIGN + " (O_DIRECT cannot write a partial last block)");
+        }
+    }
+
+    /** The {@code direct} parameter of an export: true or false, anything else is an error naming the choices. */
+    public static boolean directParameter(org.enbd.api.layer.ExportContext export) throws NbdException {
+        String value = export.parameter("direct", "false");
+        return switch (value) {
+            case "true", "on", "yes" -> true;
+            case "false", "off", "no" -> false;
+            default -> throw new NbdException(NbdError.EINVAL, "direct=" + value + ": expected true or false");
+        };
     }
 
     /** What an admin needs to hear about a failed open: the cause in words, and the fix when there is one. */
@@ -131,6 +168,13 @@ public class FileLayer implements Layer {
 
     /** The blocking read, on the export's I/O threads. */
     protected ByteBuf readBlocking(long offset, int length, ByteBufAllocator alloc) throws NbdException {
+        if (direct != null) {
+            try {
+                return direct.read(offset, length, alloc);
+            } catch (Errno e) {
+                throw e.toNbd("read " + length + " bytes at " + offset + " from " + file.path() + " (direct)");
+            }
+        }
         ByteBuf into = alloc.directBuffer(length, length);
         try {
             file.readFully(offset, into, length);
@@ -147,7 +191,11 @@ public class FileLayer implements Layer {
     protected void writeBlocking(long offset, ByteBuf data, int flags) throws NbdException {
         refuseIfReadOnly();
         try {
-            file.writeFully(offset, data);
+            if (direct != null) {
+                direct.write(offset, data);
+            } else {
+                file.writeFully(offset, data);
+            }
             if (RequestFlags.has(flags, RequestFlags.FUA)) {
                 file.fdatasync();
             }
@@ -244,7 +292,7 @@ public class FileLayer implements Layer {
 
     @Override
     public CompletionStage<ByteBuf> read(long offset, int length, int flags, ByteBufAllocator alloc) {
-        if (length <= INLINE_READ_MAX) {
+        if (length <= INLINE_READ_MAX && direct == null) { // O_DIRECT has no page cache to serve from
             ByteBuf into = alloc.directBuffer(length, length);
             try {
                 if (file.readCached(offset, into, length)) {
