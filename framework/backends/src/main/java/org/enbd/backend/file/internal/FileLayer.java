@@ -234,6 +234,15 @@ public class FileLayer implements Layer {
     protected void zeroBlocking(long offset, long length, int flags) throws NbdException {
         refuseIfReadOnly();
         String what = "zero " + length + " bytes at " + offset + " of " + file.path();
+        if (direct != null && (offset % DirectIo.ALIGN != 0 || length % DirectIo.ALIGN != 0)) {
+            // a partial block zeroed by fallocate could be undone by a read-modify-write of the same block:
+            // written as zeros instead, through the same per-block locks
+            if (RequestFlags.has(flags, RequestFlags.FAST_ZERO)) {
+                throw new NbdException(NbdError.ENOTSUP, "fast zero of an unaligned range with direct=true");
+            }
+            writeZeros(offset, length, flags & RequestFlags.FUA);
+            return;
+        }
         if (!RequestFlags.has(flags, RequestFlags.NO_HOLE) && canPunch.get()
                 && tryFallocate(PosixFile.FALLOC_FL_PUNCH_HOLE | PosixFile.FALLOC_FL_KEEP_SIZE, offset, length,
                 canPunch, what)) {

@@ -93,7 +93,12 @@ class DirectIoTest {
                 int offset = random.nextInt(MIB - length);
                 byte[] data = new byte[length];
                 random.nextBytes(data);
-                sync.write(offset, Unpooled.wrappedBuffer(data), 0);
+                if (i % 10 == 9) {
+                    layer.zero(offset, length, 0).toCompletableFuture().get(30, TimeUnit.SECONDS);
+                    java.util.Arrays.fill(data, (byte) 0);
+                } else {
+                    sync.write(offset, Unpooled.wrappedBuffer(data), 0);
+                }
                 System.arraycopy(data, 0, model, offset, length);
                 int readLength = 1 + random.nextInt(9000);
                 int readAt = random.nextInt(MIB - readLength);
