@@ -112,7 +112,7 @@ final class ClientCommand implements Callable<Integer> {
             }
             return actions.disconnect(Path.of(checkDevice("--disconnect", disconnect)));
         }
-        return actions.launch(plan());
+        return actions.launch(plan().withLog(parent.logTarget()));
     }
 
     /** The configuration this command line asks for; a usage error for anything inconsistent. */

@@ -35,6 +35,13 @@ public final class EnbdCommand implements Callable<Integer> {
                     + "cancels the line; logout, exit or Ctrl-D leave the shell and stop ENBD-J.")
     boolean shell;
 
+    @Option(names = "--log", scope = ScopeType.INHERIT, paramLabel = "stderr|syslog|journal", defaultValue = "stderr",
+            description = "Where the log goes, one line per event: stderr; syslog (a datagram per event to /dev/log, "
+                    + "facility daemon, tag enbd); journal (systemd-journald's native protocol, with PRIORITY=). "
+                    + "syslog:PATH and journal:PATH name another socket. The launcher's own last words (a failure, "
+                    + "the ready lines) stay on stderr and stdout.")
+    String log;
+
     @Option(names = "--start-timeout", scope = ScopeType.INHERIT, paramLabel = "S", defaultValue = "60",
             description = "Seconds to wait for the configured components to come up.")
     int startTimeoutSeconds;
@@ -48,6 +55,15 @@ public final class EnbdCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--start-timeout must be at least 1 second");
         }
         return java.time.Duration.ofSeconds(startTimeoutSeconds);
+    }
+
+    /** The log's destination, checked. */
+    LogTarget logTarget() {
+        try {
+            return LogTarget.parse(log == null ? "stderr" : log);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 
     @Override

@@ -24,12 +24,22 @@ import java.util.stream.Collectors;
  */
 public record LaunchPlan(String command, List<FactoryConfiguration> configurations, List<ExportSpec> exports,
                          ConsoleSettings console, boolean shell, boolean verbose, Duration startTimeout,
-                         Optional<DataDirectory> data, List<FactoryConfiguration> stored, Daemon daemon) {
+                         Optional<DataDirectory> data, List<FactoryConfiguration> stored, Daemon daemon,
+                         LogTarget log) {
     public LaunchPlan {
         java.util.Objects.requireNonNull(daemon, "daemon");
+        java.util.Objects.requireNonNull(log, "log");
         configurations = List.copyOf(configurations);
         exports = List.copyOf(exports);
         stored = List.copyOf(stored);
+    }
+
+    /** A plan that logs to stderr. */
+    public LaunchPlan(String command, List<FactoryConfiguration> configurations, List<ExportSpec> exports,
+                      ConsoleSettings console, boolean shell, boolean verbose, Duration startTimeout,
+                      Optional<DataDirectory> data, List<FactoryConfiguration> stored, Daemon daemon) {
+        this(command, configurations, exports, console, shell, verbose, startTimeout, data, stored, daemon,
+                LogTarget.STDERR);
     }
 
     /** A plan with no daemon options (client, and the server without them). */
@@ -49,7 +59,13 @@ public record LaunchPlan(String command, List<FactoryConfiguration> configuratio
     /** The same plan with the console off (the default console's port was taken). */
     public LaunchPlan withoutConsole() {
         return new LaunchPlan(command, configurations, exports, ConsoleSettings.OFF, shell, verbose, startTimeout,
-                data, stored, daemon);
+                data, stored, daemon, log);
+    }
+
+    /** The same plan, logging to {@code target} ({@code --log}). */
+    public LaunchPlan withLog(LogTarget target) {
+        return new LaunchPlan(command, configurations, exports, console, shell, verbose, startTimeout, data, stored,
+                daemon, target);
     }
 
     /**

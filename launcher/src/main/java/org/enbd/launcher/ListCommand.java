@@ -33,7 +33,7 @@ final class ListCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return actions.list(plan(), runningOnly);
+        return actions.list(plan().withLog(parent.logTarget()), runningOnly);
     }
 
     LaunchPlan plan() {

@@ -124,7 +124,7 @@ final class ServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return actions.launch(plan());
+        return actions.launch(plan().withLog(parent.logTarget()));
     }
 
     /** The configurations this command line asks for; a usage error for anything inconsistent. */

@@ -64,7 +64,7 @@ final class StatsCommand implements Callable<Integer> {
         if (pid != null) {
             throw usage("--pid reads a local server: give an export's name, not a URI");
         }
-        return actions.stats(plan(), json);
+        return actions.stats(plan().withLog(parent.logTarget()), json);
     }
 
     /** The one query configuration this command line asks for. */

@@ -39,7 +39,7 @@ public final class FelixActions implements Actions {
 
     @Override
     public int launch(LaunchPlan plan) throws Exception {
-        Logging.configure(plan.verbose());
+        Logging.configure(plan.verbose(), plan.log());
         Logger log = LoggerFactory.getLogger("enbd");
         if (plan.shell() && !Terminal.stdinIsTerminal()) {
             // the shell would read EOF at once and stop everything: a usage error, said before anything starts
@@ -222,7 +222,7 @@ public final class FelixActions implements Actions {
 
     @Override
     public int list(LaunchPlan plan, boolean runningOnly) throws Exception {
-        Logging.configure(plan.verbose());
+        Logging.configure(plan.verbose(), plan.log());
         List<RunningInstances.Instance> instances = RunningInstances.read(RunningInstances.find());
         InstanceReport.instances(out, instances);
         out.flush();
@@ -319,7 +319,7 @@ public final class FelixActions implements Actions {
 
     @Override
     public int stats(LaunchPlan plan, boolean json) throws Exception {
-        Logging.configure(plan.verbose());
+        Logging.configure(plan.verbose(), plan.log());
         Signals signals = Signals.install();
         try (FelixHost host = FelixHost.boot(Distribution.locate(), plan)) {
             signals.stops(host::stop);

@@ -52,6 +52,14 @@ public final class SdNotify {
         return socket == null || socket.isEmpty() ? Optional.empty() : Optional.of(new SdNotify(socket));
     }
 
+    /**
+     * A sender to any AF_UNIX datagram socket, through the same socket(2) and sendto(2) calls: the log's syslog
+     * (/dev/log) and journal (/run/systemd/journal/socket) destinations use it, one datagram per event.
+     */
+    static SdNotify datagramsTo(java.nio.file.Path socket) {
+        return new SdNotify(socket.toString());
+    }
+
     /** The variables a service manager hands a daemon, which no child of the launcher must inherit. */
     public static void forgetIn(Map<String, String> childEnvironment) {
         for (String name : new String[] {"NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"}) {
