@@ -89,6 +89,7 @@ class DeviceActionsTest {
             String endpoint = Distribution.row(status(enbd, client), client.id());
             assertTrue(endpoint.contains("\"state\":\"UP\""), endpoint);
             assertTrue(row.contains("connections to nbd://127.0.0.1:" + enbd.secondPort), row);
+            assertMovedLive(client);
             assertServerHolds(enbd, image);
         }
     }
@@ -115,8 +116,16 @@ class DeviceActionsTest {
                     r -> r.contains("\"server\":\"nbds://127.0.0.1:" + enbd.nbdPort) && r.contains("\"state\":\"UP\""));
             copies.awaitAnotherPass();
             copies.finish();
+            assertMovedLive(client);
             assertServerHolds(enbd, image);
         }
+    }
+
+    /** The endpoint applied the change in {@code @Modified}: it moved its device, it did not start again. */
+    private static void assertMovedLive(Distribution.Client client) throws Exception {
+        String log = client.output();
+        assertTrue(log.contains("live"), log);
+        assertTrue(!log.contains("restarting the endpoint") && !log.contains("STOPPED"), log);
     }
 
     private static Path endpointCfg(Distribution.Client client) throws Exception {

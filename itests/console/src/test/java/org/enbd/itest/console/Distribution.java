@@ -71,7 +71,12 @@ final class Distribution implements AutoCloseable {
     }
 
     /** A running {@code enbd client URI --serve unix:SOCKET} of this distribution, with its own console. */
-    record Client(Process process, Path socket, Path data, int consolePort, String id) {
+    record Client(Process process, Path socket, Path data, int consolePort, String id, Path out, Path err) {
+        /** What the client printed so far (its log lines). */
+        String output() throws IOException {
+            return Files.readString(out) + Files.readString(err);
+        }
+
         /** The client's own {@code nbd+unix} URI for nbdcopy. */
         String uri() {
             return "nbd+unix:///?socket=" + socket;
@@ -100,7 +105,8 @@ final class Distribution implements AutoCloseable {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile(
                 "\\{\"id\":\"(org\\.enbd\\.client\\.endpoint~[^\"/]*)\"").matcher(json);
         assertTrue(m.find(), json);
-        return new Client(p, socket, data, console, m.group(1));
+        return new Client(p, socket, data, console, m.group(1), work.resolve(name + ".out"),
+                work.resolve(name + ".err"));
     }
 
     /** The JSON object of status {@code id} in a console's status.json (the page's model), or "". */
