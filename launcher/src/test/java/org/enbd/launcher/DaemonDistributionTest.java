@@ -42,6 +42,19 @@ class DaemonDistributionTest {
         }
     }
 
+    /** Before: the server came up, then ended with {@code enbd: java.nio.file.NoSuchFileException: ...pid.tmp}. */
+    @Test
+    void aPidFileThatCannotBeWrittenFailsBeforeStartingInOneLine() throws Exception {
+        Path pidFile = work.resolve("no-such-dir").resolve("enbd.pid");
+        try (EnbdProcess enbd = EnbdProcess.start(work, "server", "--ephemeral", "--console", "off", "--listen",
+                "127.0.0.1:" + EnbdProcess.freePort(), "--pidfile", pidFile.toString())) {
+            assertEquals(Optional.of(1), enbd.awaitExit(DOWN), enbd.output());
+            assertEquals("enbd: --pidfile " + pidFile + ": cannot write it: no directory " + pidFile.getParent() + "\n",
+                    enbd.err(), enbd.output());
+            assertFalse(enbd.out().contains("listening"), enbd.output());
+        }
+    }
+
     @Test
     void captiveModeRunsTheCommandAgainstTheExportAndExitsWithItsStatus() throws Exception {
         assumeTrue(onPath("nbdcopy"), "nbdcopy is not installed");

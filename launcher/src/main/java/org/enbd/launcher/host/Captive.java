@@ -43,6 +43,21 @@ final class Captive {
         return process.exitValue();
     }
 
+    /** Why the pid file could not be written (its directory missing or not writable), checked before start-up. */
+    static java.util.Optional<String> unwritable(Path file) {
+        Path directory = file.toAbsolutePath().getParent();
+        if (directory == null || !Files.isDirectory(directory)) {
+            return java.util.Optional.of("cannot write it: no directory " + directory);
+        }
+        if (!Files.isWritable(directory)) {
+            return java.util.Optional.of("cannot write it: " + directory + " is not writable");
+        }
+        if (Files.isDirectory(file)) {
+            return java.util.Optional.of("cannot write it: it is a directory");
+        }
+        return java.util.Optional.empty();
+    }
+
     static void writePidFile(Daemon daemon) throws IOException {
         if (daemon.pidFile().isPresent()) {
             Path file = daemon.pidFile().get();

@@ -48,6 +48,12 @@ public final class FelixActions implements Actions {
             err.println("Try 'enbd --help' for more information.");
             return org.enbd.launcher.Main.USAGE;
         }
+        Optional<String> pidFileProblem = plan.daemon().pidFile().flatMap(Captive::unwritable);
+        if (pidFileProblem.isPresent()) {
+            // said before anything starts, not as an exception once the server already serves
+            err.println("enbd: --pidfile " + plan.daemon().pidFile().get() + ": " + pidFileProblem.get());
+            return 1;
+        }
         Optional<String> consoleBusy = plan.console().address().flatMap(FelixActions::unbindable);
         if (consoleBusy.isPresent() && plan.console().asked()) {
             err.println("enbd: console " + consoleBusy.get() + " (choose another with --console HOST:PORT, or "
@@ -139,7 +145,13 @@ public final class FelixActions implements Actions {
                             out.println(plan.daemon().uri());
                         }
                         out.flush();
-                        Captive.writePidFile(plan.daemon());
+                        try {
+                            Captive.writePidFile(plan.daemon());
+                        } catch (IOException e) {
+                            err.println("enbd: --pidfile " + plan.daemon().pidFile().orElseThrow() + ": cannot write "
+                                    + "it: " + e.getMessage());
+                            return 1;
+                        }
                         // every listener is bound and every export up: what Type=notify waits for
                         systemd.ifPresent(notify -> notify(notify, "READY=1\nSTATUS=" + status(plan, ready)
                                 + "\nMAINPID=" + ProcessHandle.current().pid(), log));
