@@ -74,6 +74,29 @@ class SafeRuntimeDistributionTest {
         }
     }
 
+    /** Before: the server exited 0 with nothing on stderr, as if it had been told to stop by a signal. */
+    @Test
+    void aStopFromInsideTheFrameworkIsSaid() throws Exception {
+        int console = EnbdProcess.freePort();
+        try (EnbdProcess enbd = EnbdProcess.start(work, "server", "--ephemeral", "--console", "127.0.0.1:" + console,
+                "--listen", "127.0.0.1:" + EnbdProcess.freePort())) {
+            assertTrue(enbd.awaitLine(l -> l.startsWith("enbd: listening on"), UP).isPresent(), enbd.output());
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            String basic = "Basic " + java.util.Base64.getEncoder().encodeToString("admin:admin".getBytes(
+                    StandardCharsets.UTF_8));
+            java.net.http.HttpResponse<String> stop = http.send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create("http://127.0.0.1:" + console + "/system/console/bundles/0"))
+                    .header("Authorization", basic).header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("action=stop")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, stop.statusCode(), stop.body());
+            assertEquals(Optional.of(0), enbd.awaitExit(DOWN), enbd.output());
+            assertTrue(enbd.err().lines().anyMatch(l -> l.matches(".* WARN enbd - the framework was stopped from "
+                    + "inside \\(its System Bundle: the Web Console's Stop, or a bundle calling stop\\); exiting")),
+                    enbd.output());
+        }
+    }
+
     /** Before: the shell read EOF, stopped the framework and the launcher exited 0 as if all was well. */
     @Test
     void theShellWithoutATerminalIsAUsageError() throws Exception {

@@ -134,6 +134,7 @@ public final class FelixActions implements Actions {
                         return 1;
                     }
                     case Startup.Outcome.Stopped stopped -> {
+                        saySilentStop(host, plan, log);
                         return 0;
                     }
                     case Startup.Outcome.Ready ready -> {
@@ -163,10 +164,23 @@ public final class FelixActions implements Actions {
                     return captive.status();
                 }
                 startup.follow();
+                saySilentStop(host, plan, log);
                 systemd.ifPresent(notify -> notify(notify, null, log));
             }
             log.debug("framework stopped");
             return 0;
+        }
+    }
+
+    /**
+     * A stop nobody asked the launcher for (no signal, no {@code logout}): the framework's System Bundle was
+     * stopped from inside, by the Web Console's button or a bundle. Said, since the process then exits 0 as for a
+     * deliberate stop (which it may well be); the shell's Ctrl-D says so itself ("gosh: stopping ...").
+     */
+    private static void saySilentStop(FelixHost host, LaunchPlan plan, Logger log) {
+        if (!host.stopAskedHere() && !plan.shell()) {
+            log.warn("the framework was stopped from inside (its System Bundle: the Web Console's Stop, or a bundle "
+                    + "calling stop); exiting");
         }
     }
 

@@ -238,6 +238,11 @@ final class FelixHost implements AutoCloseable {
         return stopAsked || stopped() || (framework.getState() & Bundle.STOPPING) != 0;
     }
 
+    /** Whether this launcher asked for the stop (a signal, {@code logout}, the end of {@code --run}). */
+    boolean stopAskedHere() {
+        return stopAsked;
+    }
+
     /** Set by {@link #stop}, before the framework's own state shows it. */
     private volatile boolean stopAsked;
 
