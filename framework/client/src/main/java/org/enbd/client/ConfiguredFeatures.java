@@ -24,6 +24,8 @@ public final class ConfiguredFeatures {
     private List<StackEntry> inUse = List.of();
     private boolean lost;
     private String lostName;
+    /** The component's, once {@link #run} started: told to drain in {@link #remove}. */
+    private Stacking stacking;
 
     /** @param configured the configuration's {@code features}: names, each possibly {@code a+b} */
     public ConfiguredFeatures(String... configured) {
@@ -41,14 +43,25 @@ public final class ConfiguredFeatures {
         notifyAll();
     }
 
-    /** A Feature service went away (DS unbind); if the stack in use has it, the stack must be rebuilt. */
-    public synchronized void remove(Feature feature, Map<String, ?> properties) {
-        present.remove(feature, properties);
-        if (inUse.stream().anyMatch(entry -> entry.feature() == feature)) {
-            lost = true;
-            lostName = String.valueOf(properties.get(Feature.NAME));
+    /**
+     * A Feature service went away (DS unbind); if the stack in use has it, the stack must be rebuilt. Before this
+     * returns, the component's {@link Stacking#suspend} has drained the requests inside the stack, so the leaving
+     * feature (still active during its unbind) answers every request it took.
+     */
+    public void remove(Feature feature, Map<String, ?> properties) {
+        Stacking drain = null;
+        synchronized (this) {
+            present.remove(feature, properties);
+            if (inUse.stream().anyMatch(entry -> entry.feature() == feature)) {
+                lost = true;
+                lostName = String.valueOf(properties.get(Feature.NAME));
+                drain = stacking;
+            }
+            notifyAll();
         }
-        notifyAll();
+        if (drain != null) {
+            drain.suspend();
+        }
     }
 
     /**
@@ -102,6 +115,23 @@ public final class ConfiguredFeatures {
 
         /** Takes the stack down, to build it again once its features are back. */
         void teardown();
+
+        /**
+         * A feature of the stack is going away (called in its DS unbind, while it still works): hold the stack's
+         * new requests and drain those inside it. The default does nothing: {@link #teardown} follows.
+         */
+        default void suspend() {
+        }
+
+        /**
+         * The features are back: put {@code stack} in place of the one that lost a feature. The default takes the
+         * old one down and builds anew; a component whose export can change its stack under its connections
+         * does it there. False when that failed or it stops.
+         */
+        default boolean restack(List<StackEntry> stack) {
+            teardown();
+            return build(stack);
+        }
     }
 
     /**
@@ -114,12 +144,19 @@ public final class ConfiguredFeatures {
      */
     public void run(BooleanSupplier stopped, Consumer<List<String>> waiting, Stacking stacking)
             throws InterruptedException {
-        for (List<StackEntry> stack; (stack = await(stopped, waiting)) != null; ) {
-            if (!stacking.build(stack) || names.isEmpty() || !awaitLoss(stopped)) {
+        synchronized (this) {
+            this.stacking = stacking;
+        }
+        List<StackEntry> stack = await(stopped, waiting);
+        if (stack == null || !stacking.build(stack) || names.isEmpty()) {
+            return;
+        }
+        while (awaitLoss(stopped)) {
+            LOG.info("feature {} of a stack went away; building the stack again once it is back", lostName);
+            stack = await(stopped, waiting);
+            if (stack == null || !stacking.restack(stack)) {
                 return;
             }
-            LOG.info("feature {} of a stack went away; building the stack again once it is back", lostName);
-            stacking.teardown();
         }
     }
 

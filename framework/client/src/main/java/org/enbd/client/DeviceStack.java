@@ -7,6 +7,7 @@ import org.enbd.api.layer.ExportContext;
 import org.enbd.api.layer.ForwardingLayer;
 import org.enbd.server.ExportEventHub;
 import org.enbd.server.LayeredExport;
+import org.enbd.server.RestackableExport;
 import org.enbd.server.StackEntry;
 
 /**
@@ -35,6 +36,27 @@ public final class DeviceStack {
         Backend backend = new Backend(device, events);
         try {
             return new LayeredExport(context, device.description(), backend, features, events);
+        } catch (NbdException | RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The same stack as a {@link RestackableExport}: when a feature of it goes away, its connections' requests are
+     * drained and held ({@link RestackableExport#suspend}) and the stack built again under the same connections
+     * ({@link RestackableExport#restack}), so the endpoint's clients see a pause and no error. Closing the export
+     * ends the device's event subscription and leaves the device open.
+     */
+    public static RestackableExport openRestackable(RemoteDevice device, List<StackEntry> features)
+            throws NbdException {
+        String name = device.exportName();
+        ExportEventHub events = new ExportEventHub("remote export " + (name.isEmpty() ? "(default)" : "'" + name
+                + "'"));
+        Backend backend = new Backend(device, events);
+        try {
+            return new RestackableExport(new ExportContext(name, false, Map.of()), device.description(), backend,
+                    features, events);
         } catch (NbdException | RuntimeException e) {
             backend.close();
             throw e;

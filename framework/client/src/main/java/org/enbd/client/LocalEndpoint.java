@@ -63,12 +63,12 @@ public final class LocalEndpoint implements AutoCloseable {
      *
      * @throws IOException naming the address when it cannot be bound
      */
-    public static LocalEndpoint start(RemoteDevice device, LayeredExport stack, Transport transport,
+    public static LocalEndpoint start(RemoteDevice device, Export stack, Transport transport,
                                       StreamAddress serveAt) throws IOException {
         return start(device, stack, transport, serveAt, null);
     }
 
-    private static LocalEndpoint start(RemoteDevice device, LayeredExport stack, Transport transport,
+    private static LocalEndpoint start(RemoteDevice device, Export stack, Transport transport,
                                        StreamAddress serveAt, LayeredExport own) throws IOException {
         List<Export> exports = exportsOf(stack);
         int payload = Math.max(device.capabilities().blockSizes().maximum(), 1 << 20);

@@ -101,7 +101,7 @@
  * (the old forms remain, without TLS); {@link org.enbd.client.AwaitedSecurity} for components.
  */
 @Export
-@Version("2.2.0")
+@Version("2.3.0")
 package org.enbd.client;
 
 import org.osgi.annotation.bundle.Export;

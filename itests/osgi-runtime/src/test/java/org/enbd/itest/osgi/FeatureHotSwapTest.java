@@ -18,11 +18,12 @@ import org.osgi.framework.Bundle;
 
 /**
  * Hot swap of a feature bundle under I/O (TransportHotSwapTest does the transport), inside Felix with the
- * distribution's bundles. The export stacks {@code stats+fault}; while nbdcopy copies through a client endpoint
- * (the client engine, two connections) to it, org.enbd.feature.stats is stopped, started, updated, uninstalled and
- * installed again. The export keeps its connections: each time the leaving feature's requests drain, the
- * connections wait, and the new stack takes them over (RestackableExport). The copy must complete without an
- * error and read back equal.
+ * distribution's bundles. The export stacks {@code stats+fault} and the client endpoint {@code stats}; while
+ * nbdcopy copies through the endpoint (the client engine, two connections) to the export, org.enbd.feature.stats
+ * is stopped, started, updated, uninstalled and installed again. Both sides keep their connections (nbdcopy's to
+ * the endpoint, the engine's to the server): each time the leaving feature's requests drain, the connections wait,
+ * and the new stack takes them over (RestackableExport). The copy must complete without an error and read back
+ * equal.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -43,6 +44,7 @@ public class FeatureHotSwapTest extends HotSwapRig {
         Dictionary<String, Object> endpoint = props("uri", "nbd://127.0.0.1:" + serverPort + "/swap",
                 "serve", "nbd://127.0.0.1:" + localPort);
         endpoint.put("connections", 2);
+        endpoint.put("features", new String[] {"stats"}); // the client's stack loses the feature too
         String client = create("org.enbd.client.endpoint", endpoint);
         await(client, Status.State.UP);
         copy = start(copy, localPort);

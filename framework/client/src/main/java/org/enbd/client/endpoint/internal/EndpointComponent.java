@@ -25,7 +25,7 @@ import org.enbd.client.DeviceStack;
 import org.enbd.client.LocalEndpoint;
 import org.enbd.client.RemoteDevice;
 import org.enbd.client.TransportResolver;
-import org.enbd.server.LayeredExport;
+import org.enbd.server.RestackableExport;
 import org.enbd.server.StackEntry;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
@@ -54,8 +54,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Features: the configuration's {@code features} name a stack over the device ({@link DeviceStack}), built
  * from the Feature services present; while one is missing the endpoint waits (STARTING, "waiting for feature
- * 'x'") and serves nothing, and when one in the stack goes away it stops serving and builds the stack again once
- * it is back. The device stays connected throughout.
+ * 'x'") and serves nothing. When one in the stack goes away (its bundle stopped, updated, uninstalled), the local
+ * connections stay open: in the feature's unbind their requests inside the stack drain and new ones wait
+ * ({@link RestackableExport}), and once the feature is back the stack is built again under the same connections.
+ * The local clients see a pause, never an error. The device stays connected throughout.
  *
  * <p>TLS: an {@code nbds://} URI needs the ssl bundle's {@link ClientSecurity}; until one is present the endpoint
  * waits (STARTING, "waiting for a TLS provider") rather than connect in clear.
@@ -70,6 +72,13 @@ import org.slf4j.LoggerFactory;
 @Designate(ocd = EndpointConfig.class, factory = true)
 public final class EndpointComponent {
     private static final Logger LOG = LoggerFactory.getLogger(EndpointComponent.class);
+    /**
+     * How long requests inside a leaving feature may take to finish before the stack is detached anyway (they go on
+     * through the old layers and are answered). Short, unlike a server's: below a client's stack is the server, and
+     * a server in the same framework that stacks the same feature bundle holds those requests until the bundle is
+     * back, which cannot happen while this unbind waits (FeatureHotSwapTest ran into that with 30 s).
+     */
+    private static final java.time.Duration DRAIN = java.time.Duration.ofSeconds(2);
 
     private final TransportRegistry transports;
     private final EventLoops loops;
@@ -202,7 +211,7 @@ public final class EndpointComponent {
         private final Thread opener;
         private volatile boolean stopping;
         private RemoteDevice device;
-        private LayeredExport stack;
+        private RestackableExport stack;
         private LocalEndpoint endpoint;
         private ServiceRegistration<Export> registration;
         private final Object statusLock = new Object();
@@ -307,6 +316,57 @@ public final class EndpointComponent {
                             public void teardown() {
                                 stopServing();
                             }
+
+                            @Override
+                            public void suspend() {
+                                RestackableExport current;
+                                synchronized (Run.this) {
+                                    current = stack;
+                                }
+                                if (current == null) {
+                                    return;
+                                }
+                                try {
+                                    int stuck = current.suspend(DRAIN);
+                                    board.report(Status.of(id, "endpoint", Status.State.STARTING, "waiting for a "
+                                            + "feature of " + features.names() + "; " + current.connections()
+                                            + " local connection(s) held" + (stuck == 0 ? "" : ", " + stuck
+                                            + " request(s) did not drain")));
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                }
+                            }
+
+                            @Override
+                            public boolean restack(List<StackEntry> entries) {
+                                RestackableExport current;
+                                synchronized (Run.this) {
+                                    current = stack;
+                                }
+                                if (current == null) {
+                                    return ConfiguredFeatures.Stacking.super.restack(entries);
+                                }
+                                try {
+                                    current.restack(entries, DRAIN);
+                                } catch (NbdException e) {
+                                    LOG.error("{}: cannot stack {} again: {}", id, features.names(), e.getMessage());
+                                    board.report(Status.of(id, "endpoint", Status.State.FAILED, e.getMessage()));
+                                    return false;
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                    return false;
+                                }
+                                LOG.info("{}: features {} stacked again under {} local connection(s)", id,
+                                        features.names(), current.connections());
+                                synchronized (statusLock) {
+                                    lastState = null; // the next follower report restores the state
+                                }
+                                RemoteDevice d = connected();
+                                if (d != null) {
+                                    remoteChanged(d.status());
+                                }
+                                return true;
+                            }
                         });
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt(); // deactivation
@@ -363,12 +423,12 @@ public final class EndpointComponent {
         /** Builds the stack over the device and serves it; false (FAILED reported) when that fails. */
         private boolean serve(RemoteDevice opened, List<StackEntry> entries) {
             Optional<Transport> local = transports.forAddress(serveAt);
-            LayeredExport built = null;
+            RestackableExport built = null;
             try {
                 if (local.isEmpty()) {
                     throw new java.io.IOException("no transport serves " + serveAt.scheme() + "://");
                 }
-                built = DeviceStack.open(opened, entries);
+                built = DeviceStack.openRestackable(opened, entries);
                 LocalEndpoint served = LocalEndpoint.start(opened, built, local.get(), serveAt);
                 Hashtable<String, Object> props = new Hashtable<>();
                 props.put(Export.NAME, opened.exportName());
