@@ -49,12 +49,6 @@ import org.slf4j.LoggerFactory;
 public final class TlsSecurity implements StreamSecurity, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TlsSecurity.class);
     private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
-    /**
-     * The most a TLS connection reads per syscall: TCP's 1 MiB reads are bigger than the pooling allocator keeps
-     * (256 KiB with ENBD-J's heap), so each was a fresh, zeroed direct buffer; TLS copies every record out of the
-     * read buffer anyway, so nothing is gained by reading more at once.
-     */
-    private static final int MAX_TLS_READ = Integer.getInteger("enbd.tls.maxRead", 256 * 1024);
 
     /** TLS credentials for STARTTLS. */
     @ObjectClassDefinition(name = "ENBD TLS", description = "TLS 1.3/1.2 for NBD's STARTTLS (BouncyCastle JSSE)")
@@ -145,8 +139,6 @@ public final class TlsSecurity implements StreamSecurity, AutoCloseable {
         if (role != Role.SERVER) {
             throw new IOException("the TLS client side is not available yet");
         }
-        channel.config().setRecvByteBufAllocator(new io.netty.channel.AdaptiveRecvByteBufAllocator(4096, 65536,
-                MAX_TLS_READ));
         if (pskFile != null) {
             return pskHandler(channel);
         }
@@ -158,7 +150,6 @@ public final class TlsSecurity implements StreamSecurity, AutoCloseable {
         engine.setUseClientMode(false);
         engine.setEnabledProtocols(PROTOCOLS);
         engine.setNeedClientAuth(verifyPeer);
-        preferFastSuites(engine);
         // the server writes the STARTTLS ACK after adding the handler: startTls lets that first write pass clear
         SslHandler handler = new SslHandler(engine, true);
         handler.handshakeFuture().addListener(done -> {
@@ -178,26 +169,6 @@ public final class TlsSecurity implements StreamSecurity, AutoCloseable {
             }
         });
         return handler;
-    }
-
-    /**
-     * The server picks the cipher suite, AES-128-GCM first, then AES-256-GCM, then the rest in the provider's order:
-     * AES-GCM runs on the JDK's AES and carry-less multiply instructions (see {@link JdkGcm}), and AES-128 takes 10
-     * rounds a block where AES-256 takes 14; ChaCha20-Poly1305, which clients without AES instructions list first,
-     * would run on BouncyCastle's pure Java code here. Every suite stays enabled; only the choice among those the
-     * client offers changes.
-     */
-    static void preferFastSuites(SSLEngine engine) {
-        String[] suites = engine.getEnabledCipherSuites();
-        java.util.Arrays.sort(suites, java.util.Comparator.comparingInt(TlsSecurity::suiteRank));
-        javax.net.ssl.SSLParameters parameters = engine.getSSLParameters();
-        parameters.setCipherSuites(suites);
-        parameters.setUseCipherSuitesOrder(true);
-        engine.setSSLParameters(parameters);
-    }
-
-    private static int suiteRank(String suite) {
-        return suite.contains("AES_128_GCM") ? 0 : suite.contains("AES_256_GCM") ? 1 : 2;
     }
 
     /** TLS-PSK on bctls's own protocol engine: the identity the client used becomes its TLS identity. */
