@@ -143,8 +143,8 @@ final class RunningInstances {
             }
             components.sort(Comparator.comparing(Component::kind, Comparator.comparingInt(RunningInstances::order))
                     .thenComparing(Component::id));
-            Optional<String> problem = components.isEmpty() ? Optional.of("no components yet (starting, or "
-                    + "nothing configured)") : Optional.empty();
+            Optional<String> problem = components.isEmpty() ? Optional.of("no components yet: starting, or "
+                    + "nothing configured") : Optional.empty();
             return new Instance(pid, command, components, problem);
         }
     }
