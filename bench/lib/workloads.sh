@@ -98,7 +98,7 @@ bench_warm_up() {
   local uri=$1
   if [[ $uri == nbds://* ]]; then
     # TLS slot: qemu-img bench and fio cannot take TLS credentials (see README), so nbdcopy fills and reads the
-    # export instead, twice each, with 1 and 4 connections; without this the TLS figures measured the JIT
+    # export instead, with 1 and then 4 connections; without this the TLS figures measured the JIT
     bench_nbdcopy write 1 "$uri" >/dev/null 2>&1; bench_nbdcopy read 1 "$uri" >/dev/null 2>&1
     bench_nbdcopy write 4 "$uri" >/dev/null 2>&1; bench_nbdcopy read 4 "$uri" >/dev/null 2>&1
     return 0
