@@ -27,6 +27,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -45,6 +46,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
         service = {})
 @Designate(ocd = ExportComponent.Config.class, factory = true)
 public final class ExportComponent {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ExportComponent.class);
     /** An export's configuration; every other String property is passed to its layers as a parameter. */
     @ObjectClassDefinition(name = "ENBD export", description = "A backend and its feature stack, served by name")
     public @interface Config {
@@ -74,11 +76,11 @@ public final class ExportComponent {
     private final BundleContext bundle;
     private final StatusBoard status;
     private final String id;
-    private final Config config;
-    private final ExportContext context;
+    private Config config;
+    private ExportContext context;
     private final Map<String, BackendFactory> backends = new ConcurrentHashMap<>();
     private final FeatureSet features = new FeatureSet();
-    private final List<String> stackNames;
+    private List<String> stackNames;
     private RestackableExport export;
     private ServiceRegistration<Export> registration;
     private boolean active;
@@ -90,6 +92,15 @@ public final class ExportComponent {
         this.status = status;
         this.config = config;
         this.id = String.valueOf(properties.getOrDefault("service.pid", "export:" + config.name()));
+        this.context = contextOf(config, properties);
+        this.stackNames = FeatureSet.parseNames(config.features());
+        synchronized (this) {
+            active = true;
+            refresh();
+        }
+    }
+
+    private static ExportContext contextOf(Config config, Map<String, Object> properties) {
         Map<String, String> parameters = new HashMap<>();
         properties.forEach((key, value) -> {
             if (value instanceof String s && !OWN.contains(key) && !key.startsWith("service.")
@@ -99,12 +110,95 @@ public final class ExportComponent {
         });
         // features that act on the storage itself (remote ioctls, removable media) read where it is
         parameters.put("backend", config.backend());
-        this.context = new ExportContext(config.name(), config.readOnly(), parameters);
-        this.stackNames = FeatureSet.parseNames(config.features());
-        synchronized (this) {
-            active = true;
-            refresh();
+        return new ExportContext(config.name(), config.readOnly(), parameters);
+    }
+
+    /**
+     * A changed configuration (the Web Console, an edited {@code etc/} file, the ENBD-J page's features field).
+     * Only the feature names changed: the stack is replaced under the open connections (RestackableExport), no
+     * client notices. Anything else: the new export is built completely (backend opened, features attached)
+     * before the old one is withdrawn, so a value that cannot be applied (a missing file, an unknown backend type,
+     * a feature refusing its parameters) leaves the old export serving, and the status says FAILED with the reason
+     * and what is still served. A new configuration that waits for something not installed yet replaces the old
+     * one and waits, as at start.
+     */
+    @Modified
+    synchronized void modified(Config next, Map<String, Object> properties) {
+        ExportContext nextContext = contextOf(next, properties);
+        List<String> nextNames = FeatureSet.parseNames(next.features());
+        if (export != null && next.name().equals(config.name()) && next.description().equals(config.description())
+                && nextContext.equals(context)) {
+            config = next;
+            stackNames = nextNames;
+            refresh(); // the backend is here: restacks under the open connections
+            return;
         }
+        if (export != null) {
+            String refusal = replace(next, nextContext, nextNames);
+            if (refusal != null) {
+                String detail = "new configuration not applied (" + next.backend()
+                        + (nextNames.isEmpty() ? "" : " with " + String.join("+", nextNames)) + "): " + refusal
+                        + "; still serving " + config.backend();
+                LOG.warn("{}: {}", id, detail);
+                report(Status.State.FAILED, detail);
+            }
+            return;
+        }
+        config = next;
+        context = nextContext;
+        stackNames = nextNames;
+        refresh();
+    }
+
+    /** Builds the export of a new configuration, then withdraws the old one; the reason when it cannot be built. */
+    private String replace(Config next, ExportContext nextContext, List<String> nextNames) {
+        BackendSpec spec;
+        try {
+            spec = BackendSpec.parse(next.backend());
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        BackendFactory factory = backends.get(spec.type());
+        List<String> missing = new ArrayList<>();
+        List<StackEntry> stack = features.resolve(nextNames, missing);
+        if (factory == null && !BackendDeclarations.of(bundle).containsKey(spec.type())) {
+            return "unknown backend type '" + spec.type() + "' (known: "
+                    + String.join(", ", BackendDeclarations.of(bundle).keySet()) + ")";
+        }
+        if (factory == null || !missing.isEmpty()) {
+            // waits for a bundle, as at start: no failure to keep the old export for
+            withdraw();
+            config = next;
+            context = nextContext;
+            stackNames = nextNames;
+            refresh();
+            return null;
+        }
+        ExportEventHub events = new ExportEventHub(next.name().isEmpty() ? "default export"
+                : "export '" + next.name() + "'");
+        Layer backend;
+        try {
+            backend = factory.open(spec.argument(), nextContext, events);
+        } catch (NbdException | RuntimeException e) {
+            return String.valueOf(e.getMessage());
+        }
+        RestackableExport built;
+        try {
+            built = new RestackableExport(nextContext, next.description(), backend, stack, events);
+        } catch (NbdException | RuntimeException e) {
+            backend.close();
+            return "cannot stack " + String.join("+", nextNames) + " on " + next.backend() + ": " + e.getMessage();
+        }
+        withdraw();
+        config = next;
+        context = nextContext;
+        stackNames = nextNames;
+        export = built;
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put(Export.NAME, config.name());
+        registration = bundle.registerService(Export.class, export, props);
+        reportUp();
+        return null;
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,

@@ -19,6 +19,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -26,6 +27,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
 
 /**
  * One configured listener: an {@link NbdServer} serving the {@link Export} services its {@code exports.target}
@@ -38,6 +40,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
         service = {})
 @Designate(ocd = ListenerComponent.Config.class, factory = true)
 public final class ListenerComponent {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ListenerComponent.class);
     /** A listener's configuration ({@code exports.target} is the exports reference's target filter). */
     @ObjectClassDefinition(name = "ENBD listener", description = "Where the NBD server accepts clients")
     public @interface Config {
@@ -52,7 +55,9 @@ public final class ListenerComponent {
         int maxInFlight() default 128;
 
         @AttributeDefinition(description = "STARTTLS policy: off, on (optional) or require (required); on and "
-                + "require wait for a TLS provider (transport-ssl)")
+                + "require wait for a TLS provider (transport-ssl)", options = {
+                    @Option(label = "off", value = "off"), @Option(label = "on (optional)", value = "on"),
+                    @Option(label = "require", value = "require")})
         String tls() default "off";
 
         @AttributeDefinition(description = "Seconds a client may take to finish the handshake before it is closed")
@@ -75,6 +80,7 @@ public final class ListenerComponent {
     private final TransportRegistry transports;
     private final TransportRegistry.Subscription watching;
     private final LiveExports exports = new LiveExports();
+    private final StreamSecurity security;
     private StreamAddress address;
     private NbdServer server;
     private Transport inUse;
@@ -88,6 +94,7 @@ public final class ListenerComponent {
                              Config config, Map<String, Object> properties) {
         this.status = status;
         this.transports = transports;
+        this.security = security;
         this.id = String.valueOf(properties.getOrDefault("service.pid", "listener:" + config.address()));
         synchronized (this) {
             active = true;
@@ -101,17 +108,95 @@ public final class ListenerComponent {
                     return;
                 }
                 address = StreamAddress.parse(config.address());
-                server = new NbdServer(exports, ServerLimits.DEFAULT.withMaxPayload(config.maxPayload())
-                        .withMaxInFlight(config.maxInFlight())
-                        .withHandshakeTimeout(java.time.Duration.ofSeconds(config.handshakeTimeoutS()))
-                        .withMaxOptions(config.maxOptions())
-                        .withBudgets(config.connectionBudget(), config.serverBudget()), tls, security);
+                server = new NbdServer(exports, limits(config), tls, security);
             } catch (IllegalArgumentException e) {
                 report(Status.State.FAILED, e.getMessage());
                 return;
             }
             refresh();
         }
+    }
+
+    private static ServerLimits limits(Config config) {
+        return ServerLimits.DEFAULT.withMaxPayload(config.maxPayload()).withMaxInFlight(config.maxInFlight())
+                .withHandshakeTimeout(java.time.Duration.ofSeconds(config.handshakeTimeoutS()))
+                .withMaxOptions(config.maxOptions()).withBudgets(config.connectionBudget(), config.serverBudget());
+    }
+
+    /**
+     * A changed configuration (the Web Console's Configuration page, an edited {@code etc/} file) is checked and,
+     * while this listener serves, bound before the old one lets go: a value that cannot be applied (a bad tls or
+     * address, a port in use, no transport for the scheme) leaves the old listener serving, and the status says
+     * FAILED with the reason, the new address, and where it still listens. Clients connected to the old address
+     * keep their connections until the old server closes them (requests in flight finish).
+     */
+    @Modified
+    synchronized void modified(Config config) {
+        if (listener == null) {
+            // nothing served yet (waiting for a transport or a TLS provider, or failed): start over with the new
+            closeListener();
+            if (server != null) {
+                server.close();
+                server = null;
+            }
+            address = null;
+            try {
+                TlsPolicy tls = TlsPolicy.parse(config.tls());
+                if (security == null && tls != TlsPolicy.OFF) {
+                    report(Status.State.STARTING, "waiting for a TLS provider (tls=" + config.tls() + ")");
+                    return;
+                }
+                address = StreamAddress.parse(config.address());
+                server = new NbdServer(exports, limits(config), tls, security);
+            } catch (IllegalArgumentException e) {
+                report(Status.State.FAILED, e.getMessage());
+                return;
+            }
+            refresh();
+            return;
+        }
+        String serving = describe(listener.localAddress());
+        StreamAddress next;
+        NbdServer nextServer;
+        Transport transport;
+        try {
+            TlsPolicy tls = TlsPolicy.parse(config.tls());
+            if (security == null && tls != TlsPolicy.OFF) {
+                throw new IllegalArgumentException("tls=" + config.tls() + " needs a TLS provider (transport-ssl), "
+                        + "and none is installed");
+            }
+            next = StreamAddress.parse(config.address());
+            transport = transports.forAddress(next).orElseThrow(() -> new IllegalArgumentException(
+                    "no transport serves " + next.scheme() + "://"));
+            nextServer = new NbdServer(exports, limits(config), tls, security);
+        } catch (IllegalArgumentException e) {
+            refuse(config, e.getMessage(), serving);
+            return;
+        }
+        Listener bound;
+        try {
+            bound = nextServer.listen(transport, next);
+        } catch (IOException | RuntimeException e) {
+            nextServer.close();
+            refuse(config, e.getMessage(), serving);
+            return;
+        }
+        NbdServer old = server;
+        closeListener();
+        server = nextServer;
+        listener = bound;
+        inUse = transport;
+        address = next;
+        old.close();
+        report(Status.State.UP, "listening on " + describe(bound.localAddress())
+                + (serving.equals(describe(bound.localAddress())) ? "" : " (moved from " + serving + ")"));
+    }
+
+    private void refuse(Config config, String why, String serving) {
+        LOG.warn("{}: the new configuration (address {}, tls {}) is not applied: {}; still listening on {}", id,
+                config.address(), config.tls(), why, serving);
+        report(Status.State.FAILED, "new configuration not applied (" + config.address() + ", tls=" + config.tls()
+                + "): " + why + "; still listening on " + serving);
     }
 
     /** The registry's choice changed: a listener through a transport no longer chosen closes, then refresh. */

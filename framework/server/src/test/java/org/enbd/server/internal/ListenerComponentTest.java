@@ -26,6 +26,8 @@ class ListenerComponentTest {
     private final MemoryStatusBoard board = new MemoryStatusBoard();
     private final ServiceTransportRegistry transports = new ServiceTransportRegistry();
     private static final String PID = "org.enbd.server.listener~t";
+    /** A port the fake transport finds taken. */
+    private static final int BUSY_PORT = 10899;
 
     private static ListenerComponent.Config config(String address, String tls) {
         return (ListenerComponent.Config) Proxy.newProxyInstance(ListenerComponent.Config.class.getClassLoader(),
@@ -111,6 +113,58 @@ class ListenerComponentTest {
         assertTrue(status().detail().contains("socket="), status().detail());
     }
 
+    @Test
+    void aNewAddressIsBoundBeforeTheOldOneLetsGo() {
+        FakeTransport tcp = new FakeTransport(null);
+        transports.add(tcp, List.of("nbd"));
+        ListenerComponent listener = new ListenerComponent(board, transports, null,
+                config("nbd://127.0.0.1:10809", "off"), Map.of("service.pid", PID));
+        listener.modified(config("nbd://127.0.0.1:10810", "off"));
+        assertEquals(Status.State.UP, status().state());
+        assertEquals("listening on 127.0.0.1:10810 (moved from 127.0.0.1:10809)", status().detail());
+        assertEquals(1, tcp.listening(), "the old one closed once the new one was bound");
+        listener.deactivate();
+        assertEquals(0, tcp.listening());
+    }
+
+    @Test
+    void aChangeThatCannotBeAppliedLeavesTheOldListenerServingAndSaysWhy() {
+        FakeTransport tcp = new FakeTransport(null);
+        transports.add(tcp, List.of("nbd"));
+        ListenerComponent listener = new ListenerComponent(board, transports, null,
+                config("nbd://127.0.0.1:10809", "off"), Map.of("service.pid", PID));
+        listener.modified(config("nbd://127.0.0.1:" + BUSY_PORT, "off"));
+        assertEquals(Status.State.FAILED, status().state());
+        assertTrue(status().detail().contains("Address already in use") && status().detail().contains(
+                "nbd://127.0.0.1:" + BUSY_PORT) && status().detail().endsWith("still listening on 127.0.0.1:10809"),
+                status().detail());
+        assertEquals(1, tcp.listening(), "the old listener still serves");
+
+        listener.modified(config("nbd://127.0.0.1:10809", "bogus"));
+        assertTrue(status().detail().contains("tls must be off, on (optional) or require"), status().detail());
+        listener.modified(config("nbd+vsock://2:10809", "off"));
+        assertTrue(status().detail().contains("no transport serves nbd+vsock://"), status().detail());
+        listener.modified(config("nbd://127.0.0.1:10809", "require"));
+        assertTrue(status().detail().contains("needs a TLS provider"), status().detail());
+        assertEquals(1, tcp.listening());
+
+        listener.modified(config("nbd://127.0.0.1:10811", "off"));
+        assertEquals(Status.State.UP, status().state(), "a good change after bad ones applies");
+        listener.deactivate();
+    }
+
+    @Test
+    void aListenerThatFailedStartsOverWithTheNewConfiguration() {
+        FakeTransport tcp = new FakeTransport(null);
+        transports.add(tcp, List.of("nbd"));
+        ListenerComponent listener = new ListenerComponent(board, transports, null,
+                config("nbd://127.0.0.1:" + BUSY_PORT, "off"), Map.of("service.pid", PID));
+        assertEquals(Status.State.FAILED, status().state());
+        listener.modified(config("nbd://127.0.0.1:10812", "off"));
+        assertEquals("listening on 127.0.0.1:10812", status().detail());
+        listener.deactivate();
+    }
+
     /** Binds without a socket, or fails with {@code failure}; counts the listeners open. */
     private static final class FakeTransport implements Transport {
         private final String failure;
@@ -138,6 +192,9 @@ class ListenerComponentTest {
         public Listener listen(StreamAddress at, ChannelHandler initializer) throws IOException {
             if (failure != null) {
                 throw new IOException(failure);
+            }
+            if (at.port() == BUSY_PORT) {
+                throw new IOException("cannot listen on " + at.host() + ":" + at.port() + ": Address already in use");
             }
             open.incrementAndGet();
             return new Listener() {
