@@ -99,22 +99,27 @@ public final class ListenerComponent {
         synchronized (this) {
             active = true;
             watching = transports.onChange(this::transportsChanged);
-            try {
-                TlsPolicy tls = TlsPolicy.parse(config.tls());
-                if (security == null && tls != TlsPolicy.OFF) {
-                    // the TLS component is configured with this listener and may come a moment later (a static
-                    // greedy reference: this component is activated again with it)
-                    report(Status.State.STARTING, "waiting for a TLS provider (tls=" + config.tls() + ")");
-                    return;
-                }
-                address = StreamAddress.parse(config.address());
-                server = new NbdServer(exports, limits(config), tls, security);
-            } catch (IllegalArgumentException e) {
-                report(Status.State.FAILED, e.getMessage());
+            start(config);
+        }
+    }
+
+    /** Builds the server of {@code config} and listens as soon as a transport for its scheme is there. */
+    private void start(Config config) {
+        try {
+            TlsPolicy tls = TlsPolicy.parse(config.tls());
+            if (security == null && tls != TlsPolicy.OFF) {
+                // the TLS component is configured with this listener and may come a moment later (a static
+                // greedy reference: this component is activated again with it)
+                report(Status.State.STARTING, "waiting for a TLS provider (tls=" + config.tls() + ")");
                 return;
             }
-            refresh();
+            address = StreamAddress.parse(config.address());
+            server = new NbdServer(exports, limits(config), tls, security);
+        } catch (IllegalArgumentException e) {
+            report(Status.State.FAILED, e.getMessage());
+            return;
         }
+        refresh();
     }
 
     private static ServerLimits limits(Config config) {
@@ -140,19 +145,7 @@ public final class ListenerComponent {
                 server = null;
             }
             address = null;
-            try {
-                TlsPolicy tls = TlsPolicy.parse(config.tls());
-                if (security == null && tls != TlsPolicy.OFF) {
-                    report(Status.State.STARTING, "waiting for a TLS provider (tls=" + config.tls() + ")");
-                    return;
-                }
-                address = StreamAddress.parse(config.address());
-                server = new NbdServer(exports, limits(config), tls, security);
-            } catch (IllegalArgumentException e) {
-                report(Status.State.FAILED, e.getMessage());
-                return;
-            }
-            refresh();
+            start(config);
             return;
         }
         String serving = describe(listener.localAddress());

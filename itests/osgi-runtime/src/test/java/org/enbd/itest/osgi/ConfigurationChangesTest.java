@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Dictionary;
-import java.util.concurrent.TimeUnit;
 import org.enbd.api.control.Status;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -25,7 +24,7 @@ import org.osgi.service.cm.Configuration;
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class ConfigurationChangesTest extends HotSwapRig {
+public class ConfigurationChangesTest extends FelixRig {
     @Test
     public void badValuesAreRefusedWhileTheOldConfigurationServesAndGoodOnesApplyLive() throws Exception {
         assumeTrue("nbdinfo (libnbd-bin) is not installed", Files.isExecutable(Path.of("/usr/bin/nbdinfo")));
@@ -77,10 +76,6 @@ public class ConfigurationChangesTest extends HotSwapRig {
         String[] command = new String[args.length + 1];
         command[0] = "nbdinfo";
         System.arraycopy(args, 0, command, 1, args.length);
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        assertTrue("nbdinfo did not finish", p.waitFor(30, TimeUnit.SECONDS));
-        String out = new String(p.getInputStream().readAllBytes()).trim();
-        assertEquals("nbdinfo: " + out, 0, p.exitValue());
-        return out;
+        return run(command).trim();
     }
 }

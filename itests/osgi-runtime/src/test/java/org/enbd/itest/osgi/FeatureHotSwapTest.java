@@ -27,7 +27,7 @@ import org.osgi.framework.Bundle;
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class FeatureHotSwapTest extends HotSwapRig {
+public class FeatureHotSwapTest extends FelixRig {
     @Test
     public void aCopyThroughTheClientSurvivesEveryLifecycleStepOfAFeatureBundle() throws Exception {
         assumeTrue("nbdcopy (libnbd-bin) is not installed", Files.isExecutable(Path.of("/usr/bin/nbdcopy")));

@@ -1,44 +1,24 @@
 package org.enbd.itest.osgi;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assume.assumeTrue;
-import static org.ops4j.pax.exam.CoreOptions.bootDelegationPackages;
-import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
-import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
-import static org.ops4j.pax.exam.CoreOptions.frameworkStartLevel;
-import static org.ops4j.pax.exam.CoreOptions.junitBundles;
-import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.Hashtable;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.inject.Inject;
 import org.enbd.api.control.Status;
-import org.enbd.api.control.StatusBoard;
-import org.junit.After;
 import org.junit.Test;
 import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Configuration;
-import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
-import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
  * Inside Felix, with the distribution's bundles: configurations written to ConfigAdmin become an export and a
@@ -47,38 +27,7 @@ import org.osgi.service.cm.ConfigurationAdmin;
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class ServerInFrameworkTest {
-    private static final Duration WAIT = Duration.ofSeconds(30);
-
-    @Inject
-    private BundleContext context;
-    @Inject
-    private ConfigurationAdmin configurations;
-    @Inject
-    private StatusBoard board;
-
-    private final List<org.osgi.service.cm.Configuration> created = new ArrayList<>();
-
-    @Configuration
-    public Option[] config() {
-        List<Option> options = new ArrayList<>(DistributionBundles.options());
-        options.add(junitBundles());
-        options.add(cleanCaches());
-        options.add(frameworkStartLevel(10));
-        // as the launcher does: name what bundles may load from the JDK instead of Felix's implicit delegation
-        options.add(frameworkProperty("felix.bootdelegation.implicit").value("false"));
-        options.add(bootDelegationPackages("jdk.*", "sun.*", "com.sun.*"));
-        options.add(systemProperty("org.slf4j.simpleLogger.defaultLogLevel").value("info"));
-        return options.toArray(Option[]::new);
-    }
-
-    @After
-    public void deleteConfigurations() throws IOException {
-        for (org.osgi.service.cm.Configuration c : created) {
-            c.delete();
-        }
-    }
-
+public class ServerInFrameworkTest extends FelixRig {
     @Test
     public void everyBundleOfTheDistributionStarts() {
         for (Bundle b : context.getBundles()) {
@@ -135,13 +84,6 @@ public class ServerInFrameworkTest {
         assertEquals("export " + up.detail(), Status.State.UP, up.state());
     }
 
-    private String create(String factoryPid, Dictionary<String, Object> properties) throws IOException {
-        org.osgi.service.cm.Configuration c = configurations.createFactoryConfiguration(factoryPid, "?");
-        c.update(properties);
-        created.add(c);
-        return c.getPid();
-    }
-
     private int awaitListening(String listenerPid) throws Exception {
         Status up = board.await(listenerPid, s -> s.state() == Status.State.UP || s.state() == Status.State.FAILED,
                 WAIT);
@@ -151,27 +93,4 @@ public class ServerInFrameworkTest {
         return Integer.parseInt(m.group(1));
     }
 
-    private Bundle bundle(String symbolicName) {
-        for (Bundle b : context.getBundles()) {
-            if (symbolicName.equals(b.getSymbolicName())) {
-                return b;
-            }
-        }
-        throw new AssertionError("bundle " + symbolicName + " is not installed");
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static String run(String... command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        assertTrue(String.join(" ", command) + " timed out", p.waitFor(30, TimeUnit.SECONDS));
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(String.join(" ", command) + ": " + out, 0, p.exitValue());
-        assertNotNull(out);
-        return out;
-    }
 }

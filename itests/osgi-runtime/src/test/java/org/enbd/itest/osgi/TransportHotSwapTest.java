@@ -26,7 +26,7 @@ import org.osgi.framework.Bundle;
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class TransportHotSwapTest extends HotSwapRig {
+public class TransportHotSwapTest extends FelixRig {
     @Test
     public void aCopyThroughTheClientSurvivesEveryLifecycleStepOfTheTransportBundle() throws Exception {
         assumeTrue("nbdcopy (libnbd-bin) is not installed", Files.isExecutable(Path.of("/usr/bin/nbdcopy")));

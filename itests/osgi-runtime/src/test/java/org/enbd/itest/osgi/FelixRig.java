@@ -40,11 +40,12 @@ import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
- * What the hot-swap tests share: the distribution's bundles in Felix (Pax Exam), ConfigAdmin configurations they
- * create and delete, waits on the status board, and a copy with nbdcopy through a client endpoint whose result is
- * checked byte for byte, on the client's side and in the server's file.
+ * What the tests in Felix share: the distribution's bundles (Pax Exam; as the launcher does, bundles name what
+ * they load from the JDK instead of Felix's implicit boot delegation), ConfigAdmin configurations they create and
+ * delete, waits on the status board, real clients run as processes, and a copy with nbdcopy through a client
+ * endpoint whose result is checked byte for byte, on the client's side and in the server's file.
  */
-public abstract class HotSwapRig {
+public abstract class FelixRig {
     protected static final Duration WAIT = Duration.ofSeconds(60);
     protected static final int SIZE = 16 << 20;
 
@@ -153,6 +154,15 @@ public abstract class HotSwapRig {
 
     protected static byte[] sha256(byte[] bytes) throws Exception {
         return MessageDigest.getInstance("SHA-256").digest(bytes);
+    }
+
+    /** Runs a real client to its end (30 s at most) and returns what it printed; it must exit 0. */
+    protected static String run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        assertTrue(String.join(" ", command) + " timed out", p.waitFor(30, TimeUnit.SECONDS));
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(String.join(" ", command) + ": " + out, 0, p.exitValue());
+        return out;
     }
 
     protected static int freePort() throws IOException {
