@@ -45,7 +45,8 @@ public final class NettyEventLoops implements EventLoops, AutoCloseable {
     /** The event loops' configuration. */
     @ObjectClassDefinition(name = "ENBD event loops", description = "The Netty event loops every transport shares")
     public @interface Config {
-        @AttributeDefinition(description = "Number of event loop threads; 0 = two per core")
+        @AttributeDefinition(name = "Event loop threads",
+                description = "Number of event loop threads; 0 = two per core")
         int threads() default 0;
     }
 

@@ -48,29 +48,34 @@ public final class ListenerComponent {
                 + "URI of any scheme a transport serves")
         String address();
 
-        @AttributeDefinition(description = "Largest READ/WRITE payload in bytes")
+        @AttributeDefinition(name = "Largest payload", description = "Largest READ/WRITE payload in bytes")
         int maxPayload() default 32 << 20;
 
-        @AttributeDefinition(description = "Requests one connection may have in flight")
+        @AttributeDefinition(name = "Requests in flight", description = "Requests one connection may have in flight")
         int maxInFlight() default 128;
 
-        @AttributeDefinition(description = "STARTTLS policy: off, on (optional) or require (required); on and "
+        @AttributeDefinition(name = "TLS",
+                description = "STARTTLS policy: off, on (optional) or require (required); on and "
                 + "require wait for a TLS provider (transport-ssl)", options = {
                     @Option(label = "off", value = "off"), @Option(label = "on (optional)", value = "on"),
                     @Option(label = "require", value = "require")})
         String tls() default "off";
 
-        @AttributeDefinition(description = "Seconds a client may take to finish the handshake before it is closed")
+        @AttributeDefinition(name = "Handshake timeout (s)",
+                description = "Seconds a client may take to finish the handshake before it is closed")
         int handshakeTimeoutS() default 30;
 
-        @AttributeDefinition(description = "Options a client may send in one handshake; the next one closes it")
+        @AttributeDefinition(name = "Options per handshake",
+                description = "Options a client may send in one handshake; the next one closes it")
         int maxOptions() default 256;
 
-        @AttributeDefinition(description = "Bytes one connection may make the server hold (payloads received and "
+        @AttributeDefinition(name = "Connection budget (bytes)",
+                description = "Bytes one connection may make the server hold (payloads received and "
                 + "replies not yet sent); at least twice maxPayload")
         long connectionBudget() default 64L << 20;
 
-        @AttributeDefinition(description = "Bytes all connections of this listener may make the server hold "
+        @AttributeDefinition(name = "Listener budget (bytes)",
+                description = "Bytes all connections of this listener may make the server hold "
                 + "together; at least connectionBudget")
         long serverBudget() default 512L << 20;
     }

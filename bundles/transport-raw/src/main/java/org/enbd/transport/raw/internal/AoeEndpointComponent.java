@@ -66,10 +66,12 @@ public final class AoeEndpointComponent {
                 + "nbd+unix:///?socket=PATH")
         String serve();
 
-        @AttributeDefinition(description = "Frames in flight at most (the target's buffer count lowers it)")
+        @AttributeDefinition(name = "Frames in flight",
+                description = "Frames in flight at most (the target's buffer count lowers it)")
         int window() default 64;
 
-        @AttributeDefinition(description = "Milliseconds requests wait while the target answers nothing before "
+        @AttributeDefinition(name = "Dead time (ms)",
+                description = "Milliseconds requests wait while the target answers nothing before "
                 + "they fail with EIO; 0 waits for ever")
         long deadTimeMs() default 0;
     }
