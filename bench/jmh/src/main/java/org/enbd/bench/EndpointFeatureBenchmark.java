@@ -50,7 +50,8 @@ public class EndpointFeatureBenchmark {
     static final int DEPTH = 32;
     static final long EXPORT = 64 << 20;
 
-    @Param({"none", "passthrough", "counting"})
+    /** {@code +restack}: the stack served as the endpoint component serves it (DeviceStack.openRestackable). */
+    @Param({"none", "passthrough", "counting", "counting+restack"})
     public String stack;
     @Param({"READ", "WRITE"})
     public String command;
@@ -58,7 +59,7 @@ public class EndpointFeatureBenchmark {
     NettyEventLoops loops;
     NbdServer server;
     RemoteDevice remote;
-    LayeredExport deviceStack;
+    AutoCloseable deviceStack;
     LocalEndpoint endpoint;
     RemoteDevice client;
     ByteBuf data;
@@ -71,12 +72,17 @@ public class EndpointFeatureBenchmark {
         MemoryStatusBoard board = new MemoryStatusBoard();
         server = new NbdServer(ExportDirectory.of(LayeredExport.of("", new MemoryLayer(EXPORT, false), false)),
                 ServerLimits.DEFAULT);
-        Listener served = server.listen(tcp, StreamAddress.tcp("127.0.0.1", 0, ""));
-        int port = ((InetSocketAddress) served.localAddress()).getPort();
+        Listener listening = server.listen(tcp, StreamAddress.tcp("127.0.0.1", 0, ""));
+        int port = ((InetSocketAddress) listening.localAddress()).getPort();
         remote = RemoteDevice.open(ClientOptions.of("nbd://127.0.0.1:" + port + "/").withConnections(2),
                 scheme -> Optional.of(tcp), loops, board, "bench-remote");
-        deviceStack = DeviceStack.open(remote, BenchFeatures.stack(stack));
-        endpoint = LocalEndpoint.start(remote, deviceStack, tcp, StreamAddress.tcp("127.0.0.1", 0, ""));
+        boolean restack = stack.endsWith("+restack");
+        String features = restack ? stack.substring(0, stack.length() - "+restack".length()) : stack;
+        org.enbd.api.layer.Export served = restack
+                ? DeviceStack.openRestackable(remote, BenchFeatures.stack(features))
+                : DeviceStack.open(remote, BenchFeatures.stack(features));
+        deviceStack = (AutoCloseable) served;
+        endpoint = LocalEndpoint.start(remote, served, tcp, StreamAddress.tcp("127.0.0.1", 0, ""));
         int endpointPort = ((InetSocketAddress) endpoint.localAddress()).getPort();
         client = RemoteDevice.open(ClientOptions.of("nbd://127.0.0.1:" + endpointPort + "/").withConnections(1),
                 scheme -> Optional.of(tcp), loops, board, "bench-client");
@@ -87,7 +93,11 @@ public class EndpointFeatureBenchmark {
     public void close() {
         client.close();
         endpoint.close();
-        deviceStack.close();
+        try {
+            deviceStack.close();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
         remote.close();
         server.close();
         loops.close();

@@ -16,7 +16,7 @@ import java.util.Map;
  * <pre>bench/jmh/run-main org.enbd.bench.FeatureCostRun [ROUNDS] [MILLIS_PER_TURN]</pre>
  */
 public final class FeatureCostRun {
-    private static final List<String> STACKS = List.of("none", "passthrough", "counting");
+    private static final List<String> STACKS = List.of("none", "passthrough", "counting", "counting+restack");
 
     private FeatureCostRun() {
     }

@@ -38,13 +38,14 @@ import org.openjdk.jmh.annotations.TearDown;
 public class FeatureStackBenchmark {
     static final long EXPORT = 64 << 20;
 
-    @Param({"none", "passthrough", "counting"})
+    /** {@code +restack}: the same stack served as the server's export component serves it (RestackableExport). */
+    @Param({"none", "passthrough", "counting", "counting+restack"})
     public String stack;
     @Param({"READ", "WRITE"})
     public String command;
 
     EmbeddedChannel channel;
-    LayeredExport export;
+    org.enbd.api.layer.Export export;
     ByteBuf frame;
     long offset;
 
@@ -56,8 +57,13 @@ public class FeatureStackBenchmark {
             memory.write(at, block, 0).toCompletableFuture().join(); // memory answers at once
         }
         block.release();
-        export = new LayeredExport(new ExportContext("", false, Map.of()), "", memory,
-                BenchFeatures.stack(stack), new ExportEventHub("bench"));
+        boolean restack = stack.endsWith("+restack");
+        String features = restack ? stack.substring(0, stack.length() - "+restack".length()) : stack;
+        export = restack
+                ? new org.enbd.server.RestackableExport(new ExportContext("", false, Map.of()), "", memory,
+                        BenchFeatures.stack(features), new ExportEventHub("bench"))
+                : new LayeredExport(new ExportContext("", false, Map.of()), "", memory,
+                        BenchFeatures.stack(features), new ExportEventHub("bench"));
         Layer layer = export.open(SessionContext.plain(export.context(), "bench"));
         channel = new EmbeddedChannel();
         TransmissionPhase.install(channel, layer, layer.capabilities(), layer.size(), ReplyFormat.STRUCTURED,
@@ -68,7 +74,11 @@ public class FeatureStackBenchmark {
     @TearDown(Level.Trial)
     public void close() {
         channel.finishAndReleaseAll();
-        export.close();
+        try {
+            ((AutoCloseable) export).close();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
         frame.release();
     }
 
