@@ -126,7 +126,7 @@ final class ClientCommand implements Callable<Integer> {
         }
         if (uri == null && serve == null && device == null && !stored.isEmpty()) {
             // a restart: the devices and endpoints the data directory kept
-            return new LaunchPlan("client", List.of(), List.of(), consoleAccount.settings(console), parent.shell,
+            return new LaunchPlan("client", List.of(), List.of(), consoleAccount.settings(console, data), parent.shell,
                     parent.verbose, parent.startTimeout(), data, stored);
         }
         if (uri == null) {
@@ -184,7 +184,7 @@ final class ClientCommand implements Callable<Integer> {
             configuration = new FactoryConfiguration(FactoryConfiguration.KERNEL_DEVICE,
                     path.substring("/dev/".length()), "device " + path + " for " + uri, properties);
         }
-        ConsoleSettings consoleSettings = consoleAccount.settings(console);
+        ConsoleSettings consoleSettings = consoleAccount.settings(console, data);
         return new LaunchPlan("client", List.of(configuration), List.of(), consoleSettings, parent.shell,
                 parent.verbose, parent.startTimeout(), data, stored);
     }
@@ -207,7 +207,7 @@ final class ClientCommand implements Callable<Integer> {
         properties.put("deadTimeMs", deadTimeMs);
         FactoryConfiguration configuration = new FactoryConfiguration(FactoryConfiguration.AOE_ENDPOINT,
                 serve.configName(), "AoE client " + uri + " served on " + serve.text(), properties);
-        return new LaunchPlan("client", List.of(configuration), List.of(), consoleAccount.settings(console),
+        return new LaunchPlan("client", List.of(configuration), List.of(), consoleAccount.settings(console, data),
                 parent.shell, parent.verbose, parent.startTimeout(), data, stored);
     }
 

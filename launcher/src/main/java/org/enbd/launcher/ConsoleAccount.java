@@ -14,15 +14,17 @@ final class ConsoleAccount {
     CommandSpec mixee;
 
     @Option(names = "--console-user", paramLabel = "USER", defaultValue = ConsoleSettings.DEFAULT_USER,
-            description = "The Web Console account.")
+            description = "The Web Console account (with a password option; without one, the account kept in the "
+                    + "data directory applies).")
     String user;
 
     /** The environment variable that holds the password, so that it shows neither in ps nor in a unit file. */
     static final String PASSWORD_VARIABLE = "ENBD_CONSOLE_PASSWORD";
 
     @Option(names = "--console-password", paramLabel = "PASSWORD",
-            description = "The Web Console password (default: admin, allowed on a loopback console only). Any user "
-                    + "can read it in ps: prefer --console-password-file or the environment variable "
+            description = "The Web Console password (default: the one kept hashed in the data directory's "
+                    + "console.passwd, else admin, allowed on a loopback console only); with a data directory it "
+                    + "is kept (hashed) for the next runs. Any user can read it in ps: prefer --console-password-file or the environment variable "
                     + PASSWORD_VARIABLE + ".")
     String password;
 
@@ -33,8 +35,17 @@ final class ConsoleAccount {
 
     /** The console at {@code where} ({@code HOST:PORT} or {@code off}) with this account; a usage error if unsafe. */
     ConsoleSettings settings(String where) {
+        return settings(where, java.util.Optional.empty());
+    }
+
+    /**
+     * The console at {@code where} with this account, or with the one kept in the data directory when no password
+     * is given; a usage error if unsafe.
+     */
+    ConsoleSettings settings(String where, java.util.Optional<DataDirectory> data) {
         try {
-            return ConsoleSettings.of(where, user, password());
+            return ConsoleSettings.of(where, user, password(),
+                    data.flatMap(d -> ConsoleHash.read(d.consoleAccount())));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(mixee.commandLine(), e.getMessage());
         }

@@ -6,29 +6,39 @@ import java.util.Optional;
 
 /**
  * The Felix Web Console: where it listens and who may log in. The documented default account (admin/admin) is
- * allowed only on a loopback address; anywhere else the user must choose a password.
+ * allowed only on a loopback address; anywhere else the user must choose a password, or have chosen one in an
+ * earlier run (the account kept hashed in the data directory's {@code console.passwd}).
  *
  * @param address  where the console's HTTP server binds, or empty when the console is off
- * @param user     the console account
- * @param password its password
+ * @param user     the console account given (or the default), for a password given now
+ * @param password the password given now (option, file or environment), the default when none was given and none
+ *                 is kept, null when the kept account applies; held in memory only, hashed before use
  * @param asked    whether the console was asked for ({@code --console HOST:PORT}): only then is a port that is
  *                 taken an error; the server's default console is left off instead, with a warning
+ * @param given    whether the password was given now: with a data directory it replaces the kept account
+ * @param stored   the account kept in the data directory, if any
  */
 public record ConsoleSettings(Optional<ListenAddress.HostPort> address, String user, String password,
-                              boolean asked) {
+                              boolean asked, boolean given, Optional<ConsoleHash> stored) {
     public static final String DEFAULT_USER = "admin";
     public static final String DEFAULT_PASSWORD = "admin";
     public static final ConsoleSettings OFF = new ConsoleSettings(Optional.empty(), DEFAULT_USER, DEFAULT_PASSWORD,
-            false);
+            false, false, Optional.empty());
+
+    /** Builds the settings from the command line's values, with no account kept. */
+    public static ConsoleSettings of(String where, String user, String password) {
+        return of(where, user, password, Optional.empty());
+    }
 
     /**
      * Builds the settings from the command line's values.
      *
      * @param where    {@code HOST:PORT} or {@code off}
      * @param user     the account, null for the default
-     * @param password the password, null for the default (refused off loopback)
+     * @param password the password, null for the kept account or else the default (refused off loopback)
+     * @param stored   the account kept in the data directory
      */
-    public static ConsoleSettings of(String where, String user, String password) {
+    public static ConsoleSettings of(String where, String user, String password, Optional<ConsoleHash> stored) {
         if ("off".equals(where)) {
             return OFF;
         }
@@ -39,20 +49,37 @@ public record ConsoleSettings(Optional<ListenAddress.HostPort> address, String u
             throw new IllegalArgumentException("--console " + e.getMessage().replace("HOST:PORT or unix:PATH",
                     "HOST:PORT or off"));
         }
-        if (password == null && !loopback(at.host())) {
+        if (password == null && stored.isEmpty() && !loopback(at.host())) {
             throw new IllegalArgumentException("--console " + at + " is not a loopback address: give "
-                    + "--console-password (the default admin/admin is allowed on loopback only)");
+                    + "--console-password-file (or --console-password, " + ConsoleAccount.PASSWORD_VARIABLE
+                    + "); the default admin/admin is allowed on loopback only");
         }
         if (password != null && password.isEmpty()) {
             throw new IllegalArgumentException("--console-password must not be empty");
         }
-        return new ConsoleSettings(Optional.of(at), user == null ? DEFAULT_USER : user,
-                password == null ? DEFAULT_PASSWORD : password, true);
+        String account = ConsoleHash.checkUser(user == null ? DEFAULT_USER : user);
+        if (password == null && stored.isPresent()) {
+            return new ConsoleSettings(Optional.of(at), stored.get().user(), null, true, false, stored);
+        }
+        return new ConsoleSettings(Optional.of(at), account, password == null ? DEFAULT_PASSWORD : password, true,
+                password != null, stored);
     }
 
     /** The same console, as a default nobody asked for: a port that is taken leaves it off (with a warning). */
     public ConsoleSettings byDefault() {
-        return address.isEmpty() ? this : new ConsoleSettings(address, user, password, false);
+        return address.isEmpty() ? this : new ConsoleSettings(address, user, password, false, given, stored);
+    }
+
+    /** The account the console checks: the password given now (or the default) hashed, else the kept one. */
+    public ConsoleHash account() {
+        return password != null ? ConsoleHash.create(user, password) : stored.orElseThrow();
+    }
+
+    /** Never the password. */
+    @Override
+    public String toString() {
+        return "ConsoleSettings[address=" + address + ", user=" + user + ", asked=" + asked + ", given=" + given
+                + ", stored=" + stored.isPresent() + "]";
     }
 
     private static boolean loopback(String host) {

@@ -235,7 +235,7 @@ final class ServerCommand implements Callable<Integer> {
             configurations.add(new FactoryConfiguration(FactoryConfiguration.LISTENER, pidName,
                     "listener " + at.text(), properties));
         }
-        ConsoleSettings consoleSettings = consoleAccount.settings(console);
+        ConsoleSettings consoleSettings = consoleAccount.settings(console, data);
         if (!parsed.hasMatchedOption("--console")) {
             consoleSettings = consoleSettings.byDefault();
         }

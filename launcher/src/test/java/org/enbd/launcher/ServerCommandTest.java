@@ -164,6 +164,36 @@ class ServerCommandTest {
     }
 
     @Test
+    void anAccountKeptInTheDataDirectoryCountsAsAPassword(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        Path data = dir.resolve("data");
+        Cli refused = Cli.run("server", "--data", data.toString(), "--console", "0.0.0.0:9090");
+        assertEquals(Main.USAGE, refused.exit(), refused.err());
+        assertTrue(refused.err().contains("is not a loopback address"), refused.err());
+
+        java.nio.file.Files.createDirectories(data);
+        ConsoleHash kept = ConsoleHash.create("ops", "s3cret");
+        kept.write(data.resolve("console.passwd"));
+        Cli elsewhere = Cli.run("server", "--data", data.toString(), "--console", "0.0.0.0:9090");
+        assertEquals(0, elsewhere.exit(), elsewhere.err());
+        ConsoleSettings console = elsewhere.plan().console();
+        assertEquals("ops", console.user());
+        assertEquals(null, console.password(), "the kept account, no password in memory");
+        assertFalse(console.given());
+        assertEquals(kept, console.account());
+
+        Cli replacing = Cli.run("server", "--data", data.toString(), "--console", "0.0.0.0:9090",
+                "--console-password", "n3w");
+        ConsoleSettings replaced = replacing.plan().console();
+        assertTrue(replaced.given());
+        assertTrue(replaced.account().matches("admin", "n3w"));
+        assertFalse(replaced.toString().contains("n3w"), replaced.toString());
+
+        Cli ephemeral = Cli.run("server", "--ephemeral", "--console", "0.0.0.0:9090");
+        assertEquals(Main.USAGE, ephemeral.exit(), "an --ephemeral run reads no kept account");
+    }
+
+    @Test
     void globalOptionsWorkBeforeAndAfterTheSubcommand() {
         LaunchPlan before = Cli.run("-v", "--shell", "--start-timeout", "5", "server").plan();
         LaunchPlan after = Cli.run("server", "-v", "--shell", "--start-timeout", "5").plan();

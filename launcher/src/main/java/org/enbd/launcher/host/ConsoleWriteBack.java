@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * saves (it keeps only the form's attributes), and next to the console it was seen to leave a file empty. So this
  * listener saves each changed configuration to {@code etc/factoryPid-name.cfg}, typed as FileInstall writes typed
  * files, so that FileInstall reads back exactly the values ConfigAdmin holds and updates nothing again. A file
- * that already holds the same values is left alone (the launcher's plain files stay as they are). Runs on
+ * that already holds the same values is left alone (the launcher's plain files stay as they are); a deleted
+ * configuration's file is removed. Runs on
  * ConfigAdmin's event thread, never on an event loop.
  */
 final class ConsoleWriteBack implements ConfigurationListener, AutoCloseable {
@@ -38,7 +39,14 @@ final class ConsoleWriteBack implements ConfigurationListener, AutoCloseable {
 
     @Override
     public void configurationEvent(ConfigurationEvent event) {
-        if (event.getType() != ConfigurationEvent.CM_UPDATED || !DataDirectory.kept(event.getFactoryPid())) {
+        if (!DataDirectory.kept(event.getFactoryPid())) {
+            return;
+        }
+        if (event.getType() == ConfigurationEvent.CM_DELETED) {
+            deleted(event);
+            return;
+        }
+        if (event.getType() != ConfigurationEvent.CM_UPDATED) {
             return;
         }
         var reference = event.getReference();
@@ -58,9 +66,7 @@ final class ConsoleWriteBack implements ConfigurationListener, AutoCloseable {
                     kept.put(key, properties.get(key));
                 }
             }
-            String pid = event.getPid();
-            int tilde = pid.indexOf('~');
-            String name = tilde >= 0 ? pid.substring(tilde + 1) : pid.substring(event.getFactoryPid().length() + 1);
+            String name = name(event);
             if (data.holds(event.getFactoryPid(), name, kept)) {
                 return;
             }
@@ -70,6 +76,28 @@ final class ConsoleWriteBack implements ConfigurationListener, AutoCloseable {
             LOG.warn("cannot keep configuration {} in {}: {}", event.getPid(), data.etc(), e.getMessage());
         } finally {
             context.ungetService(reference);
+        }
+    }
+
+    /** The configuration's name: {@code factoryPid~name} (named factory configurations) or FileInstall's older form. */
+    private static String name(ConfigurationEvent event) {
+        String pid = event.getPid();
+        int tilde = pid.indexOf('~');
+        return tilde >= 0 ? pid.substring(tilde + 1) : pid.substring(event.getFactoryPid().length() + 1);
+    }
+
+    /**
+     * A configuration deleted through ConfigAdmin (the ENBD-J page's disconnect, the Configuration page's delete,
+     * {@code config:delete}) goes from {@code etc/} too, or the next run would bring it back.
+     */
+    private void deleted(ConfigurationEvent event) {
+        try {
+            var file = data.etc().resolve(event.getFactoryPid() + "-" + name(event) + ".cfg");
+            if (java.nio.file.Files.deleteIfExists(file)) {
+                LOG.info("{}: removed, its configuration was deleted", data.etc().relativize(file));
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot remove configuration {} from {}: {}", event.getPid(), data.etc(), e.getMessage());
         }
     }
 

@@ -67,6 +67,9 @@ public final class FelixActions implements Actions {
             plan = plan.withoutConsole();
         }
         Optional<java.nio.channels.FileLock> lock = Optional.empty();
+        // the console's account, hashed (PBKDF2) once here: the password given now goes no further
+        org.enbd.launcher.ConsoleSettings console = plan.console();
+        Optional<org.enbd.launcher.ConsoleHash> account = console.address().map(at -> console.account());
         if (plan.data().isPresent()) {
             DataDirectory data = plan.data().get();
             lock = data.lock();
@@ -83,6 +86,13 @@ public final class FelixActions implements Actions {
                             data.etc().relativize(data.file(kept)));
                 }
             }
+            if (plan.console().given() && account.isPresent()) {
+                boolean replaced = java.nio.file.Files.exists(data.consoleAccount());
+                account.get().write(data.consoleAccount());
+                log.info("{}: console account '{}' {} (the password from the command line, kept hashed)",
+                        data.root().relativize(data.consoleAccount()), account.get().user(),
+                        replaced ? "replaced" : "stored");
+            }
             for (FactoryConfiguration configuration : plan.configurations()) {
                 for (String change : data.write(configuration)) {
                     log.info("{}: the command line overrides {}", data.etc().relativize(data.file(configuration)),
@@ -91,7 +101,7 @@ public final class FelixActions implements Actions {
             }
         }
         try {
-            return run(plan, log);
+            return run(plan, log, account);
         } finally {
             if (lock.isPresent()) {
                 lock.get().channel().close();
@@ -100,10 +110,11 @@ public final class FelixActions implements Actions {
         }
     }
 
-    private int run(LaunchPlan plan, Logger log) throws Exception {
+    private int run(LaunchPlan plan, Logger log, Optional<org.enbd.launcher.ConsoleHash> account)
+            throws Exception {
         Signals signals = Signals.install(plan.shell());
         Optional<SdNotify> systemd = SdNotify.of(System.getenv());
-        try (FelixHost host = FelixHost.boot(Distribution.locate(), plan)) {
+        try (FelixHost host = FelixHost.boot(Distribution.locate(), plan, account)) {
             Runnable stop = () -> {
                 systemd.ifPresent(notify -> notify(notify, null, log));
                 host.stop();

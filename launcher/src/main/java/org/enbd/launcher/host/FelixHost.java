@@ -10,8 +10,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.stream.Stream;
+import org.enbd.launcher.ConsoleHash;
 import org.enbd.launcher.ConsoleSettings;
 import org.enbd.launcher.LaunchPlan;
 import org.osgi.framework.Bundle;
@@ -41,16 +43,28 @@ final class FelixHost implements AutoCloseable {
     private final Framework framework;
     private final Map<String, String> startFailures = new LinkedHashMap<>();
     private final OsgiLogBridge logBridge;
+    private final Optional<ConsoleGuard> consoleGuard;
 
-    private FelixHost(Path storage, Framework framework, boolean verbose) {
+    private FelixHost(Path storage, Framework framework, boolean verbose, Optional<ConsoleHash> account) {
         this.storage = storage;
         this.framework = framework;
         this.logBridge = new OsgiLogBridge(framework.getBundleContext(), verbose);
         logBridge.open();
+        // before any bundle starts: the console serves nothing until its login is there
+        this.consoleGuard = account.map(a -> new ConsoleGuard(framework.getBundleContext(), a));
     }
 
-    /** Starts a framework with the plan's console and shell settings and every bundle of the distribution. */
+    /** Starts a framework with the plan's settings and the default console account (tests, tools). */
     static FelixHost boot(Distribution distribution, LaunchPlan plan) throws Exception {
+        return boot(distribution, plan, plan.console().address().map(at -> plan.console().account()));
+    }
+
+    /**
+     * Starts a framework with the plan's console and shell settings and every bundle of the distribution; the
+     * console (if any) lets in {@code account} only.
+     */
+    static FelixHost boot(Distribution distribution, LaunchPlan plan, Optional<ConsoleHash> account)
+            throws Exception {
         Logger log = LoggerFactory.getLogger(FelixHost.class);
         List<Path> skipped = new ArrayList<>();
         List<Distribution.BundleJar> bundles = distribution.bundles(skipped);
@@ -66,7 +80,8 @@ final class FelixHost implements AutoCloseable {
         FelixHost host;
         try {
             framework.init();
-            host = new FelixHost(storage, framework, plan.verbose());
+            host = new FelixHost(storage, framework, plan.verbose(),
+                    plan.console().address().isPresent() ? account : Optional.empty());
         } catch (Exception | Error e) {
             deleteStorage(storage);
             throw e;
@@ -99,8 +114,11 @@ final class FelixHost implements AutoCloseable {
         console.address().ifPresent(at -> {
             properties.put("org.osgi.service.http.port", Integer.toString(at.port()));
             properties.put("org.apache.felix.http.host", at.host());
+            // the console's own login (a plain or SHA-256 password in a framework property) is not used: it
+            // requires ConsoleGuard, which checks the PBKDF2 hash; its basic provider gets a password no one knows
+            properties.put("felix.webconsole.security.providers", ConsoleGuard.PROVIDER_ID);
             properties.put("felix.webconsole.username", console.user());
-            properties.put("felix.webconsole.password", console.password());
+            properties.put("felix.webconsole.password", ConsoleGuard.unusablePassword());
         });
         plan.data().ifPresent(data -> {
             // Karaf's habit: etc/*.cfg feed ConfigAdmin. FileInstall's own write-back (enableConfigSave) is off:
@@ -249,6 +267,7 @@ final class FelixHost implements AutoCloseable {
     /** Stops the framework (if running), waits for it, and deletes its storage. */
     @Override
     public void close() {
+        consoleGuard.ifPresent(ConsoleGuard::close);
         try {
             logBridge.close();
         } catch (IllegalStateException e) {
