@@ -70,9 +70,19 @@ public record ConsoleSettings(Optional<ListenAddress.HostPort> address, String u
         return address.isEmpty() ? this : new ConsoleSettings(address, user, password, false, given, stored);
     }
 
-    /** The account the console checks: the password given now (or the default) hashed, else the kept one. */
+    /**
+     * The account the console checks: the password given now (or the default) hashed, else the kept one. A
+     * password given again that the kept account already holds (a unit's credential at every start) is the kept
+     * account, so it is not written again.
+     */
     public ConsoleHash account() {
-        return password != null ? ConsoleHash.create(user, password) : stored.orElseThrow();
+        if (password == null) {
+            return stored.orElseThrow();
+        }
+        if (given && stored.isPresent() && stored.get().matches(user, password)) {
+            return stored.get();
+        }
+        return ConsoleHash.create(user, password);
     }
 
     /** Never the password. */

@@ -189,6 +189,10 @@ class ServerCommandTest {
         assertTrue(replaced.account().matches("admin", "n3w"));
         assertFalse(replaced.toString().contains("n3w"), replaced.toString());
 
+        Cli same = Cli.run("server", "--data", data.toString(), "--console", "0.0.0.0:9090", "--console-user", "ops",
+                "--console-password", "s3cret");
+        assertEquals(kept, same.plan().console().account(), "the same password again: the kept account, unchanged");
+
         Cli ephemeral = Cli.run("server", "--ephemeral", "--console", "0.0.0.0:9090");
         assertEquals(Main.USAGE, ephemeral.exit(), "an --ephemeral run reads no kept account");
     }

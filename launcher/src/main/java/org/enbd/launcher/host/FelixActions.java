@@ -86,7 +86,8 @@ public final class FelixActions implements Actions {
                             data.etc().relativize(data.file(kept)));
                 }
             }
-            if (plan.console().given() && account.isPresent()) {
+            if (plan.console().given() && account.isPresent()
+                    && !account.equals(plan.console().stored())) {
                 boolean replaced = java.nio.file.Files.exists(data.consoleAccount());
                 account.get().write(data.consoleAccount());
                 log.info("{}: console account '{}' {} (the password from the command line, kept hashed)",
