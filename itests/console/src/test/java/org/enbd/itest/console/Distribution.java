@@ -208,6 +208,16 @@ final class Distribution implements AutoCloseable {
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** POSTs a form to the console's HTTP server with the console's default login, as its pages' scripts do. */
+    HttpResponse<String> post(String path, String form) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + consolePort + path))
+                .timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString("admin:admin"
+                        .getBytes()))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     /** Asks {@code read} until {@code done} accepts its answer, for at most {@code seconds}; returns the answer. */
     static <T> T await(String what, int seconds, Check<T> read, Predicate<T> done) throws Exception {
         Instant deadline = Instant.now().plusSeconds(seconds);
