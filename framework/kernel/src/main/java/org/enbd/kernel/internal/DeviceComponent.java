@@ -27,7 +27,7 @@ import org.enbd.kernel.DeviceOptions;
 import org.enbd.kernel.KernelDevice;
 import org.enbd.kernel.KernelTimeout;
 import org.enbd.kernel.MemoryLock;
-import org.enbd.server.LayeredExport;
+import org.enbd.server.RestackableExport;
 import org.enbd.server.StackEntry;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
@@ -57,8 +57,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Features: the configuration's {@code features} name a stack over the remote device ({@link DeviceStack});
  * each relay socket gets its own layer of it. While one is missing the device waits unattached (STARTING,
- * "waiting for feature 'x'"); when one in the stack goes away the kernel device is detached and attached again
- * once it is back. A size change of the export (the server's event over ENBD's extension, or a new size after an
+ * "waiting for feature 'x'"); when one in the stack goes away the kernel device stays attached: the kernel's
+ * requests drain out of the stack and wait ({@link RestackableExport}), and the stack is built again under the
+ * relay's sockets once the feature is back (before: detached and attached again). A size change of the export (the server's event over ENBD's extension, or a new size after an
  * outage) is applied to the kernel with NBD_CMD_RECONFIGURE by the {@link KernelDevice}, and shown as the
  * status's {@code size}.
  *
@@ -76,6 +77,11 @@ import org.slf4j.LoggerFactory;
 @Designate(ocd = DeviceConfig.class, factory = true)
 public final class DeviceComponent {
     private static final Logger LOG = LoggerFactory.getLogger(DeviceComponent.class);
+    /**
+     * How long requests inside a leaving feature may take to finish before the stack is detached anyway (they go on
+     * through the old layers): short, as the endpoint's, since below the stack is the server.
+     */
+    private static final java.time.Duration DRAIN = java.time.Duration.ofSeconds(2);
     private static final String KIND = "device";
 
     private final TransportRegistry transports;
@@ -211,7 +217,7 @@ public final class DeviceComponent {
         private Thread opener;
         private volatile boolean stopping;
         private RemoteDevice remote;
-        private LayeredExport stack;
+        private RestackableExport stack;
         private KernelDevice kernel;
         /** The status while attached, re-reported with the new server after a move. */
         private volatile Status attachedStatus;
@@ -304,6 +310,51 @@ public final class DeviceComponent {
                             public void teardown() {
                                 detach();
                             }
+
+                            @Override
+                            public void suspend() {
+                                RestackableExport current;
+                                synchronized (Run.this) {
+                                    current = stack;
+                                }
+                                if (current == null) {
+                                    return;
+                                }
+                                try {
+                                    int stuck = current.suspend(DRAIN);
+                                    board.report(status(Status.State.STARTING, "waiting for a feature of "
+                                            + features.names() + "; the kernel's requests wait" + (stuck == 0 ? ""
+                                            : ", " + stuck + " request(s) did not drain"), 0, 0));
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                }
+                            }
+
+                            @Override
+                            public boolean restack(List<StackEntry> entries) {
+                                RestackableExport current;
+                                synchronized (Run.this) {
+                                    current = stack;
+                                }
+                                if (current == null) {
+                                    return ConfiguredFeatures.Stacking.super.restack(entries);
+                                }
+                                try {
+                                    current.restack(entries, DRAIN);
+                                } catch (NbdException e) {
+                                    fail("cannot stack " + features.names() + " again: " + e.getMessage());
+                                    return false;
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                    return false;
+                                }
+                                LOG.info("{}: features {} stacked again under the attached kernel device", id,
+                                        features.names());
+                                if (attachedStatus != null) {
+                                    board.report(attachedStatus);
+                                }
+                                return true;
+                            }
                         });
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt(); // deactivation
@@ -326,9 +377,9 @@ public final class DeviceComponent {
 
         /** Builds the stack over the device and attaches it to the kernel; false (FAILED reported) when that fails. */
         private boolean attach(ClientOptions options, RemoteDevice opened, List<StackEntry> entries) {
-            LayeredExport built = null;
+            RestackableExport built = null;
             try {
-                built = DeviceStack.open(opened, entries);
+                built = DeviceStack.openRestackable(opened, entries);
                 DeviceOptions device = new DeviceOptions(config.device(), Math.max(1, opened.connections()),
                         KernelTimeout.seconds(options.deadTime(), options.stallTimeout()), config.deadConnTimeoutS(),
                         options.uri().toString(),
@@ -366,7 +417,7 @@ public final class DeviceComponent {
         /** Detaches the kernel device and the stack; the remote device stays connected. */
         private void detach() {
             KernelDevice attached;
-            LayeredExport built;
+            RestackableExport built;
             synchronized (this) {
                 attached = kernel;
                 built = stack;
