@@ -43,7 +43,8 @@ public final class EnbdCommand implements Callable<Integer> {
     String log;
 
     @Option(names = "--start-timeout", scope = ScopeType.INHERIT, paramLabel = "S", defaultValue = "60",
-            description = "Seconds to wait for the configured components to come up.")
+            description = "Seconds to wait for the configured components to come up; 0 waits as long as it takes "
+                    + "(nbd-client -persist's boot ordering: a client started before its server).")
     int startTimeoutSeconds;
 
     @Spec
@@ -51,10 +52,12 @@ public final class EnbdCommand implements Callable<Integer> {
 
     /** The start timeout, checked: the subcommands build their plans with it. */
     java.time.Duration startTimeout() {
-        if (startTimeoutSeconds < 1) {
-            throw new ParameterException(spec.commandLine(), "--start-timeout must be at least 1 second");
+        if (startTimeoutSeconds < 0) {
+            throw new ParameterException(spec.commandLine(), "--start-timeout must be 0 (no limit) or seconds");
         }
-        return java.time.Duration.ofSeconds(startTimeoutSeconds);
+        // 0: a hundred years, as good as no limit, and still a Duration every wait can take
+        return startTimeoutSeconds == 0 ? java.time.Duration.ofDays(36_500)
+                : java.time.Duration.ofSeconds(startTimeoutSeconds);
     }
 
     /** The log's destination, checked. */

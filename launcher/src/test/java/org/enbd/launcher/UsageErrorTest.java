@@ -36,7 +36,7 @@ class UsageErrorTest {
             server --tls on --tls-psk /k --tls-verify-peer       | --tls-verify-peer is for certificates
             server --max-payload 100                             | --max-payload must be between 512
             server --max-in-flight 0                             | --max-in-flight must be at least 1
-            server --start-timeout 0                             | --start-timeout must be at least 1 second
+            server --start-timeout -1                            | --start-timeout must be 0 (no limit) or seconds
             server --console 0.0.0.0:8080                        | is not a loopback address: give --console-password
             server --console 192.0.2.1:8080 --console-user ops   | is not a loopback address
             server --console nowhere                             | --console 'nowhere': expected HOST:PORT or off
