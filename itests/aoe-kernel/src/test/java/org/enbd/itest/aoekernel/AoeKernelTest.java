@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Timeout;
  * write completing (the restarted target is plain Java, AoeTargetMain: the framework starts too slowly under
  * emulation for twice in the budget), e2fsck clean, the files read again from the device. Skips when
  * qemu-system-x86_64 or aoetools
- * is missing or the distribution is not built.
+ * is missing or the distribution is not built. The second test is the netem scenario (vm/aoe-netem.sh): ENBD-J's
+ * initiator against ENBD-J's target with loss, reordering and duplication on the veth; each boots one guest.
  */
 class AoeKernelTest {
     private static final List<String> REQUIRED = List.of("target-up", "modprobe-aoe", "discovered", "mkfs", "mount",
@@ -32,16 +33,49 @@ class AoeKernelTest {
             "big-file-intact", "umount", "fsck-clean", "remount-ro", "file1-intact", "file2-intact", "file3-intact",
             "big-file-reread", "device-is-file", "target-exit-clean");
 
+    private static final List<String> NETEM_REQUIRED = List.of("netem-aoei", "netem-aoet", "target-up",
+            "initiator-up", "copy-complete", "copy-in-target-file", "read-back", "read-back-equal", "rewrites",
+            "last-version-everywhere", "copy-still-intact", "initiator-exit-clean", "target-exit-clean",
+            "each-write-applied-once", "copies-were-sent");
+
     @Test
     @Timeout(value = 8, unit = TimeUnit.MINUTES)
     void theKernelsAoeDriverRunsAFileSystemOnEnbdJsTargetThroughAKill() throws Exception {
         Assumptions.assumeTrue(onPath("qemu-system-x86_64"), "qemu-system-x86_64 is not installed: skipped");
         Assumptions.assumeTrue(onPath("aoe-discover"), "aoetools is not installed (the guest uses the host's): skipped");
-        Path repo = Path.of(System.getProperty("enbd.repo", "../.."));
+        Path repo = repo();
         Assumptions.assumeTrue(Files.exists(repo.resolve("launcher/target/dist/enbd.jar")),
                 "the distribution is not built (launcher/target/dist): skipped");
-        Process vm = new ProcessBuilder(repo.resolve("itests/aoe-kernel/vm/aoe-kernel.sh").toString())
-                .redirectErrorStream(true).start();
+        runGuest(repo.resolve("itests/aoe-kernel/vm/aoe-kernel.sh"), REQUIRED);
+    }
+
+    /**
+     * ENBD-J's initiator (AoeInitiatorMain, served over NBD on a Unix socket) against ENBD-J's target
+     * (AoeTargetMain, a file) across a veth pair in the guest with netem on both ends (1 % loss, 1 % duplication,
+     * 1 ms delay, 25 % of the frames reordered): nbdcopy's 32 MiB land equal in the target's file and read back
+     * equal; 64 regions rewritten with 40 versions each end at the last version in every sector (a duplicated or
+     * retransmitted old write applied late would leave an older one), and the target applied exactly one write
+     * per WRITE frame, with copies seen. Skips when qemu-system-x86_64, nbdcopy or libnbd's Python module is
+     * missing (the guest uses the host's /usr).
+     */
+    @Test
+    @Timeout(value = 6, unit = TimeUnit.MINUTES)
+    void enbdJsInitiatorAndTargetThroughNetemLossReorderingAndDuplicationApplyEachWriteOnce() throws Exception {
+        Assumptions.assumeTrue(onPath("qemu-system-x86_64"), "qemu-system-x86_64 is not installed: skipped");
+        Assumptions.assumeTrue(onPath("nbdcopy"), "nbdcopy is not installed (the guest uses the host's): skipped");
+        Assumptions.assumeTrue(Files.exists(Path.of("/usr/lib/python3/dist-packages/nbd.py")),
+                "python3-libnbd is not installed (the guest uses the host's): skipped");
+        Path repo = repo();
+        runGuest(repo.resolve("itests/aoe-kernel/vm/aoe-netem.sh"), NETEM_REQUIRED);
+    }
+
+    private static Path repo() {
+        return Path.of(System.getProperty("enbd.repo", "../.."));
+    }
+
+    /** Runs a host script that boots the guest; its output is printed as it comes (the guest's log). */
+    private static void runGuest(Path script, List<String> required) throws Exception {
+        Process vm = new ProcessBuilder(script.toString()).redirectErrorStream(true).start();
         List<String> lines = new ArrayList<>();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(vm.getInputStream(),
                 StandardCharsets.UTF_8))) {
@@ -54,12 +88,14 @@ class AoeKernelTest {
                 vm.destroyForcibly();
             }
         }
+        String log = String.join("\n", lines);
         List<String> failed = lines.stream().filter(l -> l.startsWith("CHECK ") && !l.endsWith(": ok")).toList();
-        assertEquals(List.of(), failed, "failed checks in the guest");
-        for (String check : REQUIRED) {
-            assertTrue(lines.contains("CHECK " + check + ": ok"), "the guest did not report check " + check);
+        assertEquals(List.of(), failed, () -> "failed checks in the guest; its log:\n" + log);
+        for (String check : required) {
+            assertTrue(lines.contains("CHECK " + check + ": ok"), () -> "the guest did not report check " + check
+                    + "; its log:\n" + log);
         }
-        assertEquals(0, vm.exitValue(), "the guest's exit status");
+        assertEquals(0, vm.exitValue(), () -> "the guest's exit status; its log:\n" + log);
     }
 
     private static boolean onPath(String tool) {

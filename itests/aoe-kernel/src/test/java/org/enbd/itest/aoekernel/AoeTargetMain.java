@@ -1,11 +1,15 @@
 package org.enbd.itest.aoekernel;
 
+import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
 import org.enbd.api.layer.ExportContext;
 import org.enbd.api.layer.ExportEvents;
+import org.enbd.api.layer.ForwardingLayer;
 import org.enbd.api.layer.Layer;
 import org.enbd.api.layer.SessionContext;
 import org.enbd.backend.file.internal.FileBackendFactory;
@@ -27,9 +31,17 @@ import org.enbd.transport.raw.target.TargetSlot;
  * The AoE target as the distribution wires it (a file export's layer, the target on a packet port), in plain Java:
  * the guest restarts the target with it after the kill, because the framework starts too slowly under emulation
  * to be back before the test's budget (aoe.ko itself waits 180 s).
+ * The netem scenario (aoe-netem-guest.sh) runs it as the target of ENBD-J's initiator (AoeInitiatorMain).
  * <pre>
- *   AoeTargetMain IFACE FILE SHELF.SLOT   prints "AoE target on IFACE ..." when serving, runs until SIGTERM
- *   AoeTargetMain train                   on the host: the same classes without a socket, for an AOT cache
+ *   AoeTargetMain IFACE FILE SHELF.SLOT [RECENT]   prints "AoE target on IFACE ..." when serving, runs until
+ *                                                  SIGTERM, then prints "AoE target counters: writesApplied=N
+ *                                                  duplicateWrites=N ..." (writes that reached the file, copies
+ *                                                  recognised). RECENT: the writes remembered by (initiator, tag),
+ *                                                  65536 as the server's default; 1 all but turns the dedupe off
+ *                                                  (only the newest write is remembered): the by-hand run that
+ *                                                  shows the netem scenario's checks fail without it
+ *   AoeTargetMain train                            on the host: the same classes without a socket, and ENBD-J's
+ *                                                  initiator served over NBD, for an AOT cache
  * </pre>
  */
 public final class AoeTargetMain {
@@ -42,29 +54,41 @@ public final class AoeTargetMain {
             return;
         }
         AoeAddress address = AoeAddress.parse(args[2]);
+        int recent = args.length > 3 ? Integer.parseInt(args[3]) : 65536;
         LayeredExport export = open(args[1]);
-        Layer layer = export.open(SessionContext.plain(export.context(), "aoe:" + args[0]));
+        Layer file = export.open(SessionContext.plain(export.context(), "aoe:" + args[0]));
+        AtomicLong applied = new AtomicLong();
+        Layer layer = new ForwardingLayer(file) { // counts the writes that reach the file: one per AoE frame
+            @Override
+            public CompletionStage<Void> write(long offset, ByteBuf data, int flags) {
+                applied.incrementAndGet();
+                return next.write(offset, data, flags);
+            }
+        };
         PacketPort port = PacketPort.open(args[0], AoeHeader.ETHER_TYPE, AoeFrames.ATA_HEADERS + 512,
                 "enbd-aoe-" + args[0]);
         NetInterface at = port.netInterface();
-        AoeTarget target = new AoeTarget(at.mac(), at.mtu(), port::send, new RecentWrites(65536));
+        AoeTarget target = new AoeTarget(at.mac(), at.mtu(), port::send, new RecentWrites(recent));
         port.start(target::receive);
         target.serve(new TargetSlot(address.shelf(), address.slot(), "disk", layer, layer.size() / 512, true));
         System.out.println("enbd: AoE target on " + at.name() + " (" + at.mac() + ", MTU " + at.mtu() + "): e"
-                + address);
+                + address + (recent == 65536 ? "" : ", " + recent + " recent writes remembered"));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("enbd: AoE target counters: writesApplied=" + applied.get() + " duplicateWrites="
+                    + target.counters().get("duplicateWrites") + " requests=" + target.counters().get("requests")
+                    + " lostResponses=" + target.counters().get("lostResponses"));
             try {
                 port.close();
             } catch (Exception e) {
                 e.printStackTrace();
             }
-            layer.close();
+            file.close();
             export.close();
         }));
         Thread.currentThread().join();
     }
 
-    private static LayeredExport open(String file) throws Exception {
+    static LayeredExport open(String file) throws Exception {
         ExportContext context = new ExportContext("disk", false, Map.of());
         return LayeredExport.of("disk", new FileBackendFactory().open(file, context, ExportEvents.NONE), false);
     }
@@ -91,6 +115,7 @@ public final class AoeTargetMain {
                     ? 1 : 2, command.value(), tag % 1000, ByteBuffer.allocate(command.isWrite() ? 1024 : 0))));
         }
         Thread.sleep(500); // the file backend's writes complete on its threads
+        AoeInitiatorMain.train(layer);
         layer.close();
         export.close();
         Files.delete(image);
