@@ -74,20 +74,21 @@ final class ServerCommand implements Callable<Integer> {
             + "an export's tls-identity=NAME then admits only the client whose certificate's CN is NAME.")
     boolean tlsVerifyPeer;
 
-    @Option(names = "--max-payload", paramLabel = "BYTES", defaultValue = "33554432",
-            description = "Largest read or write request accepted.")
+    @Option(names = "--max-payload", paramLabel = "SIZE", defaultValue = "32M", converter = Converters.Size.class,
+            description = "Largest read or write request accepted (bytes, or 32M, 64MiB).")
     long maxPayload;
 
     @Option(names = "--max-in-flight", paramLabel = "N", defaultValue = "128",
             description = "Requests in flight per connection before the server stops reading.")
     int maxInFlight;
 
-    @Option(names = "--connection-budget", paramLabel = "BYTES", defaultValue = "67108864",
+    @Option(names = "--connection-budget", paramLabel = "SIZE", defaultValue = "64M",
+            converter = Converters.Size.class,
             description = "Most bytes one client connection may make the server hold (payloads received, replies "
                     + "not yet sent); at least twice --max-payload.")
     long connectionBudget;
 
-    @Option(names = "--server-budget", paramLabel = "BYTES", defaultValue = "536870912",
+    @Option(names = "--server-budget", paramLabel = "SIZE", defaultValue = "512M", converter = Converters.Size.class,
             description = "Most bytes all connections of a listener may make the server hold together.")
     long serverBudget;
 

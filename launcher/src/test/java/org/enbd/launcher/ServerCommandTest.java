@@ -150,6 +150,19 @@ class ServerCommandTest {
     }
 
     @Test
+    void sizesTakeSuffixesAsTheBackendsDo() {
+        Cli cli = Cli.run("server", "--max-payload", "1M", "--connection-budget", "4MiB", "--server-budget", "16m");
+        assertEquals(0, cli.exit(), cli.err());
+        Map<String, Object> properties = cli.only(FactoryConfiguration.LISTENER).properties();
+        assertEquals(1048576L, ((Number) properties.get("maxPayload")).longValue());
+        assertEquals(4194304L, properties.get("connectionBudget"));
+        assertEquals(16777216L, properties.get("serverBudget"));
+        Cli bad = Cli.run("server", "--server-budget", "lots");
+        assertEquals(2, bad.exit());
+        assertTrue(bad.err().contains("'lots' is not a size"), bad.err());
+    }
+
+    @Test
     void consoleOffAndConsoleElsewhereWithAPassword() {
         assertEquals(ConsoleSettings.OFF, Cli.run("server", "--console", "off").plan().console());
         Cli elsewhere = Cli.run("server", "--console", "0.0.0.0:9090", "--console-user", "ops",
@@ -215,7 +228,7 @@ class ServerCommandTest {
         assertTrue(cli.out().contains("Usage: enbd server"), cli.out());
         assertTrue(cli.out().contains("Default: 127.0.0.1:10809"), cli.out());
         assertTrue(cli.out().contains("Default: 127.0.0.1:8080"), cli.out());
-        assertTrue(cli.out().contains("Default: 33554432"), cli.out());
+        assertTrue(cli.out().contains("Default: 32M"), cli.out());
         assertTrue(cli.actions().launched.isEmpty());
     }
 }
