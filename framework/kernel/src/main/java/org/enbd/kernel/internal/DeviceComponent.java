@@ -20,6 +20,7 @@ import org.enbd.client.ClientOptions;
 import org.enbd.client.ConfiguredFeatures;
 import org.enbd.client.DeviceControl;
 import org.enbd.client.DeviceStack;
+import org.enbd.client.SwappableStacking;
 import org.enbd.client.RemoteDevice;
 import org.enbd.client.TransportResolver;
 import org.enbd.kernel.AttachMethod;
@@ -77,11 +78,6 @@ import org.slf4j.LoggerFactory;
 @Designate(ocd = DeviceConfig.class, factory = true)
 public final class DeviceComponent {
     private static final Logger LOG = LoggerFactory.getLogger(DeviceComponent.class);
-    /**
-     * How long requests inside a leaving feature may take to finish before the stack is detached anyway (they go on
-     * through the old layers): short, as the endpoint's, since below the stack is the server.
-     */
-    private static final java.time.Duration DRAIN = java.time.Duration.ofSeconds(2);
     private static final String KIND = "device";
 
     private final TransportRegistry transports;
@@ -299,7 +295,7 @@ public final class DeviceComponent {
             try {
                 features.run(() -> stopping, missing -> board.report(status(Status.State.STARTING,
                         "waiting for feature " + ConfiguredFeatures.quoted(missing), 0, 0)),
-                        new ConfiguredFeatures.Stacking() {
+                        new SwappableStacking() {
                             @Override
                             public boolean build(List<StackEntry> stack) {
                                 RemoteDevice opened = remote(options); // connected once the features are there
@@ -312,48 +308,30 @@ public final class DeviceComponent {
                             }
 
                             @Override
-                            public void suspend() {
-                                RestackableExport current;
+                            protected RestackableExport current() {
                                 synchronized (Run.this) {
-                                    current = stack;
-                                }
-                                if (current == null) {
-                                    return;
-                                }
-                                try {
-                                    int stuck = current.suspend(DRAIN);
-                                    board.report(status(Status.State.STARTING, "waiting for a feature of "
-                                            + features.names() + "; the kernel's requests wait" + (stuck == 0 ? ""
-                                            : ", " + stuck + " request(s) did not drain"), 0, 0));
-                                } catch (InterruptedException e) {
-                                    Thread.currentThread().interrupt();
+                                    return stack;
                                 }
                             }
 
                             @Override
-                            public boolean restack(List<StackEntry> entries) {
-                                RestackableExport current;
-                                synchronized (Run.this) {
-                                    current = stack;
-                                }
-                                if (current == null) {
-                                    return ConfiguredFeatures.Stacking.super.restack(entries);
-                                }
-                                try {
-                                    current.restack(entries, DRAIN);
-                                } catch (NbdException e) {
-                                    fail("cannot stack " + features.names() + " again: " + e.getMessage());
-                                    return false;
-                                } catch (InterruptedException e) {
-                                    Thread.currentThread().interrupt();
-                                    return false;
-                                }
+                            protected void waiting(String detail) {
+                                board.report(status(Status.State.STARTING, detail + " (the kernel's requests wait)",
+                                        0, 0));
+                            }
+
+                            @Override
+                            protected void failed(String reason) {
+                                fail(reason);
+                            }
+
+                            @Override
+                            protected void restacked(int connections) {
                                 LOG.info("{}: features {} stacked again under the attached kernel device", id,
                                         features.names());
                                 if (attachedStatus != null) {
                                     board.report(attachedStatus);
                                 }
-                                return true;
                             }
                         });
             } catch (InterruptedException e) {

@@ -22,6 +22,7 @@ import org.enbd.client.ClientOptions;
 import org.enbd.client.ConfiguredFeatures;
 import org.enbd.client.DeviceControl;
 import org.enbd.client.DeviceStack;
+import org.enbd.client.SwappableStacking;
 import org.enbd.client.LocalEndpoint;
 import org.enbd.client.RemoteDevice;
 import org.enbd.client.TransportResolver;
@@ -72,13 +73,6 @@ import org.slf4j.LoggerFactory;
 @Designate(ocd = EndpointConfig.class, factory = true)
 public final class EndpointComponent {
     private static final Logger LOG = LoggerFactory.getLogger(EndpointComponent.class);
-    /**
-     * How long requests inside a leaving feature may take to finish before the stack is detached anyway (they go on
-     * through the old layers and are answered). Short, unlike a server's: below a client's stack is the server, and
-     * a server in the same framework that stacks the same feature bundle holds those requests until the bundle is
-     * back, which cannot happen while this unbind waits (FeatureHotSwapTest ran into that with 30 s).
-     */
-    private static final java.time.Duration DRAIN = java.time.Duration.ofSeconds(2);
 
     private final TransportRegistry transports;
     private final EventLoops loops;
@@ -305,7 +299,7 @@ public final class EndpointComponent {
         private void run() {
             try {
                 features.run(() -> stopping, missing -> board.report(Status.of(id, "endpoint", Status.State.STARTING,
-                        "waiting for feature " + ConfiguredFeatures.quoted(missing))), new ConfiguredFeatures.Stacking() {
+                        "waiting for feature " + ConfiguredFeatures.quoted(missing))), new SwappableStacking() {
                             @Override
                             public boolean build(List<StackEntry> stack) {
                                 RemoteDevice opened = device(); // connected once the features are there
@@ -318,46 +312,27 @@ public final class EndpointComponent {
                             }
 
                             @Override
-                            public void suspend() {
-                                RestackableExport current;
+                            protected RestackableExport current() {
                                 synchronized (Run.this) {
-                                    current = stack;
-                                }
-                                if (current == null) {
-                                    return;
-                                }
-                                try {
-                                    int stuck = current.suspend(DRAIN);
-                                    board.report(Status.of(id, "endpoint", Status.State.STARTING, "waiting for a "
-                                            + "feature of " + features.names() + "; " + current.connections()
-                                            + " local connection(s) held" + (stuck == 0 ? "" : ", " + stuck
-                                            + " request(s) did not drain")));
-                                } catch (InterruptedException e) {
-                                    Thread.currentThread().interrupt();
+                                    return stack;
                                 }
                             }
 
                             @Override
-                            public boolean restack(List<StackEntry> entries) {
-                                RestackableExport current;
-                                synchronized (Run.this) {
-                                    current = stack;
-                                }
-                                if (current == null) {
-                                    return ConfiguredFeatures.Stacking.super.restack(entries);
-                                }
-                                try {
-                                    current.restack(entries, DRAIN);
-                                } catch (NbdException e) {
-                                    LOG.error("{}: cannot stack {} again: {}", id, features.names(), e.getMessage());
-                                    board.report(Status.of(id, "endpoint", Status.State.FAILED, e.getMessage()));
-                                    return false;
-                                } catch (InterruptedException e) {
-                                    Thread.currentThread().interrupt();
-                                    return false;
-                                }
+                            protected void waiting(String detail) {
+                                board.report(Status.of(id, "endpoint", Status.State.STARTING, detail));
+                            }
+
+                            @Override
+                            protected void failed(String reason) {
+                                LOG.error("{}: {}", id, reason);
+                                board.report(Status.of(id, "endpoint", Status.State.FAILED, reason));
+                            }
+
+                            @Override
+                            protected void restacked(int connections) {
                                 LOG.info("{}: features {} stacked again under {} local connection(s)", id,
-                                        features.names(), current.connections());
+                                        features.names(), connections);
                                 synchronized (statusLock) {
                                     lastState = null; // the next follower report restores the state
                                 }
@@ -365,7 +340,6 @@ public final class EndpointComponent {
                                 if (d != null) {
                                     remoteChanged(d.status());
                                 }
-                                return true;
                             }
                         });
             } catch (InterruptedException e) {
