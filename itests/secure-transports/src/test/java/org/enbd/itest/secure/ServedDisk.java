@@ -35,11 +35,17 @@ final class ServedDisk implements AutoCloseable {
     /** {@code parameters}: the export's, e.g. {@code tls-identity=alice}. */
     ServedDisk(Path dir, long size, TlsPolicy tls, StreamSecurity security, Map<String, String> parameters)
             throws IOException, NbdException {
+        this(dir, size, tls, security, parameters, ServerLimits.DEFAULT);
+    }
+
+    /** {@code limits}: the server's, e.g. budgets small enough that the request decoder holds. */
+    ServedDisk(Path dir, long size, TlsPolicy tls, StreamSecurity security, Map<String, String> parameters,
+            ServerLimits limits) throws IOException, NbdException {
         ExportContext context = new ExportContext("disk", false, parameters);
         ExportEventHub events = new ExportEventHub("disk");
         export = new LayeredExport(context, "secure-transports disk",
                 new MemoryBackendFactory().open(Long.toString(size), context, events), List.of(), events);
-        server = new NbdServer(ExportDirectory.of(List.of(export)), ServerLimits.DEFAULT, tls, security);
+        server = new NbdServer(ExportDirectory.of(List.of(export)), limits, tls, security);
         TcpTransport transport = new TcpTransport(loops);
         tcp = server.listen(transport, StreamAddress.tcp("127.0.0.1", 0, ""));
         socket = dir.resolve("enbd.sock");

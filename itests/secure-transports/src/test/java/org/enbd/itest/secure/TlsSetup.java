@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.enbd.api.control.Status;
 import org.enbd.runtime.internal.MemoryStatusBoard;
+import org.enbd.server.ServerLimits;
 import org.enbd.server.TlsPolicy;
 import org.enbd.transport.ssl.credentials.CertificateAuthority;
 import org.enbd.transport.ssl.credentials.PskFile;
@@ -42,13 +43,25 @@ final class TlsSetup implements AutoCloseable {
         });
     }
 
+    /** X.509 without client certificates, and the server's {@code limits}. */
+    TlsSetup(long size, ServerLimits limits) throws Exception {
+        this(size, null, (certs, board) -> {
+            CertificateAuthority.init(certs, List.of("localhost", "127.0.0.1"), "client", YEAR);
+            return TlsSecurity.open(certs, false, board);
+        }, limits);
+    }
+
     private TlsSetup(long size, String onlyFor, Credentials credentials) throws Exception {
+        this(size, onlyFor, credentials, ServerLimits.DEFAULT);
+    }
+
+    private TlsSetup(long size, String onlyFor, Credentials credentials, ServerLimits limits) throws Exception {
         peers = new Peers();
         try {
             certs = peers.dir.resolve("certs");
             security = credentials.make(certs, board);
             server = new ServedDisk(peers.dir, size, TlsPolicy.REQUIRED, security,
-                    onlyFor == null ? Map.of() : Map.of("tls-identity", onlyFor));
+                    onlyFor == null ? Map.of() : Map.of("tls-identity", onlyFor), limits);
         } catch (Exception | Error e) {
             peers.close();
             throw e;
