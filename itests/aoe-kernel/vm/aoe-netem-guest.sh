@@ -6,11 +6,13 @@
 # plain Java: the framework starts too slowly under emulation.
 #   1. nbdcopy copies 32 MiB of random data through the endpoint: the target's file holds it (sha256), and its
 #      first 4 MiB read back equal through the endpoint.
-#   2. no write applied twice: 64 regions of 1 KiB (one frame each) rewritten with 40 versions each, the next
-#      version of a region sent when the previous was answered (aoe-rewrites.py, libnbd); every sector of the
-#      target's file must hold the last version (a duplicated or retransmitted old write applied late leaves an
-#      older one), and the target must have applied exactly one write per WRITE frame of the initiator's
-#      requests (a copy applied again counts twice), with some copies seen (else the scenario tested nothing).
+#   2. no write applied twice: 1280 regions of 1 KiB (one frame each) written twice, version 1 then version 2,
+#      both in flight (aoe-rewrites.py, libnbd, 32 regions at a time): the initiator holds version 2 back until
+#      version 1 is answered and sends it at once, while a duplicated or retransmitted copy of version 1 may
+#      still be in netem's queue; every sector of the target's file must hold version 2 (a copy of version 1
+#      applied late leaves version 1; only a region's last step shows, hence many regions of two versions),
+#      and the target must have applied exactly one write per WRITE frame of the initiator's requests (a copy
+#      applied again counts twice), with some copies seen (else the scenario tested nothing).
 #
 #   aoe-netem-guest.sh REPO [RECENT [NETEM]]   RECENT: the target's table of recent writes (65536); 1 all but
 #                                              disables its dedupe, the by-hand run that shows the checks fail
@@ -27,7 +29,7 @@ SOCK=/tmp/e1.0.sock
 URI="nbd+unix:///?socket=$SOCK"
 COPY_MIB=32
 READ_MIB=4 # read back through the endpoint: reads are slower than writes under emulation (95 s for all)
-REWRITE_AT=$((33 << 20)) REGIONS=64 REGION=1024 VERSIONS=${ENBD_AOE_VERSIONS:-40}
+REWRITE_AT=$((33 << 20)) REGIONS=1280 REGION=1024 VERSIONS=2 DEPTH=2
 JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
 [ -x "$JAVA" ] || JAVA=/opt/jdk/bin/java
 mapfile -t JOPTS <"$REPO/itests/kernel-attach/vm/jvm.options"
@@ -81,7 +83,7 @@ for dev in aoei aoet; do
     check "netem-$dev" tc qdisc add dev "$dev" root netem $NETEM
 done
 tc qdisc show dev aoei
-truncate -s 34M "$IMG" # the copy in the first 32 MiB, the rewrites at 33 MiB
+truncate -s 35M "$IMG" # the copy in the first 32 MiB, the rewrites at 33 MiB
 "$JAVA" "${JOPTS[@]}" "${AOT[@]}" -cp "$CP" org.enbd.itest.aoekernel.AoeTargetMain aoet "$IMG" 1.0 "$RECENT" \
     >/tmp/target.log 2>&1 &
 TARGET=$!
@@ -106,7 +108,8 @@ check read-back-equal same_head /tmp/source /tmp/back $((READ_MIB << 20))
 rm -f /tmp/back
 
 # 2. the same sectors rewritten version after version with duplication and reordering on
-check rewrites timeout 300 /usr/bin/python3 "$HERE/vm/aoe-rewrites.py" write "$SOCK" $REWRITE_AT $REGION $REGIONS $VERSIONS
+check rewrites timeout 300 /usr/bin/python3 "$HERE/vm/aoe-rewrites.py" write "$SOCK" $REWRITE_AT $REGION $REGIONS $VERSIONS \
+    $DEPTH
 sleep 1 # a copy still in the network lands (or not) before the file is read
 check last-version-everywhere /usr/bin/python3 "$HERE/vm/aoe-rewrites.py" check "$IMG" $REWRITE_AT $REGION $REGIONS $VERSIONS
 check copy-still-intact same_prefix /tmp/source "$IMG"

@@ -1,12 +1,16 @@
 #!/usr/bin/python3
 # The "no write applied twice" workload of the netem scenario (aoe-netem-guest.sh), through an NBD endpoint with
-# libnbd: REGIONS regions of LENGTH bytes from OFFSET, each rewritten with VERSIONS successive versions, the next
-# version of a region sent only when the previous one was answered, every region in flight at once (so the
-# initiator has REGIONS writes out, as many frames as its window takes). Every 512-byte sector carries a stamp
+# libnbd: REGIONS regions of LENGTH bytes from OFFSET, each rewritten with VERSIONS successive versions, DEPTH of
+# them in flight per region (1: the next version only when the previous one was answered; 2: the next one already
+# waiting, so ENBD-J's initiator, which holds a write back until every overlapping write before it was answered,
+# sends it the moment the previous one's answer arrives, while a copy of the previous one may still be in the
+# network), 32 regions at a time. Every 512-byte sector carries a stamp
 # (magic, region, version, sector). A duplicated or retransmitted copy of an older version that a target applied
-# after a newer one leaves that older version behind: `check` reads the target's file and finds it.
+# after a newer one leaves that older version behind if no later version follows: `check` reads the target's file
+# and finds it. So only each region's last step is seen, and many regions of 2 versions see more than few regions
+# of many versions.
 #
-#   aoe-rewrites.py write SOCKET OFFSET LENGTH REGIONS VERSIONS
+#   aoe-rewrites.py write SOCKET OFFSET LENGTH REGIONS VERSIONS DEPTH
 #   aoe-rewrites.py check FILE   OFFSET LENGTH REGIONS VERSIONS   exit 0 when every sector holds the last version
 #   aoe-rewrites.py read  SOCKET OFFSET LENGTH OUT                  LENGTH bytes from OFFSET into the file OUT,
 #                                                                   256 KiB a request, 8 in flight
@@ -23,31 +27,40 @@ def stamp(region, version, length):
                     for s in range(length // SECTOR))
 
 
-def write(socket, offset, length, regions, versions):
+def write(socket, offset, length, regions, versions, depth, active=32):
     import nbd
     h = nbd.NBD()
     h.connect_uri('nbd+unix:///?socket=' + socket)
-    version = [1] * regions
-    cookie = [h.aio_pwrite(stamp(r, 1, length), offset + r * length) for r in range(regions)]
-    left = regions
+    sent = [0] * regions                   # the last version sent, per region
+    flight = [[] for _ in range(regions)]  # its writes in flight, oldest first
+    busy = []                              # the regions being rewritten, at most `active`
+    started = 0
+
+    def more(r):
+        while sent[r] < versions and len(flight[r]) < depth:
+            sent[r] += 1
+            flight[r].append(h.aio_pwrite(stamp(r, sent[r], length), offset + r * length))
+
     start = time.monotonic()
-    while left:
+    while started < regions or busy:
+        while started < regions and len(busy) < active:
+            more(started)
+            busy.append(started)
+            started += 1
         h.poll(-1)
-        for r in range(regions):
-            c = cookie[r]
-            if c is None or not h.aio_command_completed(c):  # raises if the write failed
-                continue
-            if version[r] == versions:
-                cookie[r] = None
-                left -= 1
-            else:
-                version[r] += 1
-                cookie[r] = h.aio_pwrite(stamp(r, version[r], length), offset + r * length)
+        for r in list(busy):
+            done = [c for c in flight[r] if h.aio_command_completed(c)]  # raises if a write failed
+            if done:
+                flight[r] = [c for c in flight[r] if c not in done]
+                more(r)
+                if not flight[r]:
+                    busy.remove(r)
     h.flush()
     h.shutdown()
     took = time.monotonic() - start
-    print('RESULT rewrites %d writes of %d bytes (%d regions x %d versions) in %.1f s, %.0f writes/s'
-          % (regions * versions, length, regions, versions, took, regions * versions / took))
+    print('RESULT rewrites %d writes of %d bytes (%d regions x %d versions, %d in flight per region, %d regions '
+          'at once) in %.1f s, %.0f writes/s' % (regions * versions, length, regions, versions, depth, active, took,
+                                                 regions * versions / took))
 
 
 def check(path, offset, length, regions, versions):
@@ -97,7 +110,7 @@ if __name__ == '__main__':
     if mode == 'read':
         read(where, int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
         sys.exit(0)
-    numbers = [int(a) for a in sys.argv[3:7]]
+    numbers = [int(a) for a in sys.argv[3:]]
     if mode == 'write':
         write(where, *numbers)
     else:
