@@ -33,6 +33,11 @@ final class ConsoleAccount {
                     + "$CREDENTIALS_DIRECTORY/console-password).")
     java.nio.file.Path passwordFile;
 
+    @Option(names = "--console-tls", paramLabel = "DIR",
+            description = "Serve the Web Console over HTTPS only, with DIR/server-cert.pem and DIR/server-key.pem "
+                    + "(as enbd certs init DIR writes them).")
+    java.nio.file.Path tls;
+
     /** The console at {@code where} ({@code HOST:PORT} or {@code off}) with this account; a usage error if unsafe. */
     ConsoleSettings settings(String where) {
         return settings(where, java.util.Optional.empty());
@@ -44,8 +49,9 @@ final class ConsoleAccount {
      */
     ConsoleSettings settings(String where, java.util.Optional<DataDirectory> data) {
         try {
-            return ConsoleSettings.of(where, user, password(),
+            ConsoleSettings settings = ConsoleSettings.of(where, user, password(),
                     data.flatMap(d -> ConsoleHash.read(d.consoleAccount())));
+            return tls == null ? settings : settings.withTls(tls);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(mixee.commandLine(), e.getMessage());
         }

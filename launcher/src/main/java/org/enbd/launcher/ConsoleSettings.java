@@ -17,13 +17,16 @@ import java.util.Optional;
  *                 taken an error; the server's default console is left off instead, with a warning
  * @param given    whether the password was given now: with a data directory it replaces the kept account
  * @param stored   the account kept in the data directory, if any
+ * @param tls      a directory of {@code enbd certs init} ({@code server-cert.pem}, {@code server-key.pem}): the
+ *                 console then speaks HTTPS only
  */
 public record ConsoleSettings(Optional<ListenAddress.HostPort> address, String user, String password,
-                              boolean asked, boolean given, Optional<ConsoleHash> stored) {
+                              boolean asked, boolean given, Optional<ConsoleHash> stored,
+                              Optional<java.nio.file.Path> tls) {
     public static final String DEFAULT_USER = "admin";
     public static final String DEFAULT_PASSWORD = "admin";
     public static final ConsoleSettings OFF = new ConsoleSettings(Optional.empty(), DEFAULT_USER, DEFAULT_PASSWORD,
-            false, false, Optional.empty());
+            false, false, Optional.empty(), Optional.empty());
 
     /** Builds the settings from the command line's values, with no account kept. */
     public static ConsoleSettings of(String where, String user, String password) {
@@ -59,15 +62,42 @@ public record ConsoleSettings(Optional<ListenAddress.HostPort> address, String u
         }
         String account = ConsoleHash.checkUser(user == null ? DEFAULT_USER : user);
         if (password == null && stored.isPresent()) {
-            return new ConsoleSettings(Optional.of(at), stored.get().user(), null, true, false, stored);
+            return new ConsoleSettings(Optional.of(at), stored.get().user(), null, true, false, stored,
+                    Optional.empty());
         }
         return new ConsoleSettings(Optional.of(at), account, password == null ? DEFAULT_PASSWORD : password, true,
-                password != null, stored);
+                password != null, stored, Optional.empty());
     }
 
     /** The same console, as a default nobody asked for: a port that is taken leaves it off (with a warning). */
     public ConsoleSettings byDefault() {
-        return address.isEmpty() ? this : new ConsoleSettings(address, user, password, false, given, stored);
+        return address.isEmpty() ? this : new ConsoleSettings(address, user, password, false, given, stored, tls);
+    }
+
+    /**
+     * The same console over HTTPS with the server certificate and key of {@code dir} ({@code enbd certs init}); a
+     * console that is off stays off.
+     */
+    public ConsoleSettings withTls(java.nio.file.Path dir) {
+        if (address.isEmpty()) {
+            return this;
+        }
+        for (String name : java.util.List.of(CERTIFICATE, KEY)) {
+            if (!java.nio.file.Files.isReadable(dir.resolve(name))) {
+                throw new IllegalArgumentException("--console-tls " + dir + ": no readable " + name
+                        + " (make one with: enbd certs init " + dir + ")");
+            }
+        }
+        return new ConsoleSettings(address, user, password, asked, given, stored, Optional.of(dir));
+    }
+
+    /** The files {@link #withTls} reads, as {@code enbd certs init} names them. */
+    public static final String CERTIFICATE = "server-cert.pem";
+    public static final String KEY = "server-key.pem";
+
+    /** {@code https} with TLS, else {@code http}. */
+    public String scheme() {
+        return tls.isPresent() ? "https" : "http";
     }
 
     /**
@@ -89,7 +119,7 @@ public record ConsoleSettings(Optional<ListenAddress.HostPort> address, String u
     @Override
     public String toString() {
         return "ConsoleSettings[address=" + address + ", user=" + user + ", asked=" + asked + ", given=" + given
-                + ", stored=" + stored.isPresent() + "]";
+                + ", stored=" + stored.isPresent() + ", tls=" + tls + "]";
     }
 
     private static boolean loopback(String host) {

@@ -3,6 +3,7 @@ package org.enbd.launcher;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The Web Console's account as users run it: a password given once with a data directory is kept hashed in
  * {@code DIR/console.passwd} (0600, never the password) and checked by the console (401 for a wrong one and for
  * the default admin/admin, 200 for the right one), a restart without a password option keeps it, a new password
- * replaces it; a configuration deleted in the console's Configuration page leaves {@code etc/} too.
+ * replaces it; a configuration deleted in the console's Configuration page leaves {@code etc/} too; with
+ * {@code --console-tls} the console speaks HTTPS only, with the certificate {@code enbd certs init} made.
  */
 class ConsoleAccountDistributionTest {
     private static final Duration UP = Duration.ofSeconds(90);
@@ -105,14 +107,14 @@ class ConsoleAccountDistributionTest {
                     .POST(HttpRequest.BodyPublishers.ofString("apply=true&delete=true")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, deleted.statusCode(), deleted.body());
-            for (long deadline = System.nanoTime() + UP.toNanos(); Files.exists(gone)
+            String removed = "org.enbd.server.export-gone.cfg: removed, its configuration was deleted";
+            for (long deadline = System.nanoTime() + UP.toNanos(); !server.err().contains(removed)
                     && System.nanoTime() < deadline; Thread.sleep(100)) {
                 // ConsoleWriteBack runs on ConfigAdmin's event thread
             }
+            assertTrue(server.err().contains(removed), server.output());
             assertFalse(Files.exists(gone), server.output());
             assertTrue(Files.isRegularFile(stays));
-            assertTrue(server.err().contains("org.enbd.server.export-gone.cfg: removed, its configuration was "
-                    + "deleted"), server.output());
             server.terminate();
             assertEquals(Optional.of(0), server.awaitExit(DOWN), server.output());
         }
@@ -121,6 +123,50 @@ class ConsoleAccountDistributionTest {
                     () -> new AssertionError(again.output()));
             assertTrue(line.contains("\"stays\"") && !line.contains("\"gone\""), line);
         }
+    }
+
+    @Test
+    void theConsoleSpeaksHttpsWithTheCertificatesOfEnbdCerts() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")), "curl is not installed");
+        Path certs = work.resolve("certs");
+        try (EnbdProcess init = EnbdProcess.start(work, "certs", "init", certs.toString())) {
+            assertEquals(Optional.of(0), init.awaitExit(DOWN), init.output());
+        }
+        int console = EnbdProcess.freePort();
+        try (EnbdProcess server = EnbdProcess.startWith(Map.of("ENBD_CONSOLE_PASSWORD", PASSWORD), List.of(), work,
+                "server", "--ephemeral", "--console", "127.0.0.1:" + console, "--console-tls", certs.toString(),
+                "--listen", "127.0.0.1:" + EnbdProcess.freePort())) {
+            assertTrue(server.awaitLine(l -> l.startsWith("enbd: listening"), UP).isPresent(), server.output());
+            String ca = certs.resolve("ca-cert.pem").toString();
+            String url = "https://localhost:" + console + "/system/console/bundles";
+            String status = "";
+            for (long deadline = System.nanoTime() + UP.toNanos(); !status.equals("401")
+                    && System.nanoTime() < deadline; Thread.sleep(200)) {
+                status = curl("--cacert", ca, url);
+            }
+            assertEquals("401", status, server.output());
+            assertEquals("200", curl("--cacert", ca, "-u", "admin:" + PASSWORD, url), server.output());
+            assertEquals("401", curl("--cacert", ca, "-u", "admin:admin", url), server.output());
+            assertEquals("000", curl("-u", "admin:" + PASSWORD, url), "a CA curl does not know: no answer");
+            assertEquals("000", curl("-u", "admin:" + PASSWORD, url.replace("https:", "http:")),
+                    "no plain HTTP on the console's port");
+            assertTrue(server.err().contains("Web Console at https://127.0.0.1:" + console + "/system/console"),
+                    server.output());
+            assertFalse(server.output().contains(PASSWORD), server.output());
+            server.terminate();
+            assertEquals(Optional.of(0), server.awaitExit(DOWN), server.output());
+        }
+    }
+
+    /** curl's HTTP status ({@code 000} when there was no HTTP answer). */
+    private static String curl(String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of("curl", "-s", "-o", "/dev/null", "-w",
+                "%{http_code}", "--max-time", "10"));
+        command.addAll(List.of(args));
+        Process curl = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        curl.waitFor();
+        return out;
     }
 
     /** The password is in no file of the data directory and in no line the launcher wrote. */

@@ -273,7 +273,13 @@ class EnbdJarDistributionTest {
         long deadline = System.nanoTime() + UP.toNanos();
         while (System.nanoTime() < deadline && enbd.alive()) {
             try {
-                return Optional.of(http.send(request, HttpResponse.BodyHandlers.ofString()));
+                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() != 404) {
+                    return Optional.of(response);
+                }
+                // jetty answers before the console's servlet is there (whiteboard registration, and the console
+                // waits for the launcher's login provider, ConsoleGuard)
+                Thread.sleep(250);
             } catch (IOException notYet) {
                 Thread.sleep(250);
             }

@@ -211,6 +211,22 @@ class ServerCommandTest {
     }
 
     @Test
+    void consoleTlsNeedsTheServerCertificateAndKey(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Cli missing = Cli.run("server", "--console-tls", dir.toString());
+        assertEquals(Main.USAGE, missing.exit());
+        assertTrue(missing.err().contains("no readable server-cert.pem (make one with: enbd certs init " + dir + ")"),
+                missing.err());
+        java.nio.file.Files.writeString(dir.resolve("server-cert.pem"), "");
+        java.nio.file.Files.writeString(dir.resolve("server-key.pem"), "");
+        Cli tls = Cli.run("server", "--console-tls", dir.toString());
+        assertEquals(0, tls.exit(), tls.err());
+        assertEquals(Optional.of(dir), tls.plan().console().tls());
+        assertEquals("https", tls.plan().console().scheme());
+        assertEquals(Optional.empty(), Cli.run("server", "--console", "off", "--console-tls", dir.toString()).plan()
+                .console().tls());
+    }
+
+    @Test
     void globalOptionsWorkBeforeAndAfterTheSubcommand() {
         LaunchPlan before = Cli.run("-v", "--shell", "--start-timeout", "5", "server").plan();
         LaunchPlan after = Cli.run("server", "-v", "--shell", "--start-timeout", "5").plan();

@@ -127,7 +127,8 @@ public final class FelixActions implements Actions {
                 commands.put("osgi.command.function", new String[] {"logout", "exit"});
                 host.context().registerService(ShellExit.class, new ShellExit(stop), commands);
             }
-            plan.console().address().ifPresent(at -> log.info("Web Console at http://{}/system/console", at));
+            plan.console().address().ifPresent(at -> log.info("Web Console at {}://{}/system/console",
+                    plan.console().scheme(), at));
             if (plan.data().isPresent()) {
                 // FileInstall reads etc/ (the launcher wrote it above) and watches deploy/
                 new ConsoleWriteBack(host.context(), plan.data().get());

@@ -76,7 +76,14 @@ final class FelixHost implements AutoCloseable {
         // Felix threads inherit this thread's context class loader: the platform loader keeps the launcher's own
         // class path (its slf4j-simple) out of ServiceLoader look-ups made inside bundles
         Thread.currentThread().setContextClassLoader(ClassLoader.getPlatformClassLoader());
-        Framework framework = factory.newFramework(properties(storage, plan));
+        Map<String, String> properties;
+        try {
+            properties = properties(storage, plan);
+        } catch (RuntimeException e) {
+            deleteStorage(storage);
+            throw e;
+        }
+        Framework framework = factory.newFramework(properties);
         FelixHost host;
         try {
             framework.init();
@@ -119,6 +126,26 @@ final class FelixHost implements AutoCloseable {
             properties.put("felix.webconsole.security.providers", ConsoleGuard.PROVIDER_ID);
             properties.put("felix.webconsole.username", console.user());
             properties.put("felix.webconsole.password", ConsoleGuard.unusablePassword());
+            console.tls().ifPresent(dir -> {
+                // HTTPS only, on the console's port (jetty12's own TLS, the JDK's provider)
+                ConsoleKeystore keystore;
+                try {
+                    // beside the storage, which Felix empties on init; named like it, so it goes with it
+                    keystore = ConsoleKeystore.write(dir, Files.createDirectories(tlsDirectory(storage),
+                            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")))
+                            .resolve("console-keystore.p12"));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                properties.put("org.apache.felix.http.enable", "false");
+                properties.put("org.apache.felix.https.enable", "true");
+                properties.put("org.osgi.service.http.port.secure", Integer.toString(at.port()));
+                properties.put("org.apache.felix.https.keystore", keystore.file().toString());
+                properties.put("org.apache.felix.https.keystore.type", "PKCS12");
+                properties.put("org.apache.felix.https.keystore.password", keystore.password());
+                properties.put("org.apache.felix.https.keystore.key.password", keystore.password());
+            });
         });
         plan.data().ifPresent(data -> {
             // Karaf's habit: etc/*.cfg feed ConfigAdmin. FileInstall's own write-back (enableConfigSave) is off:
@@ -300,7 +327,15 @@ final class FelixHost implements AutoCloseable {
         }
     }
 
+    /** Where the console's key store lives: beside the storage, deleted with it. */
+    private static Path tlsDirectory(Path storage) {
+        return storage.resolveSibling(storage.getFileName() + "-tls");
+    }
+
     private static void deleteStorage(Path storage) {
+        if (!storage.getFileName().toString().endsWith("-tls")) {
+            deleteStorage(tlsDirectory(storage));
+        }
         try (Stream<Path> files = Files.walk(storage)) {
             for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(path);
