@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@code disk.img}), a wait for the server's listening line after {@code ./enbd server &}, and the exit status of
  * the server after {@code kill %1}; {@code ./enbd} runs the built distribution's jar.
  */
-class ReadmeQuickStartTest {
+class ReadmeQuickStartDistributionTest {
     private static final int IMAGE = 8 << 20;
 
     @TempDir
