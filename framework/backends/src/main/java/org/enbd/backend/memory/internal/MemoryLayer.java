@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.Map;
@@ -270,7 +271,10 @@ public final class MemoryLayer implements Layer {
     }
 
     private static ByteBuf newZeroedPage() {
-        return NativePage.zeroed(PAGE); // outside the JVM's direct-memory budget (see NativePage)
+        ByteBuf page = UnpooledByteBufAllocator.DEFAULT.directBuffer(PAGE, PAGE);
+        page.setZero(0, PAGE);
+        page.writerIndex(PAGE);
+        return page;
     }
 
     private static boolean fitsOnePage(long offset, int length) {
