@@ -174,31 +174,55 @@ public final class ExportComponent {
             refresh();
             return null;
         }
-        ExportEventHub events = new ExportEventHub(next.name().isEmpty() ? "default export"
-                : "export '" + next.name() + "'");
-        Layer backend;
-        try {
-            backend = factory.open(spec.argument(), nextContext, events);
-        } catch (NbdException | RuntimeException e) {
-            return String.valueOf(e.getMessage());
-        }
         RestackableExport built;
         try {
-            built = new RestackableExport(nextContext, next.description(), backend, stack, events);
-        } catch (NbdException | RuntimeException e) {
-            backend.close();
-            return "cannot stack " + String.join("+", nextNames) + " on " + next.backend() + ": " + e.getMessage();
+            built = build(next, nextContext, nextNames, spec, factory, stack);
+        } catch (Unbuildable e) {
+            return e.getMessage();
         }
         withdraw();
         config = next;
         context = nextContext;
         stackNames = nextNames;
+        publish(built);
+        return null;
+    }
+
+    /** Why an export could not be built, in the words its status shows. */
+    private static final class Unbuildable extends Exception {
+        Unbuildable(String reason) {
+            super(reason, null, false, false);
+        }
+    }
+
+    /** Opens the backend of {@code cfg} and stacks {@code stack} on it; the backend is closed again on failure. */
+    private static RestackableExport build(Config cfg, ExportContext ctx, List<String> names, BackendSpec spec,
+                                           BackendFactory factory, List<StackEntry> stack) throws Unbuildable {
+        ExportEventHub events = new ExportEventHub(cfg.name().isEmpty() ? "default export"
+                : "export '" + cfg.name() + "'");
+        Layer backend;
+        try {
+            backend = factory.open(spec.argument(), ctx, events);
+        } catch (NbdException | RuntimeException e) {
+            // a backend's message names what is wrong (BackendFactory's contract); the backend is in the label
+            throw new Unbuildable(String.valueOf(e.getMessage()));
+        }
+        try {
+            return new RestackableExport(ctx, cfg.description(), backend, stack, events);
+        } catch (NbdException | RuntimeException e) {
+            backend.close();
+            throw new Unbuildable("cannot stack " + String.join("+", names) + " on " + cfg.backend() + ": "
+                    + e.getMessage());
+        }
+    }
+
+    /** Serves {@code built} as this component's export and reports it UP. */
+    private void publish(RestackableExport built) {
         export = built;
         Dictionary<String, Object> props = new Hashtable<>();
         props.put(Export.NAME, config.name());
         registration = bundle.registerService(Export.class, export, props);
         reportUp();
-        return null;
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -271,28 +295,11 @@ public final class ExportComponent {
             report(Status.State.STARTING, "waiting for " + String.join(", ", missing));
             return;
         }
-        ExportEventHub events = new ExportEventHub(config.name().isEmpty() ? "default export"
-                : "export '" + config.name() + "'");
-        Layer backend;
         try {
-            backend = factory.open(spec.argument(), context, events);
-        } catch (NbdException | RuntimeException e) {
-            // a backend's message names what is wrong (BackendFactory's contract); the backend is in the label
-            report(Status.State.FAILED, String.valueOf(e.getMessage()));
-            return;
+            publish(build(config, context, stackNames, spec, factory, stack));
+        } catch (Unbuildable e) {
+            report(Status.State.FAILED, e.getMessage());
         }
-        try {
-            export = new RestackableExport(context, config.description(), backend, stack, events);
-        } catch (NbdException | RuntimeException e) {
-            backend.close();
-            report(Status.State.FAILED, "cannot stack " + String.join("+", stackNames) + " on " + config.backend()
-                    + ": " + e.getMessage());
-            return;
-        }
-        Dictionary<String, Object> props = new Hashtable<>();
-        props.put(Export.NAME, config.name());
-        registration = bundle.registerService(Export.class, export, props);
-        reportUp();
     }
 
     /**
