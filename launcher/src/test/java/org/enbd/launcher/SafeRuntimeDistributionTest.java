@@ -188,7 +188,9 @@ class SafeRuntimeDistributionTest {
             assumeTrue(onPath("script"), "script(1) (bsdutils) is not installed");
             int port = EnbdProcess.freePort();
             String java = ProcessHandle.current().info().command().orElse("java");
-            String command = String.join(" ", java, "--enable-native-access=ALL-UNNAMED",
+            // exec: without it sh (dash, when SHELL is unset as in CI) waits as a parent, takes the Ctrl-C too and
+            // kills itself with SIGINT once ENBD-J has left, so script(1) reports 130
+            String command = String.join(" ", "exec", java, "--enable-native-access=ALL-UNNAMED",
                     "--sun-misc-unsafe-memory-access=allow", "-jar", EnbdProcess.dist().resolve("enbd.jar").toString(),
                     "--shell", "server", "--ephemeral", "--console", "off", "--listen", "127.0.0.1:" + port);
             Path out = Files.createTempFile(work, "shell-", ".out");

@@ -68,7 +68,8 @@ class TlsPskInteropTest {
         PskFile.add(wrong, "alice"); // another random key under the same identity
         int rc = tls.peers.run(Duration.ofSeconds(30), "wrong", "nbdinfo", tls.pskUri("alice", wrong));
         assertNotEquals(0, rc, tls.peers.log("wrong"));
-        assertTrue(tls.lastFailure().contains("the client's key for 'alice' is not the one in"), tls.lastFailure());
+        String failure = tls.lastFailure("the client's key for 'alice' is not the one in");
+        assertTrue(failure.contains("the client's key for 'alice' is not the one in"), failure);
     }
 
     @Test
@@ -77,6 +78,7 @@ class TlsPskInteropTest {
         PskFile.add(mallory, "mallory");
         int rc = tls.peers.run(Duration.ofSeconds(30), "unknown", "nbdinfo", tls.pskUri("mallory", mallory));
         assertNotEquals(0, rc, tls.peers.log("unknown"));
-        assertTrue(tls.lastFailure().contains("unknown PSK identity 'mallory'"), tls.lastFailure());
+        String failure = tls.lastFailure("unknown PSK identity 'mallory'");
+        assertTrue(failure.contains("unknown PSK identity 'mallory'"), failure);
     }
 }

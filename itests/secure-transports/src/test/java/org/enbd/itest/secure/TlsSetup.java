@@ -110,8 +110,18 @@ final class TlsSetup implements AutoCloseable {
     }
 
     /** The server's account of the last failed handshake (peer and reason). */
-    String lastFailure() {
-        return String.valueOf(status().attributes().get("lastFailure"));
+    /**
+     * The listener's last refused handshake, once it mentions {@code expected} (up to 10 s): the peer may exit on
+     * the alert before the server has written down why it sent it.
+     */
+    String lastFailure(String expected) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        String failure = String.valueOf(status().attributes().get("lastFailure"));
+        while (!failure.contains(expected) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            failure = String.valueOf(status().attributes().get("lastFailure"));
+        }
+        return failure;
     }
 
     @Override
