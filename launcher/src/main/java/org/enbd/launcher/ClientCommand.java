@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
  * kernel NBD device ({@code --device}); or {@code --disconnect} of a kernel device.
  */
 @Command(name = "client", mixinStandardHelpOptions = true, showDefaultValues = true, usageHelpAutoWidth = true,
-        customSynopsis = {"enbd client URI [OPTIONS] [--feature NAME]... (--serve unix:PATH|HOST:PORT | "
+        customSynopsis = {"enbd client URI [OPTIONS] [--feature NAME[+NAME][,KEY=VALUE]...]... (--serve "
+                + "unix:PATH|HOST:PORT | "
                 + "--device /dev/nbdN)",
                 "enbd client --disconnect /dev/nbdN"},
         description = {"Connect to an NBD server with several connections; a connection that fails is retracted "
@@ -31,7 +32,6 @@ import picocli.CommandLine.Spec;
                 "Serve the remote export locally to any NBD client, or attach it to a kernel /dev/nbdN."})
 final class ClientCommand implements Callable<Integer> {
     private static final Pattern NBD_DEVICE = Pattern.compile("/dev/nbd[0-9]+");
-    private static final Pattern FEATURE_NAME = Pattern.compile("[A-Za-z0-9._-]+");
 
     private final Actions actions;
 
@@ -77,9 +77,11 @@ final class ClientCommand implements Callable<Integer> {
             description = "Requests queued while no connection is up before new ones are refused.")
     int queueLimit;
 
-    @Option(names = "--feature", paramLabel = "NAME", description = "Stack this feature over the remote export "
-            + "(a plug-in's name, as enbd list shows it); repeatable, outermost first; a+b names two. The client "
-            + "waits until every feature named is installed.")
+    @Option(names = "--feature", paramLabel = "NAME[,KEY=VALUE...]", description = "Stack this feature over the "
+            + "remote export (a plug-in's name, as enbd list shows it); repeatable, outermost first; a+b names two. "
+            + "KEY=VALUE items are the features' parameters, as an export's: each KEY is a named feature's own "
+            + "(cow,cow.file=PATH; async,async.window=4M; partition,partition=2), and each feature's README lists "
+            + "them. The client waits until every feature named is installed.")
     List<String> features = new ArrayList<>();
 
     @Option(names = "--dead-conn-timeout", paramLabel = "S",
@@ -164,10 +166,11 @@ final class ClientCommand implements Callable<Integer> {
         properties.put("deadTimeMs", deadTimeMs);
         properties.put("reconnectMaxMs", reconnectMaxMs);
         properties.put("queueLimit", queueLimit);
-        List<String> stack = featureNames();
-        if (!stack.isEmpty()) {
-            properties.put("features", stack.toArray(String[]::new));
+        FeatureOptions stack = featureOptions();
+        if (!stack.names().isEmpty()) {
+            properties.put("features", stack.names().toArray(String[]::new));
         }
+        properties.putAll(stack.parameters());
         FactoryConfiguration configuration;
         if (serve != null) {
             properties.put("serve", serve.uri());
@@ -211,22 +214,13 @@ final class ClientCommand implements Callable<Integer> {
                 parent.shell, parent.verbose, parent.startTimeout(), data, stored);
     }
 
-    /** The {@code --feature} values as one stack, outermost first; a usage error for a bad or repeated name. */
-    private List<String> featureNames() {
-        List<String> names = new ArrayList<>();
-        for (String value : features) {
-            for (String name : value.split("\\+", -1)) {
-                if (!FEATURE_NAME.matcher(name).matches()) {
-                    throw usage("--feature '" + value + "': expected NAME or NAME+NAME (letters, digits, '.', '_', "
-                            + "'-')");
-                }
-                if (names.contains(name)) {
-                    throw usage("--feature " + name + " is given twice");
-                }
-                names.add(name);
-            }
+    /** The {@code --feature} values as one stack and its parameters; a usage error naming what is wrong. */
+    private FeatureOptions featureOptions() {
+        try {
+            return FeatureOptions.parse(features);
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
         }
-        return names;
     }
 
     private void checkUri(String text) {

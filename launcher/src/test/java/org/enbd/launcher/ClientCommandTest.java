@@ -56,6 +56,41 @@ class ClientCommandTest {
     }
 
     @Test
+    void featureParametersReachTheConfigurationAsAnExportsDo() {
+        Cli cli = Cli.run("client", "nbd://h/e", "--device", "/dev/nbd1", "--feature", "cow,cow.file=/v/a.cow,"
+                + "cow.block-size=4K", "--feature", "async+partition,async.window=4M,partition=2");
+        assertEquals(0, cli.exit(), cli.err());
+        Map<String, Object> p = cli.only(FactoryConfiguration.KERNEL_DEVICE).properties();
+        assertArrayEquals(new String[] {"cow", "async", "partition"}, (String[]) p.get("features"));
+        assertEquals("/v/a.cow", p.get("cow.file"));
+        assertEquals("4K", p.get("cow.block-size"));
+        assertEquals("4M", p.get("async.window"));
+        assertEquals("2", p.get("partition"));
+        Cli endpoint = Cli.run("client", "nbd://h/e", "--serve", "127.0.0.1:10810", "--feature", "cow,cow.file=/x");
+        assertEquals(0, endpoint.exit(), endpoint.err());
+        assertEquals("/x", endpoint.only(FactoryConfiguration.CLIENT_ENDPOINT).properties().get("cow.file"));
+    }
+
+    @Test
+    void aFeatureParameterOfNoStackedFeatureIsAUsageErrorNamingTheKey() {
+        Cli stray = Cli.run("client", "nbd://h/e", "--device", "/dev/nbd1", "--feature", "cow,cow.file=/x,"
+                + "async.window=4M");
+        assertEquals(2, stray.exit());
+        assertTrue(stray.err().contains("async.window") && stray.err().contains("belongs to no feature"),
+                stray.err());
+        Cli prefix = Cli.run("client", "nbd://h/e", "--device", "/dev/nbd1", "--feature", "cow,cowfile=/x");
+        assertEquals(2, prefix.exit());
+        assertTrue(prefix.err().contains("cowfile"), prefix.err());
+        Cli twice = Cli.run("client", "nbd://h/e", "--device", "/dev/nbd1", "--feature", "cow,cow.file=/x",
+                "--feature", "stats,cow.file=/y");
+        assertEquals(2, twice.exit());
+        assertTrue(twice.err().contains("cow.file is given twice"), twice.err());
+        Cli bare = Cli.run("client", "nbd://h/e", "--device", "/dev/nbd1", "--feature", "cow,file");
+        assertEquals(2, bare.exit());
+        assertTrue(bare.err().contains("'file' is not KEY=VALUE"), bare.err());
+    }
+
+    @Test
     void deviceMapsToAKernelDevice() {
         Cli cli = Cli.run("client", "nbd://h/e", "--device", "/dev/nbd3", "--connections", "2", "--memlock",
                 "--dead-conn-timeout", "30");
@@ -102,7 +137,8 @@ class ClientCommandTest {
         assertEquals(0, help.exit());
         assertTrue(help.out().contains("enbd client --disconnect /dev/nbdN"), help.out());
         assertTrue(help.out().contains("Default: 10000"), help.out());
-        assertTrue(help.out().contains("--feature=NAME"), help.out());
+        assertTrue(help.out().contains("--feature=NAME[,KEY=VALUE...]"), help.out());
+        assertTrue(help.out().contains("cow,cow.file=PATH"), help.out());
         Cli top = Cli.run("--help");
         assertEquals(0, top.exit());
         assertTrue(top.out().contains("server") && top.out().contains("client") && top.out().contains("list"));

@@ -55,9 +55,10 @@ class UsageErrorTest {
             client nbd://h/e --serve 127.0.0.1:1 --memlock       | --memlock and --dead-conn-timeout apply to --device only
             client nbd://h/e --device /dev/nbd0 --dead-conn-timeout -1 | --dead-conn-timeout must not be negative
             client nbd://h/e --serve bad                         | 'bad': expected HOST:PORT or unix:PATH
-            client nbd://h/e --serve 127.0.0.1:1 --feature a+    | --feature 'a+': expected NAME or NAME+NAME
-            client nbd://h/e --serve 127.0.0.1:1 --feature a/b   | --feature 'a/b': expected NAME or NAME+NAME
+            client nbd://h/e --serve 127.0.0.1:1 --feature a+    | --feature 'a+': expected NAME[+NAME...][,KEY=VALUE...]
+            client nbd://h/e --serve 127.0.0.1:1 --feature a/b   | --feature 'a/b': expected NAME[+NAME...][,KEY=VALUE...]
             client nbd://h/e --serve 127.0.0.1:1 --feature a --feature a | --feature a is given twice
+            client nbd://h/e --device /dev/nbd0 --feature cow,cow.fil=x,sync=always | parameter sync belongs to no feature
             client --disconnect /dev/nbd0 nbd://h/e              | --disconnect takes only the device
             client --disconnect /dev/sda                         | --disconnect '/dev/sda': expected a kernel NBD device
             list extra                                           | Unmatched argument

@@ -3,6 +3,7 @@ package org.enbd.client;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.enbd.api.layer.Feature;
@@ -20,6 +21,7 @@ import org.slf4j.LoggerFactory;
 public final class ConfiguredFeatures {
     private static final Logger LOG = LoggerFactory.getLogger(ConfiguredFeatures.class);
     private final List<String> names;
+    private final Map<String, String> parameters;
     private final FeatureSet present = new FeatureSet();
     private List<StackEntry> inUse = List.of();
     private boolean lost;
@@ -29,12 +31,42 @@ public final class ConfiguredFeatures {
 
     /** @param configured the configuration's {@code features}: names, each possibly {@code a+b} */
     public ConfiguredFeatures(String... configured) {
+        this(configured, Map.of());
+    }
+
+    /**
+     * @param configured the configuration's {@code features}: names, each possibly {@code a+b}
+     * @param properties the whole configuration: its string values under a named feature's own keys ({@code cow},
+     *                   {@code cow.file}) are the stack's parameters, as an export's are on the server
+     */
+    public ConfiguredFeatures(String[] configured, Map<String, ?> properties) {
         this.names = List.copyOf(FeatureSet.parseNames(configured));
+        this.parameters = parametersOf(names, properties);
     }
 
     /** The names, outermost first. */
     public List<String> names() {
         return names;
+    }
+
+    /** The features' parameters ({@code cow.file=PATH}, {@code partition=2}), for the stack's ExportContext. */
+    public Map<String, String> parameters() {
+        return parameters;
+    }
+
+    /**
+     * The string properties that belong to a feature of {@code names}: the key is the feature's name
+     * ({@code partition=2}) or starts with it and a dot ({@code cow.file}). A client's configuration also holds its
+     * own strings (uri, device, serve), which no feature may read as its parameters.
+     */
+    public static Map<String, String> parametersOf(List<String> names, Map<String, ?> properties) {
+        Map<String, String> parameters = new TreeMap<>();
+        properties.forEach((key, value) -> {
+            if (value instanceof String s && names.stream().anyMatch(n -> key.equals(n) || key.startsWith(n + "."))) {
+                parameters.put(key, s);
+            }
+        });
+        return Map.copyOf(parameters);
     }
 
     /** A Feature service arrived (DS bind, with its service properties). */

@@ -50,12 +50,21 @@ public final class DeviceStack {
      */
     public static RestackableExport openRestackable(RemoteDevice device, List<StackEntry> features)
             throws NbdException {
+        return openRestackable(device, features, Map.of());
+    }
+
+    /**
+     * As {@link #openRestackable(RemoteDevice, List)}, with the features' parameters ({@code cow.file=PATH}) in
+     * the stack's {@link ExportContext}, where each feature reads its own as it does on an export.
+     */
+    public static RestackableExport openRestackable(RemoteDevice device, List<StackEntry> features,
+                                                    Map<String, String> parameters) throws NbdException {
         String name = device.exportName();
         ExportEventHub events = new ExportEventHub("remote export " + (name.isEmpty() ? "(default)" : "'" + name
                 + "'"));
         Backend backend = new Backend(device, events);
         try {
-            return new RestackableExport(new ExportContext(name, false, Map.of()), device.description(), backend,
+            return new RestackableExport(new ExportContext(name, false, parameters), device.description(), backend,
                     features, events);
         } catch (NbdException | RuntimeException e) {
             backend.close();

@@ -31,6 +31,16 @@ class ConfiguredFeaturesTest {
     }
 
     @Test
+    void parametersAreTheStringsUnderANamedFeaturesOwnKeysOnly() {
+        Map<String, Object> configuration = Map.of("uri", "nbd://h/e", "device", "/dev/nbd0", "connections", 2,
+                "cow.file", "/v/a.cow", "partition", "2", "async.window", "4M", "cowboy", "no", "features",
+                new String[] {"cow+partition"});
+        ConfiguredFeatures features = new ConfiguredFeatures(new String[] {"cow+partition"}, configuration);
+        assertEquals(Map.of("cow.file", "/v/a.cow", "partition", "2"), features.parameters());
+        assertEquals(Map.of(), new ConfiguredFeatures("cow").parameters());
+    }
+
+    @Test
     void waitsSayingWhichFeaturesAreMissingUntilAllArePresent() throws Exception {
         ConfiguredFeatures features = new ConfiguredFeatures("a+b");
         features.add(A, named("a"));

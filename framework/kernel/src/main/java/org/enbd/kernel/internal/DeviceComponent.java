@@ -100,7 +100,7 @@ public final class DeviceComponent {
         this.loops = loops;
         this.board = board;
         this.id = String.valueOf(properties.getOrDefault(Constants.SERVICE_PID, "org.enbd.kernel.device"));
-        start(config);
+        start(config, properties);
         if (bundle != null) {
             Hashtable<String, Object> props = new Hashtable<>();
             props.put(DeviceActions.STATUS_ID, new String[] {id, id + "/remote"});
@@ -172,8 +172,8 @@ public final class DeviceComponent {
         }
     }
 
-    private void start(DeviceConfig config) {
-        Run next = new Run(config);
+    private void start(DeviceConfig config, Map<String, Object> properties) {
+        Run next = new Run(config, properties);
         synchronized (bound) {
             bound.forEach(next.features::add);
             run = next;
@@ -186,14 +186,14 @@ public final class DeviceComponent {
      * attached; anything else (or a move that cannot be made now) detaches and attaches again.
      */
     @Modified
-    void modified(DeviceConfig config) {
+    void modified(DeviceConfig config, Map<String, Object> properties) {
         Run r = current();
-        if (r.movable(config) && r.move(config)) {
+        if (r.movable(config, properties) && r.move(config)) {
             return;
         }
         LOG.info("{}: configuration changed; detaching and attaching {} again", id, config.device());
         r.stop();
-        start(config);
+        start(config, properties);
     }
 
     @Deactivate
@@ -218,9 +218,9 @@ public final class DeviceComponent {
         /** The status while attached, re-reported with the new server after a move. */
         private volatile Status attachedStatus;
 
-        Run(DeviceConfig config) {
+        Run(DeviceConfig config, Map<String, Object> properties) {
             this.config = config;
-            this.features = new ConfiguredFeatures(config.features());
+            this.features = new ConfiguredFeatures(config.features(), properties);
         }
 
         void start() {
@@ -234,13 +234,14 @@ public final class DeviceComponent {
         }
 
         /** Whether {@code next} differs from this run's configuration in its {@code uri} only. */
-        boolean movable(DeviceConfig next) {
+        boolean movable(DeviceConfig next, Map<String, Object> properties) {
             DeviceConfig was = config;
             try {
                 ClientOptions o = options(next);
                 return o.equals(options(was).withUri(o.uri())) && next.device().equals(was.device())
                         && next.deadConnTimeoutS() == was.deadConnTimeoutS() && next.memlock() == was.memlock()
-                        && next.method().equals(was.method()) && Arrays.equals(next.features(), was.features());
+                        && next.method().equals(was.method()) && Arrays.equals(next.features(), was.features())
+                        && features.parameters().equals(ConfiguredFeatures.parametersOf(features.names(), properties));
             } catch (RuntimeException e) {
                 return false;
             }
@@ -357,7 +358,7 @@ public final class DeviceComponent {
         private boolean attach(ClientOptions options, RemoteDevice opened, List<StackEntry> entries) {
             RestackableExport built = null;
             try {
-                built = DeviceStack.openRestackable(opened, entries);
+                built = DeviceStack.openRestackable(opened, entries, features.parameters());
                 DeviceOptions device = new DeviceOptions(config.device(), Math.max(1, opened.connections()),
                         KernelTimeout.seconds(options.deadTime(), options.stallTimeout()), config.deadConnTimeoutS(),
                         options.uri().toString(),

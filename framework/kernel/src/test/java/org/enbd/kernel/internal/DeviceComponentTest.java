@@ -64,7 +64,7 @@ class DeviceComponentTest {
         var actions = c.actions();
         assertThrows(IllegalStateException.class, () -> actions.act("drop", "0"), "not connected yet");
         assertThrows(IllegalArgumentException.class, () -> actions.act("explode", null));
-        c.modified(config("nbd://127.0.0.1:1/x", "/dev/nbd4"));
+        c.modified(config("nbd://127.0.0.1:1/x", "/dev/nbd4"), Map.of("service.pid", "dev5"));
         assertTrue(board.reports.stream().anyMatch(s -> s.state() == Status.State.STOPPED
                 && "/dev/nbd3".equals(s.attributes().get("device"))), "the first run stopped");
         assertTrue(board.reports.stream().anyMatch(s -> s.state() == Status.State.STARTING

@@ -96,7 +96,7 @@ public final class EndpointComponent {
         this.board = board;
         this.bundle = bundle;
         this.id = String.valueOf(properties.getOrDefault(Constants.SERVICE_PID, "org.enbd.client.endpoint"));
-        start(config);
+        start(config, properties);
         if (bundle != null) {
             Hashtable<String, Object> props = new Hashtable<>();
             props.put(DeviceActions.STATUS_ID, new String[] {id, id + "/remote"});
@@ -162,8 +162,8 @@ public final class EndpointComponent {
         }
     }
 
-    private void start(EndpointConfig config) {
-        Run next = new Run(config);
+    private void start(EndpointConfig config, Map<String, Object> properties) {
+        Run next = new Run(config, properties);
         synchronized (bound) {
             bound.forEach(next.features::add);
             run = next;
@@ -176,14 +176,14 @@ public final class EndpointComponent {
      * cannot be made now: not connected yet, a TLS provider missing) stops this run and starts another.
      */
     @Modified
-    void modified(EndpointConfig config) {
+    void modified(EndpointConfig config, Map<String, Object> properties) {
         Run r = current();
-        if (r.movable(config) && r.move(config)) {
+        if (r.movable(config, properties) && r.move(config)) {
             return;
         }
         LOG.info("{}: configuration changed; restarting the endpoint", id);
         r.stop();
-        start(config);
+        start(config, properties);
     }
 
     @Deactivate
@@ -213,9 +213,9 @@ public final class EndpointComponent {
         private Status.State lastState;
         private String lastDetail;
 
-        Run(EndpointConfig config) {
+        Run(EndpointConfig config, Map<String, Object> properties) {
             this.config = config;
-            this.features = new ConfiguredFeatures(config.features());
+            this.features = new ConfiguredFeatures(config.features(), properties);
             ClientOptions o;
             StreamAddress at;
             try {
@@ -246,14 +246,15 @@ public final class EndpointComponent {
         }
 
         /** Whether {@code next} differs from this run's configuration in its {@code uri} only. */
-        boolean movable(EndpointConfig next) {
+        boolean movable(EndpointConfig next, Map<String, Object> properties) {
             if (options == null) {
                 return false;
             }
             try {
                 ClientOptions o = options(next);
                 return o.equals(options.withUri(o.uri())) && next.serve().equals(config.serve())
-                        && Arrays.equals(next.features(), config.features());
+                        && Arrays.equals(next.features(), config.features())
+                        && features.parameters().equals(ConfiguredFeatures.parametersOf(features.names(), properties));
             } catch (RuntimeException e) {
                 return false;
             }
@@ -402,7 +403,7 @@ public final class EndpointComponent {
                 if (local.isEmpty()) {
                     throw new java.io.IOException("no transport serves " + serveAt.scheme() + "://");
                 }
-                built = DeviceStack.openRestackable(opened, entries);
+                built = DeviceStack.openRestackable(opened, entries, features.parameters());
                 LocalEndpoint served = LocalEndpoint.start(opened, built, local.get(), serveAt);
                 Hashtable<String, Object> props = new Hashtable<>();
                 props.put(Export.NAME, opened.exportName());

@@ -68,7 +68,7 @@ class EndpointComponentTest {
                 loops, board, transports);
         assertEquals(Status.State.FAILED, board.get("ep4").orElseThrow().state());
         c.addFeature((export, events) -> (next, session) -> next, Map.of(Feature.NAME, "stats"));
-        c.modified(config("cow", "127.0.0.1:1"));
+        c.modified(config("cow", "127.0.0.1:1"), Map.of("service.pid", "ep4"));
         Status waiting = board.await("ep4", s -> s.detail().equals("waiting for feature 'cow'"),
                 Duration.ofSeconds(10));
         assertEquals(Status.State.STARTING, waiting.state(), "the new configuration runs");
