@@ -74,7 +74,7 @@ final class ServerCommand implements Callable<Integer> {
             + "an export's tls-identity=NAME then admits only the client whose certificate's CN is NAME.")
     boolean tlsVerifyPeer;
 
-    @Option(names = "--max-payload", paramLabel = "SIZE", defaultValue = "32M", converter = Converters.Size.class,
+    @Option(names = "--max-payload", paramLabel = "SIZE", defaultValue = "64M", converter = Converters.Size.class,
             description = "Largest read or write request accepted (bytes, or 32M, 64MiB).")
     long maxPayload;
 
@@ -85,7 +85,7 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--connection-budget", paramLabel = "SIZE", defaultValue = "64M",
             converter = Converters.Size.class,
             description = "Most bytes one client connection may make the server hold (payloads received, replies "
-                    + "not yet sent); at least twice --max-payload.")
+                    + "not yet sent); at least --max-payload.")
     long connectionBudget;
 
     @Option(names = "--server-budget", paramLabel = "SIZE", defaultValue = "512M", converter = Converters.Size.class,
@@ -136,8 +136,8 @@ final class ServerCommand implements Callable<Integer> {
         if (maxInFlight < 1) {
             throw usage("--max-in-flight must be at least 1");
         }
-        if (connectionBudget < 2 * maxPayload || serverBudget < connectionBudget) {
-            throw usage("--connection-budget must be at least twice --max-payload, and --server-budget at least "
+        if (connectionBudget < maxPayload || serverBudget < connectionBudget) {
+            throw usage("--connection-budget must be at least --max-payload, and --server-budget at least "
                     + "--connection-budget");
         }
         var parsed = spec.commandLine().getParseResult();

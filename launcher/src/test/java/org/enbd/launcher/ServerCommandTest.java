@@ -22,7 +22,7 @@ class ServerCommandTest {
         assertEquals(Map.of("name", "", "backend", "memory:1G", "readOnly", false), export.properties());
         FactoryConfiguration listener = cli.only(FactoryConfiguration.LISTENER);
         assertEquals("org.enbd.server.listener~tcp-127.0.0.1-10809", listener.pid());
-        assertEquals(Map.of("address", "nbd://127.0.0.1:10809", "maxPayload", 33554432L, "maxInFlight", 128,
+        assertEquals(Map.of("address", "nbd://127.0.0.1:10809", "maxPayload", 64L << 20, "maxInFlight", 128,
                 "connectionBudget", 64L << 20, "serverBudget", 512L << 20, "tls", "off"), listener.properties());
         assertEquals(List.of(ExportSpec.DEFAULT), cli.plan().exports());
         assertEquals(Optional.of(new ListenAddress.HostPort("127.0.0.1", 8080)), cli.plan().console().address());
@@ -145,7 +145,7 @@ class ServerCommandTest {
         Map<String, Object> properties = cli.only(FactoryConfiguration.LISTENER).properties();
         assertEquals(4194304L, properties.get("connectionBudget"));
         assertEquals(16777216L, properties.get("serverBudget"));
-        assertEquals(2, Cli.run("server", "--connection-budget", "1048576").exit(), "less than twice 32 MiB");
+        assertEquals(2, Cli.run("server", "--connection-budget", "1048576").exit(), "less than --max-payload (64 MiB)");
         assertEquals(2, Cli.run("server", "--server-budget", "1048576").exit(), "less than the connection's");
     }
 
@@ -244,7 +244,7 @@ class ServerCommandTest {
         assertTrue(cli.out().contains("Usage: enbd server"), cli.out());
         assertTrue(cli.out().contains("Default: 127.0.0.1:10809"), cli.out());
         assertTrue(cli.out().contains("Default: 127.0.0.1:8080"), cli.out());
-        assertTrue(cli.out().contains("Default: 32M"), cli.out());
+        assertTrue(cli.out().contains("Default: 64M"), cli.out());
         assertTrue(cli.actions().launched.isEmpty());
     }
 }

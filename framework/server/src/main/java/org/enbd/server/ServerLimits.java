@@ -6,8 +6,11 @@ import java.util.Objects;
 /**
  * What one connection may ask of the server, and how much memory clients may make it hold.
  *
- * @param maxPayload       the largest READ or WRITE payload, in bytes (advertised in NBD_INFO_BLOCK_SIZE); the spec
- *                         asks servers to accept 32 MiB
+ * @param maxPayload       the largest READ or WRITE payload, in bytes; NBD_INFO_BLOCK_SIZE advertises the smaller of
+ *                         it and the stack's maximum (32 MiB for most layers). 64 MiB by default, as nbdkit and
+ *                         nbd-server accept: the spec's 32 MiB is what a client may assume without negotiation, and
+ *                         clients that ignore the advertised maximum (the kernel's max_sectors, older tools) send
+ *                         more
  * @param maxInFlight      requests one connection may have outstanding; above it the server decodes no more of that
  *                         connection's requests (and stops reading it) until replies have gone out
  * @param maxOptionLength  the largest handshake option data read; longer options get NBD_REP_ERR_TOO_BIG
@@ -18,17 +21,18 @@ import java.util.Objects;
  *                         the same guard). While the client does not read the replies, no further option is read
  * @param connectionBudget bytes one connection may make the server hold in transmission: payloads received and
  *                         replies not yet flushed to its socket. A request is decoded only once its bytes fit (its
- *                         payload and its reply: a READ's length), so at least {@code maxPayload}
+ *                         payload and its reply: a READ's length; capped at the budget, so the largest request
+ *                         still fits alone), at least {@code maxPayload}
  * @param serverBudget     the same bytes summed over all connections of one server (or one kernel relay); a
  *                         connection waits while the others hold them. At least {@code connectionBudget}
  */
 public record ServerLimits(int maxPayload, int maxInFlight, int maxOptionLength, Duration handshakeTimeout,
                            int maxOptions, long connectionBudget, long serverBudget) {
     /**
-     * 32 MiB payloads, 128 requests in flight, 64 KiB options, 30 s to finish the handshake, 256 options, 64 MiB
+     * 64 MiB payloads, 128 requests in flight, 64 KiB options, 30 s to finish the handshake, 256 options, 64 MiB
      * per connection and 512 MiB in all.
      */
-    public static final ServerLimits DEFAULT = new ServerLimits(32 << 20, 128, 64 << 10, Duration.ofSeconds(30),
+    public static final ServerLimits DEFAULT = new ServerLimits(64 << 20, 128, 64 << 10, Duration.ofSeconds(30),
             256, 64L << 20, 512L << 20);
 
     public ServerLimits {
@@ -48,9 +52,9 @@ public record ServerLimits(int maxPayload, int maxInFlight, int maxOptionLength,
         if (maxOptions < 1) {
             throw new IllegalArgumentException("maxOptions must be at least 1: " + maxOptions);
         }
-        if (connectionBudget < 2L * maxPayload) {
+        if (connectionBudget < maxPayload) {
             throw new IllegalArgumentException("the connection budget (" + connectionBudget + " bytes) must hold "
-                    + "twice maxPayload (" + maxPayload + "), a request's payload and its reply");
+                    + "the largest request, maxPayload (" + maxPayload + ")");
         }
         if (serverBudget < connectionBudget) {
             throw new IllegalArgumentException("the server budget (" + serverBudget + " bytes) must be at least the "
@@ -66,13 +70,13 @@ public record ServerLimits(int maxPayload, int maxInFlight, int maxOptionLength,
     /** Limits with the default option count and budgets. */
     public ServerLimits(int maxPayload, int maxInFlight, int maxOptionLength, Duration handshakeTimeout) {
         this(maxPayload, maxInFlight, maxOptionLength, handshakeTimeout, DEFAULT.maxOptions,
-                Math.max(DEFAULT.connectionBudget, 2L * maxPayload),
-                Math.max(DEFAULT.serverBudget, 2L * maxPayload));
+                Math.max(DEFAULT.connectionBudget, maxPayload),
+                Math.max(DEFAULT.serverBudget, maxPayload));
     }
 
     /** A larger payload limit raises the budgets to hold it when they would be too small. */
     public ServerLimits withMaxPayload(int value) {
-        long connection = Math.max(connectionBudget, 2L * value);
+        long connection = Math.max(connectionBudget, value);
         return new ServerLimits(value, maxInFlight, maxOptionLength, handshakeTimeout, maxOptions, connection,
                 Math.max(serverBudget, connection));
     }

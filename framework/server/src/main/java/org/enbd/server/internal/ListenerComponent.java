@@ -49,7 +49,7 @@ public final class ListenerComponent {
         String address();
 
         @AttributeDefinition(name = "Largest payload", description = "Largest READ/WRITE payload in bytes")
-        int maxPayload() default 32 << 20;
+        int maxPayload() default 64 << 20;
 
         @AttributeDefinition(name = "Requests in flight", description = "Requests one connection may have in flight")
         int maxInFlight() default 128;
@@ -71,7 +71,7 @@ public final class ListenerComponent {
 
         @AttributeDefinition(name = "Connection budget (bytes)",
                 description = "Bytes one connection may make the server hold (payloads received and "
-                + "replies not yet sent); at least twice maxPayload")
+                + "replies not yet sent); at least maxPayload")
         long connectionBudget() default 64L << 20;
 
         @AttributeDefinition(name = "Listener budget (bytes)",

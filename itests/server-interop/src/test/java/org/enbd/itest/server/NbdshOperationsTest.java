@@ -20,7 +20,8 @@ class NbdshOperationsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        served = new ServedExports(dir, "disk=memory:64M", "ro=memory:4M,ro", "small=memory:1M");
+        served = new ServedExports(dir, "disk=memory:64M", "ro=memory:4M,ro", "small=memory:1M",
+                "big=memory:80M");
     }
 
     @AfterAll
@@ -42,6 +43,23 @@ class NbdshOperationsTest {
                 print(same, err(lambda: h.flush()))
                 h.shutdown()
                 """.formatted(served.uri("disk"))));
+    }
+
+    /**
+     * 64 MiB requests are served by default, as nbdkit and nbd-server serve them (the spec's 32 MiB is what a client
+     * may assume without asking, not a limit). libnbd itself sends no more (ERANGE); the server's refusal of
+     * longer requests is TransmissionPhaseTest's.
+     */
+    @Test
+    void sixtyFourMebibyteRequestsAreServedAndLargerOnesRefused() {
+        assertEquals("True True ERANGE True", py("""
+                h = connect('%s', strict=False)
+                data = bytes((i * 13) & 255 for i in range(4096)) * (64 * 256)
+                h.pwrite(data, 4096)
+                print(h.pread(len(data), 4096) == data, len(data) == 64 * 1048576,
+                      err(lambda: h.pread(64 * 1048576 + 512, 0)), h.pread(4096, 4096) == data[:4096])
+                h.shutdown()
+                """.formatted(served.uri("big"))));
     }
 
     @Test
