@@ -304,8 +304,13 @@ public final class AoeInitiator implements AutoCloseable {
     }
 
     private void retransmit(long now) {
+        boolean expired = false;
         for (Frame frame : outstanding.values()) {
             if (now - frame.deadline >= 0) {
+                if (!expired) {
+                    roundTrip.expired(); // once per pass: frames timed out together by one pause back off once
+                    expired = true;
+                }
                 send(frame, now);
             }
         }
