@@ -13,6 +13,14 @@ public final class MediaControl {
      * pushes each change as an event.
      */
     public static final int QUERY = 0x0200;
+    /**
+     * MEDIA_ACCEPT: the request data is the generation the client takes, in decimal ASCII (empty: the one in now);
+     * the reply is {@code accepted generation N}. After a medium change the server refuses every write until a
+     * client accepts the new medium: a write sent before the client knew of the change was meant for the old
+     * one. A kernel device sends it once the kernel has dropped what it cached of the old medium. Fails with
+     * EINVAL when another medium is in by then (the client hears of it and accepts that one).
+     */
+    public static final int ACCEPT = 0x0201;
 
     private MediaControl() {
     }

@@ -3,6 +3,7 @@ package org.enbd.kernel;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -35,24 +36,70 @@ public final class KernelDevice implements AutoCloseable {
     private final DeviceOptions options;
     private final int index;
     private volatile long sizeBytes;
-    private final int blockSize;
-    private final KernelRelay relay;
+    private volatile int blockSize;
+    /** The relay the kernel holds now: a new medium on a netlink device gets a new one ({@link NewMedium}). */
+    private volatile KernelRelay relay;
     private final NbdIoctl ioctl; // null when attached through netlink
     private final DeviceStateFile states;
     /** NBD_ATTR_BACKEND_IDENTIFIER as connected: the kernel wants it again in every reconfigure. */
     private final String backend;
+    private final Export export;
+    private final EventLoops loops;
+    /** Completes when the kernel let go of the device, not when a new medium replaces the relay. */
+    private final CompletableFuture<Void> released = new CompletableFuture<>();
     private SizeFollower sizes;
 
     private KernelDevice(DeviceOptions options, int index, long sizeBytes, int blockSize, KernelRelay relay,
-                         NbdIoctl ioctl, DeviceStateFile states, String backend) {
+                         NbdIoctl ioctl, DeviceStateFile states, String backend, Export export,
+                         EventLoops loops) {
+        this.loops = loops;
         this.options = options;
         this.backend = backend;
         this.index = index;
         this.sizeBytes = sizeBytes;
         this.blockSize = blockSize;
-        this.relay = relay;
         this.ioctl = ioctl;
         this.states = states;
+        this.export = export;
+        follow(relay);
+    }
+
+    /** Makes {@code next} the relay; when the kernel lets go of it while it is still the relay, the device is gone. */
+    void follow(KernelRelay next) {
+        relay = next;
+        next.allClosed().thenRun(() -> {
+            if (relay == next) {
+                released.complete(null);
+            }
+        });
+    }
+
+    DeviceOptions options() {
+        return options;
+    }
+
+    String backend() {
+        return backend;
+    }
+
+    EventLoops loops() {
+        return loops;
+    }
+
+    Export export() {
+        return export;
+    }
+
+    KernelRelay relay() {
+        return relay;
+    }
+
+    void blockSize(int size) {
+        blockSize = size;
+    }
+
+    void sizeBytes(long size) {
+        sizeBytes = size;
     }
 
     /**
@@ -103,7 +150,7 @@ public final class KernelDevice implements AutoCloseable {
                     options.device(), method, size, blockSize, relay.connections(), Integer.toHexString(flags),
                     options.server());
             KernelDevice device = new KernelDevice(options, index, size, blockSize, relay, ioctl, states,
-                    me.backend());
+                    me.backend(), export, loops);
             device.sizes = new SizeFollower(device, export);
             return device;
         } finally {
@@ -114,7 +161,7 @@ public final class KernelDevice implements AutoCloseable {
     }
 
     /** The phase for the kernel, from the first layer's size and capabilities (one stack: it speaks for all). */
-    private static KernelTransmission transmission(DeviceOptions options, List<Layer> layers) throws IOException {
+    static KernelTransmission transmission(DeviceOptions options, List<Layer> layers) throws IOException {
         try {
             Layer first = layers.getFirst();
             return new KernelTransmission(first.capabilities(), first.size(), ServerLimits.DEFAULT);
@@ -126,7 +173,7 @@ public final class KernelDevice implements AutoCloseable {
     }
 
     /** One layer of the export's stack per relay socket, each closed with its socket. */
-    private static List<Layer> openLayers(DeviceOptions options, Export export) throws IOException {
+    static List<Layer> openLayers(DeviceOptions options, Export export) throws IOException {
         List<Layer> layers = new ArrayList<>();
         try {
             for (int i = 0; i < options.connections(); i++) {
@@ -188,8 +235,8 @@ public final class KernelDevice implements AutoCloseable {
     }
 
     /** Completes when the kernel has let go of every relay socket (disconnected, by us or by another tool). */
-    public java.util.concurrent.CompletableFuture<Void> released() {
-        return relay.allClosed();
+    public CompletableFuture<Void> released() {
+        return released;
     }
 
     /**
@@ -197,7 +244,7 @@ public final class KernelDevice implements AutoCloseable {
      * and the kernel resizes the disk (netlink NBD_CMD_RECONFIGURE, or the ioctl on an ioctl-attached device).
      * Blocks on the kernel: call it off any event loop.
      */
-    public void resize(long newSize) throws IOException {
+    public synchronized void resize(long newSize) throws IOException {
         relay.resize(newSize);
         if (ioctl != null) {
             ioctl.resize(newSize, blockSize);
@@ -214,10 +261,19 @@ public final class KernelDevice implements AutoCloseable {
         sizes.onResized(listener);
     }
 
+    /**
+     * A new medium is in (the export said so): the kernel drops what it cached of the old one and counts a new disk
+     * ({@link NewMedium}). Blocks on the kernel: call it off any event loop.
+     */
+    public synchronized void newMedium(String detail) throws IOException {
+        new NewMedium(this, detail).apply();
+    }
+
     /** Disconnects, waits for the kernel to let go, closes the relay and removes the state file. */
     @Override
     public void close() {
         sizes.close();
+        KernelRelay relay = this.relay;
         try {
             // even when the relay channels are gone the kernel keeps the configuration until told
             if (ioctl != null) {

@@ -28,11 +28,13 @@ public final class KernelRelay implements AutoCloseable {
 
     private final List<Channel> channels;
     private final List<TransmissionPhase> phases;
+    private final Layer first;
     private final int[] kernelSockets;
     private boolean kernelSocketsOpen = true;
     private final CompletableFuture<Void> allClosed;
 
-    private KernelRelay(List<Channel> channels, List<TransmissionPhase> phases, int[] kernelSockets) {
+    private KernelRelay(List<Channel> channels, List<TransmissionPhase> phases, int[] kernelSockets, Layer first) {
+        this.first = first;
         this.channels = List.copyOf(channels);
         this.phases = List.copyOf(phases);
         this.kernelSockets = kernelSockets;
@@ -72,7 +74,7 @@ public final class KernelRelay implements AutoCloseable {
                 phases.add(serve(loops, channel, layers.get(installed), installer));
                 installed++;
             }
-            return new KernelRelay(channels, phases, kernel);
+            return new KernelRelay(channels, phases, kernel, layers.getFirst());
         } catch (IOException | RuntimeException e) {
             for (Channel c : channels) {
                 c.close();
@@ -120,6 +122,11 @@ public final class KernelRelay implements AutoCloseable {
             // the loop runs its tasks in order: once this one ran, the phase's resize has too
             channel.eventLoop().submit(() -> { }).awaitUninterruptibly(REGISTER_TIMEOUT_S, TimeUnit.SECONDS);
         }
+    }
+
+    /** The first connection's layer, for a control message of the device's own (it closes with its channel). */
+    public Layer firstLayer() {
+        return first;
     }
 
     /** Connections served. */

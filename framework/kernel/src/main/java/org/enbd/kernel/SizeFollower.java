@@ -12,8 +12,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies the size changes an export reports to its attached kernel device, one at a time, on a thread of its
- * own: the events come on event loops, and netlink and the ioctls block on the kernel. Closed with the device.
+ * Applies the size and medium changes an export reports to its attached kernel device, one at a time and in the
+ * order reported, on a thread of its own: the events come on event loops, and netlink and the ioctls block on the
+ * kernel. A new size is NBD_CMD_RECONFIGURE (no medium is size 0); a medium put in is a new disk
+ * ({@link KernelDevice#newMedium}). Closed with the device.
  */
 final class SizeFollower implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SizeFollower.class);
@@ -37,12 +39,25 @@ final class SizeFollower implements AutoCloseable {
     }
 
     private void event(ExportEvent event) {
-        if (event instanceof ExportEvent.SizeChanged changed) {
-            try {
-                worker.execute(() -> apply(changed.size()));
-            } catch (RejectedExecutionException closing) {
-                // the device is being detached: no size to follow any more
-            }
+        Runnable work = switch (event) {
+            case ExportEvent.SizeChanged changed -> () -> apply(changed.size());
+            case ExportEvent.MediumChanged medium when medium.present() -> () -> newMedium(medium.detail());
+            case ExportEvent.MediumChanged gone -> () -> LOG.info("{}: no medium ({})", device.device(),
+                    gone.detail());
+        };
+        try {
+            worker.execute(work);
+        } catch (RejectedExecutionException closing) {
+            // the device is being detached: nothing to follow any more
+        }
+    }
+
+    private void newMedium(String detail) {
+        try {
+            device.newMedium(detail);
+            resized.accept(device.sizeBytes());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: cannot take the new medium ({}): {}", device.device(), detail, e.getMessage());
         }
     }
 

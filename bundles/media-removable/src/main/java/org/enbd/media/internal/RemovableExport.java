@@ -30,6 +30,8 @@ final class RemovableExport implements AutoCloseable {
     private final String statusId;
     private final AtomicLong mediumErrors = new AtomicLong();
     private volatile Medium current;
+    /** The generation a client took last (MEDIA_ACCEPT): writes are refused while another is in. */
+    private volatile long accepted = 1;
     private volatile boolean closed;
 
     RemovableExport(String where, String exportName, Path path, boolean readOnly, Probe probe, ExportEvents events,
@@ -76,6 +78,23 @@ final class RemovableExport implements AutoCloseable {
     long size() {
         Medium m = current;
         return m.present() ? m.identity.size() : 0;
+    }
+
+    long accepted() {
+        return accepted;
+    }
+
+    /** MEDIA_ACCEPT: a client writes for {@code generation} from now on (0: the one in now); false if not in. */
+    synchronized boolean accept(long generation) {
+        long now = current.generation;
+        if (generation != 0 && generation != now) {
+            return false;
+        }
+        if (accepted != now) {
+            LOG.info("{}: a client took medium generation {}: writes are accepted again", where, now);
+        }
+        accepted = now;
+        return true;
     }
 
     /** A read or write the medium refused (not the wire): counted and shown. */

@@ -115,6 +115,11 @@ class RemovableLayer implements Layer {
                 throw new NbdException(NbdError.EIO, "the medium changed (generation " + m.generation + " to "
                         + now + ") before this write reached it: refused, it was meant for the old one");
             }
+            if (export.accepted() != m.generation) {
+                throw new NbdException(NbdError.EIO, "the medium changed (generation " + export.accepted() + " to "
+                        + m.generation + ") and no client has taken the new one yet (MEDIA_ACCEPT): refused, a "
+                        + "write now was sent for the old one");
+            }
             m.descriptor().writeFully(offset, data.nioBuffer());
             if (RequestFlags.has(flags, RequestFlags.FUA)) {
                 m.descriptor().sync();
@@ -145,9 +150,26 @@ class RemovableLayer implements Layer {
                     m.release();
                 }
             }
+            case MediaControl.ACCEPT -> accept(data, alloc);
             case IoctlControl.CALL -> ioctl(data, alloc);
             default -> Layer.super.control(type, data, alloc);
         };
+    }
+
+    private CompletionStage<ByteBuf> accept(ByteBuf data, ByteBufAllocator alloc) {
+        String text = data.toString(StandardCharsets.US_ASCII).strip();
+        long generation;
+        try {
+            generation = text.isEmpty() ? 0 : Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            return Layer.failed(NbdError.EINVAL, "MEDIA_ACCEPT wants a generation number, not '" + text + "'");
+        }
+        if (!export.accept(generation)) {
+            return Layer.failed(NbdError.EINVAL, "medium generation " + generation + " is no longer in ("
+                    + export.describe() + ")");
+        }
+        return CompletableFuture.completedFuture(alloc.buffer().writeBytes(("accepted generation "
+                + export.accepted()).getBytes(StandardCharsets.UTF_8)));
     }
 
     /** A remote ioctl on the descriptor that holds the medium (or, with none in, one opened for the call). */

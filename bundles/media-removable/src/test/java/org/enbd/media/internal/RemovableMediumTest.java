@@ -186,6 +186,30 @@ class RemovableMediumTest {
     }
 
     @Test
+    void aWriteSentAfterAChangeIsRefusedUntilAClientAcceptsTheNewMedium() throws Exception {
+        replaceWithMv('N', 8192);
+        medium.probe(); // the write below arrives after the change: the client may have sent it for the old medium
+        NbdException e = assertThrows(NbdException.class,
+                () -> drain(layer.write(0, Unpooled.wrappedBuffer(filled('W', 512)), 0)));
+        assertEquals(NbdError.EIO, e.error());
+        assertTrue(e.getMessage().contains("no client has taken the new one yet"), e.getMessage());
+        assertArrayEquals(filled('N', 8192), Files.readAllBytes(image));
+
+        NbdException stale = assertThrows(NbdException.class, () -> drain(layer.control(MediaControl.ACCEPT,
+                Unpooled.copiedBuffer("1", StandardCharsets.US_ASCII), ByteBufAllocator.DEFAULT)));
+        assertEquals(NbdError.EINVAL, stale.error(), "generation 1 is out");
+        ByteBuf reply = drain(layer.control(MediaControl.ACCEPT, Unpooled.copiedBuffer("2",
+                StandardCharsets.US_ASCII), ByteBufAllocator.DEFAULT));
+        try {
+            assertEquals("accepted generation 2", reply.toString(StandardCharsets.UTF_8));
+        } finally {
+            reply.release();
+        }
+        drain(layer.write(0, Unpooled.wrappedBuffer(filled('W', 512)), 0));
+        assertArrayEquals(filled('W', 512), Arrays.copyOf(Files.readAllBytes(image), 512));
+    }
+
+    @Test
     void theMediumIsAskedOverTheControlChannel() throws Exception {
         ByteBuf reply = drain(layer.control(MediaControl.QUERY, Unpooled.EMPTY_BUFFER, ByteBufAllocator.DEFAULT));
         try {

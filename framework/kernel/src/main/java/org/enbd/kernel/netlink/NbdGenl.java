@@ -33,7 +33,10 @@ public final class NbdGenl {
     public static final int DEVICE_INDEX = 1;
     public static final int DEVICE_CONNECTED = 2;
 
-    /** NBD_CFLAG_DESTROY_ON_DISCONNECT: not used; a device stays for the next attach. */
+    /**
+     * NBD_CFLAG_DESTROY_ON_DISCONNECT: set (by RECONFIGURE) only to replace the disk for a new medium; a device
+     * otherwise stays for the next attach.
+     */
     public static final long CLIENT_FLAG_DESTROY_ON_DISCONNECT = 1;
 
     private NbdGenl() {

@@ -10,8 +10,14 @@ package org.enbd.kernel.netlink;
  * @param backend   the NBD_ATTR_BACKEND_IDENTIFIER the device was connected with, or null if none: a device
  *                  connected with one refuses (EINVAL, "must specify backend") a reconfigure that does not repeat
  *                  it, so another program cannot reconfigure it by index alone
+ * @param clientFlags NBD_ATTR_CLIENT_FLAGS to set (NBD_CFLAG_DESTROY_ON_DISCONNECT), or -1 to leave them
  */
-public record NbdReconfigure(int index, long sizeBytes, String backend) {
+public record NbdReconfigure(int index, long sizeBytes, String backend, long clientFlags) {
+    /** A new size only. */
+    public NbdReconfigure(int index, long sizeBytes, String backend) {
+        this(index, sizeBytes, backend, -1);
+    }
+
     public NbdReconfigure {
         if (index < 0) {
             throw new IllegalArgumentException("NBD_CMD_RECONFIGURE needs a device index: " + index);
@@ -26,6 +32,9 @@ public record NbdReconfigure(int index, long sizeBytes, String backend) {
         NetlinkMessage m = NetlinkMessage.request(family, NetlinkMessage.NLM_F_REQUEST, sequence,
                 NbdGenl.CMD_RECONFIGURE, NbdGenl.VERSION).u32(NbdGenl.ATTR_INDEX, index)
                 .u64(NbdGenl.ATTR_SIZE_BYTES, sizeBytes);
+        if (clientFlags >= 0) {
+            m.u64(NbdGenl.ATTR_CLIENT_FLAGS, clientFlags);
+        }
         return backend == null ? m : m.string(NbdGenl.ATTR_BACKEND_IDENTIFIER, backend);
     }
 }
