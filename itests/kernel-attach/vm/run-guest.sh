@@ -10,6 +10,10 @@
 # Exit status: the guest script's, 124 on timeout, 125 when the VM could not run the script.
 # Environment: ENBD_VM_CACHE (/var/cache/enbd-vm), ENBD_VM_TIMEOUT (300 s), ENBD_VM_MEM (2048 MiB),
 # ENBD_VM_CPUS (1: see below), ENBD_VM_JDK (/usr/lib/jvm/temurin-25-jdk-amd64), ENBD_VM_KERNEL_PKG (resolved by apt).
+# ENBD_VM_DISK (none): raw image files, space-separated, attached as virtio-blk disks /dev/vda, /dev/vdb, ...
+# (cache=writeback: the host's page cache keeps what QEMU wrote even when QEMU dies; modprobe virtio_blk in the
+# guest). ENBD_VM_PIDFILE (none): QEMU writes its pid there, so the host can kill it hard (kill -9: a power cut
+# for the guest, whose page cache is lost); run-guest.sh then exits 125 (no exit status).
 set -euo pipefail
 
 die() { echo "run-guest: $*" >&2; exit 125; }
@@ -133,6 +137,11 @@ share() { # share TAG HOSTDIR [ro]
 }
 shares="$(share usr /usr ro) $(share etc /etc ro) $(share mods "$KROOT/lib/modules/$KVER" ro) $(share repo "$REPO" ro) $(share ctl "$CTL")"
 [ -d "$JDK" ] && shares="$shares $(share jdk "$JDK" ro)"
+for disk in ${ENBD_VM_DISK:-}; do
+    [ -f "$disk" ] || die "ENBD_VM_DISK: no file $disk"
+    shares="$shares -drive file=$(realpath "$disk"),format=raw,if=virtio,cache=writeback"
+done
+[ -n "${ENBD_VM_PIDFILE:-}" ] && shares="$shares -pidfile $ENBD_VM_PIDFILE"
 
 set +e
 # One vCPU by default: with two, multi-threaded TCG races HotSpot's patching of compiled code (a method made not

@@ -1,0 +1,81 @@
+#!/bin/bash
+# The power cut, inside the guest (run by itests/kernel-attach/vm/run-guest.sh with two virtio disks).
+#
+#   power-cut-guest.sh write REPO DIST CUT        boot 1: the distribution's enbd server serves /dev/vda with
+#       features=sync,sync=always and /dev/vdb with features=sync,sync=none; the writer writes numbered blocks to
+#       both and prints "ACK EXPORT N" per answered write and POWER-CUT-NOW after block CUT; the host then kills
+#       QEMU with -9 (this script never ends by itself: it fails after 120 s if nobody killed it)
+#   power-cut-guest.sh check REPO ALWAYS NONE     boot 2: the same disks, read directly: blocks 0..ALWAYS of vda
+#       and 0..NONE of vdb as the writer wrote them?
+#
+# Prints "CHECK name: ok|FAILED ..." per check and "RESULT ..." per figure; exits non-zero when a check failed.
+set -u
+MODE=$1
+REPO=${2:-/repo}
+HERE=$REPO/itests/power-cut
+JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
+[ -x "$JAVA" ] || JAVA=/opt/jdk/bin/java
+START=$(date +%s.%N)
+passed=0
+failed=0
+
+t() { printf '%6.1f' "$(echo "$(date +%s.%N) - $START" | bc)"; }
+log() { echo "[$(t)] $*"; }
+check() { # check NAME COMMAND...
+    local name=$1; shift
+    if "$@"; then echo "CHECK $name: ok"; passed=$((passed + 1))
+    else echo "CHECK $name: FAILED ($*)"; failed=$((failed + 1)); fi
+}
+wait_for() { # wait_for SECONDS COMMAND...: polls every 0.2 s
+    local limit=$1; shift
+    local end=$(( $(date +%s) + limit ))
+    until "$@"; do [ "$(date +%s)" -ge "$end" ] && return 1; sleep 0.2; done
+}
+finish() {
+    [ -f /tmp/server.log ] && { echo "--- /tmp/server.log"; grep -v '^\s*at ' /tmp/server.log | tail -n 8; }
+    log "done"
+    echo "power-cut: $passed passed, $failed failed"
+    [ "$failed" = 0 ]
+    exit $?
+}
+disks() { [ -b /dev/vda ] && [ -b /dev/vdb ]; }
+trap finish EXIT
+
+log "kernel $(uname -r), $(nproc) cpus, $(awk '/MemTotal/ { print int($2 / 1024) " MiB" }' /proc/meminfo)"
+modprobe virtio_blk
+check disks wait_for 30 disks
+
+case $MODE in
+write)
+    DIST=$3 CUT=$4
+    # dirty pages stay in memory until written by someone: no periodic writeback, no expiry, no background
+    # threshold within reach (the writer's 2 x 16 MiB are far below 80 % of the guest's RAM)
+    sysctl -qw vm.dirty_writeback_centisecs=0 vm.dirty_expire_centisecs=8640000 \
+        vm.dirty_background_ratio=80 vm.dirty_ratio=90
+    mapfile -t JOPTS <"$REPO/itests/kernel-attach/vm/jvm.options"
+    aot=()
+    [ -f "$HERE/target/guest/dist.aot" ] && aot=(-XX:AOTCache="$HERE/target/guest/dist.aot" -Xlog:aot=off -Xlog:cds=off)
+    "$JAVA" "${JOPTS[@]}" "${aot[@]}" -jar "$DIST/enbd.jar" server --listen 127.0.0.1:10809 --console off \
+        --ephemeral --start-timeout 240 \
+        --export "always=device:/dev/vda,features=sync,sync=always" \
+        --export "none=device:/dev/vdb,features=sync,sync=none" >/tmp/server.log 2>&1 &
+    SERVER=$!
+    up_or_gone() { grep -q "enbd: listening on" /tmp/server.log || ! kill -0 "$SERVER" 2>/dev/null; }
+    wait_for 240 up_or_gone
+    check server-up grep -q "enbd: listening on" /tmp/server.log
+    grep "enbd: listening" /tmp/server.log
+    check none-warns grep -q "sync=none" /tmp/server.log
+    log "writing"
+    python3 "$HERE/vm/power-cut-writer.py" write nbd://127.0.0.1:10809/always nbd://127.0.0.1:10809/none "$CUT"
+    check killed-by-the-host false
+    ;;
+check)
+    ALWAYS=$3 NONE=$4
+    python3 "$HERE/vm/power-cut-writer.py" check /dev/vda always "$ALWAYS" | tee /tmp/always.result
+    python3 "$HERE/vm/power-cut-writer.py" check /dev/vdb none "$NONE" | tee /tmp/none.result
+    check always-keeps-every-acknowledged-write grep -q " lost=0 " /tmp/always.result
+    check none-loses-acknowledged-writes grep -q " lost=[1-9]" /tmp/none.result
+    ;;
+*)
+    echo "power-cut-guest: unknown mode $MODE"; failed=1 ;;
+esac
