@@ -44,6 +44,7 @@ final class NewMedium {
     private static final long BLKFLSBUF = 0x1261;
     private static final int O_EXCL = 0200;
     private static final long LET_GO_TIMEOUT_S = 15;
+    private static final long GONE_TIMEOUT_S = 30;
     private static final Pattern GENERATION = Pattern.compile("^generation (\\d+)");
 
     private final KernelDevice device;
@@ -86,7 +87,7 @@ final class NewMedium {
             device.follow(next); // the old relay closing is no longer the device going away
             netlink.disconnect(device.index());
             waitLetGo(old);
-            netlink.connect(new NbdConnect(device.index(), size, blockSize, transmission.serverFlags(),
+            connectWhenGone(netlink, new NbdConnect(device.index(), size, blockSize, transmission.serverFlags(),
                     options.timeoutS(), options.deadConnTimeoutS(), device.backend(), next.kernelSockets()));
             next.releaseKernelSockets();
         } catch (IOException | RuntimeException e) {
@@ -97,6 +98,31 @@ final class NewMedium {
         }
         device.sizeBytes(size);
         device.blockSize(blockSize);
+    }
+
+    /**
+     * CONNECT on the index once the old disk is gone: until its last opener closes it and the driver's remove
+     * work has run, 6.1 refuses with EINVAL ("device at index N is going down").
+     */
+    private void connectWhenGone(NbdNetlink netlink, NbdConnect request) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(GONE_TIMEOUT_S);
+        while (true) {
+            try {
+                netlink.connect(request);
+                return;
+            } catch (ErrnoException e) {
+                if (e.errno() != Errno.EINVAL.value() || System.nanoTime() > deadline) {
+                    throw new IOException(device.device() + ": the old disk did not go within " + GONE_TIMEOUT_S
+                            + " s (is it held open?): " + e.getMessage(), e);
+                }
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while replacing the disk of " + device.device(), e);
+            }
+        }
     }
 
     private void waitLetGo(KernelRelay old) throws IOException {
