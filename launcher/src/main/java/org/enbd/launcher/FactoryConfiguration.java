@@ -21,6 +21,7 @@ public record FactoryConfiguration(String factoryPid, String name, String label,
     public static final String CLIENT_ENDPOINT = "org.enbd.client.endpoint";
     public static final String KERNEL_DEVICE = "org.enbd.kernel.device";
     public static final String STATS_QUERY = "org.enbd.feature.stats.query";
+    public static final String COW_QUERY = "org.enbd.feature.cow.query";
     public static final String TLS = "org.enbd.transport.ssl";
     public static final String AOE_TARGET = "org.enbd.transport.raw.aoe.target";
     public static final String AOE_ENDPOINT = "org.enbd.transport.raw.aoe.endpoint";

@@ -4,8 +4,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.enbd.kernel.DeviceStateFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -33,7 +31,6 @@ import picocli.CommandLine.Spec;
 final class IoctlCommand implements Callable<Integer> {
     /** The ioctl bundle's one-shot call; Startup finds its bundle, org.enbd.ioctl, by the PID's last word. */
     static final String FACTORY_PID = "org.enbd.ioctl";
-    private static final Pattern NBD_DEVICE = Pattern.compile("/dev/nbd(\\d+)");
 
     private final Actions actions;
     private final DeviceStateFile states;
@@ -77,31 +74,13 @@ final class IoctlCommand implements Callable<Integer> {
         if (target == null || name == null) {
             throw usage("expected TARGET and NAME, e.g. enbd ioctl /dev/nbd0 CDROMEJECT");
         }
-        String uri = uri(target);
+        String uri = ExportTarget.uri(target, states, this::usage);
         int timeoutSeconds = (int) Math.max(1, parent.startTimeout().toSeconds() * 4 / 5);
         FactoryConfiguration call = new FactoryConfiguration(FACTORY_PID, "call", name + " on " + target,
                 Map.of("uri", uri, "ioctl", name, "argument", argument == null ? "" : argument,
                         "timeoutSeconds", timeoutSeconds));
         return new LaunchPlan("ioctl", List.of(call), List.of(), ConsoleSettings.OFF, false, parent.verbose,
                 parent.startTimeout());
-    }
-
-    /** The export's URI: given, or the server ENBD-J attached the kernel device to. */
-    private String uri(String text) {
-        Matcher device = NBD_DEVICE.matcher(text);
-        if (device.matches()) {
-            int index = Integer.parseInt(device.group(1));
-            return states.read(index).map(DeviceStateFile.State::server).filter(s -> !s.isBlank())
-                    .orElseThrow(() -> usage(text + " is not attached by ENBD-J (no " + states.path(index)
-                            + "): give the export's URI instead"));
-        }
-        if (text.startsWith("/")) {
-            throw usage(text + " is not an NBD device (/dev/nbdN); the ioctls of a local device need no ENBD-J");
-        }
-        NbdUri.problem(text).ifPresent(problem -> {
-            throw usage("'" + text + "' " + problem + ": " + NbdUri.EXPECTED);
-        });
-        return text;
     }
 
     private ParameterException usage(String message) {

@@ -45,6 +45,7 @@ public final class Main {
                 .addSubcommand(new ListCommand(actions))
                 .addSubcommand(new StatsCommand(actions))
                 .addSubcommand(new IoctlCommand(actions))
+                .addSubcommand(new CowCommand(actions))
                 .addSubcommand(new CertsCommand());
         commandLine.setParameterExceptionHandler((problem, args) -> {
             PrintWriter err = problem.getCommandLine().getErr();

@@ -60,6 +60,7 @@ final class Startup {
             case FactoryConfiguration.CLIENT_ENDPOINT -> "org.enbd.client";
             case FactoryConfiguration.KERNEL_DEVICE -> "org.enbd.kernel";
             case FactoryConfiguration.STATS_QUERY -> "org.enbd.feature.stats";
+            case FactoryConfiguration.COW_QUERY -> "org.enbd.feature.cow";
             case FactoryConfiguration.TLS -> "org.enbd.transport.ssl";
             case FactoryConfiguration.AOE_TARGET, FactoryConfiguration.AOE_ENDPOINT -> "org.enbd.transport.raw";
             default -> "org.enbd." + factoryPid.substring(factoryPid.lastIndexOf('.') + 1);
