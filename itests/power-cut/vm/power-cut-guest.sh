@@ -13,24 +13,9 @@ set -u
 MODE=$1
 REPO=${2:-/repo}
 HERE=$REPO/itests/power-cut
-JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
-[ -x "$JAVA" ] || JAVA=/opt/jdk/bin/java
-START=$(date +%s.%N)
-passed=0
-failed=0
+# shellcheck source=../../kernel-attach/vm/guest-checks.sh
+. "$REPO/itests/kernel-attach/vm/guest-checks.sh"
 
-t() { printf '%6.1f' "$(echo "$(date +%s.%N) - $START" | bc)"; }
-log() { echo "[$(t)] $*"; }
-check() { # check NAME COMMAND...
-    local name=$1; shift
-    if "$@"; then echo "CHECK $name: ok"; passed=$((passed + 1))
-    else echo "CHECK $name: FAILED ($*)"; failed=$((failed + 1)); fi
-}
-wait_for() { # wait_for SECONDS COMMAND...: polls every 0.2 s
-    local limit=$1; shift
-    local end=$(( $(date +%s) + limit ))
-    until "$@"; do [ "$(date +%s)" -ge "$end" ] && return 1; sleep 0.2; done
-}
 finish() {
     [ -f /tmp/server.log ] && { echo "--- /tmp/server.log"; grep -v '^\s*at ' /tmp/server.log | tail -n 8; }
     log "done"
@@ -52,7 +37,6 @@ write)
     # threshold within reach (the writer's 2 x 16 MiB are far below 80 % of the guest's RAM)
     sysctl -qw vm.dirty_writeback_centisecs=0 vm.dirty_expire_centisecs=8640000 \
         vm.dirty_background_ratio=80 vm.dirty_ratio=90
-    mapfile -t JOPTS <"$REPO/itests/kernel-attach/vm/jvm.options"
     aot=()
     [ -f "$HERE/target/guest/dist.aot" ] && aot=(-XX:AOTCache="$HERE/target/guest/dist.aot" -Xlog:aot=off -Xlog:cds=off)
     "$JAVA" "${JOPTS[@]}" "${aot[@]}" -jar "$DIST/enbd.jar" server --listen 127.0.0.1:10809 --console off \
