@@ -34,7 +34,7 @@ case $MODE in
 write)
     DIST=$3 CUT=$4
     # dirty pages stay in memory until written by someone: no periodic writeback, no expiry, no background
-    # threshold within reach (the writer's 2 x 16 MiB are far below 80 % of the guest's RAM)
+    # threshold within reach (the writer's 2 x 8 MiB are far below 80 % of the guest's RAM)
     sysctl -qw vm.dirty_writeback_centisecs=0 vm.dirty_expire_centisecs=8640000 \
         vm.dirty_background_ratio=80 vm.dirty_ratio=90
     aot=()

@@ -7,7 +7,7 @@
 #   2. power-cut-guest.sh check: every block acknowledged before the kill, as the host saw the ACK lines, is
 #      looked for on each disk.
 #
-#   power-cut.sh [CUT]   (CUT: the block after which the power is cut, 255 by default)
+#   power-cut.sh [CUT]   (CUT: the block after which the power is cut, 127 by default)
 #
 # Needs the distribution built (launcher/target/dist, or $ENBD_DIST). Exit status: the check boot's, or 1.
 set -euo pipefail
@@ -15,7 +15,7 @@ HERE=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 DIST=${ENBD_DIST:-$REPO/launcher/target/dist}
-CUT=${1:-255}
+CUT=${1:-127}
 RUN_GUEST=$REPO/itests/kernel-attach/vm/run-guest.sh
 [ -f "$DIST/enbd.jar" ] || { echo "power-cut: build the distribution first ($DIST/enbd.jar)" >&2; exit 2; }
 WORK=$HERE/target/guest
@@ -44,7 +44,7 @@ while IFS= read -r line; do
             echo "power-cut: QEMU killed with -9"
         fi ;;
     esac
-done < <(ENBD_VM_DISK="$DISKS" ENBD_VM_PIDFILE="$WORK/qemu.pid" ENBD_VM_TIMEOUT=${ENBD_VM_TIMEOUT:-300} \
+done < <(ENBD_VM_DISK="$DISKS" ENBD_VM_PIDFILE="$WORK/qemu.pid" ENBD_VM_TIMEOUT=${ENBD_VM_TIMEOUT:-400} \
     "$RUN_GUEST" "$HERE/vm/power-cut-guest.sh" "$REPO" write "$REPO" "$DIST" "$CUT" 2>&1 || true)
 if [ "$cut" = 0 ] || [ "$always" -lt "$CUT" ] || [ "$none" -lt "$CUT" ]; then
     echo "CHECK power-cut: FAILED (the writer did not reach block $CUT: always $always, none $none)"
