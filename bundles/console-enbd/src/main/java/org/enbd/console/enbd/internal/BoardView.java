@@ -19,6 +19,10 @@ import org.enbd.api.control.Status;
  */
 final class BoardView {
     /** Status kinds that are a client's view of a remote export. */
+    /** The ioctl-remote bundle's remote ioctls of a client device: a form on the page. */
+    static final String IOCTL_NODE = "ioctl-node";
+    private static final List<String> IOCTL_LAST = List.of("lastCall", "lastIoctl", "lastResult", "lastErrno",
+            "lastData", "lastText");
     static final Set<String> DEVICE_KINDS = Set.of("client", "device", "endpoint");
     private static final Set<String> EXPORT_KEYS = Set.of("name", "backend", "features", "readOnly");
     private static final List<String> DEVICE_FIGURES = List.of("connections", "targetConnections", "reconnects",
@@ -49,12 +53,18 @@ final class BoardView {
         List<Object> listeners = new ArrayList<>();
         List<Object> devices = new ArrayList<>();
         List<Object> stats = new ArrayList<>();
+        List<Object> ioctlNodes = new ArrayList<>();
         List<Object> others = new ArrayList<>();
         for (Status s : snapshot) {
             switch (s.kind()) {
                 case "export" -> exports.add(export(s, configuration.apply(s.id()).orElse(Map.of())));
                 case "listener" -> listeners.add(base(s));
                 case "stats" -> stats.add(stats(s));
+                case IOCTL_NODE -> {
+                    Map<String, Object> n = ioctlNode(s);
+                    n.put("actions", actions.apply(s.id()));
+                    ioctlNodes.add(n);
+                }
                 default -> {
                     if (DEVICE_KINDS.contains(s.kind())) {
                         Map<String, Object> d = device(s);
@@ -73,6 +83,7 @@ final class BoardView {
         model.put("listeners", listeners);
         model.put("devices", devices);
         model.put("stats", stats);
+        model.put("ioctlNodes", ioctlNodes);
         model.put("others", others);
         return model;
     }
@@ -127,6 +138,25 @@ final class BoardView {
                 o.put(figure, n);
             }
         }
+        return o;
+    }
+
+    /** A device's remote ioctls: which the export allows, its node, and the answer to the last one run. */
+    private Map<String, Object> ioctlNode(Status s) {
+        Map<String, Object> o = base(s);
+        Map<String, Object> a = s.attributes();
+        o.put("server", redaction.text(String.valueOf(a.getOrDefault("uri", ""))));
+        o.put("device", String.valueOf(a.getOrDefault("device", "")));
+        o.put("node", String.valueOf(a.getOrDefault("node", "")));
+        String allowed = String.valueOf(a.getOrDefault("ioctls", ""));
+        o.put("ioctls", allowed.isBlank() ? List.of() : List.of(allowed.split(",")));
+        Map<String, Object> last = new LinkedHashMap<>();
+        for (String key : IOCTL_LAST) {
+            if (a.containsKey(key)) {
+                last.put(key.substring("last".length()).toLowerCase(java.util.Locale.ROOT), a.get(key));
+            }
+        }
+        o.put("last", last);
         return o;
     }
 

@@ -40,6 +40,10 @@ final class ConsolePage {
               <table class="enbd" id="enbd-devices"><thead><tr><th>Device</th><th>Kind</th><th>State</th><th>Server</th>
                 <th>Connections</th><th>Reconnects</th><th>Retracted</th><th>Resubmitted</th><th>Queued</th><th>Detail</th><th>Actions</th></tr></thead><tbody></tbody></table>
               <div id="enbd-device-message" class="muted"></div>
+              <h2>Remote ioctls</h2>
+              <table class="enbd" id="enbd-ioctls"><thead><tr><th>Device</th><th>State</th><th>Server</th><th>Control node</th>
+                <th>Run an ioctl the export allows</th><th>Last answer</th></tr></thead><tbody></tbody></table>
+              <div id="enbd-ioctl-message" class="muted"></div>
               <h2>Accounting (stats feature)</h2>
               <table class="enbd" id="enbd-stats"><thead><tr><th>Export</th><th>Connections</th><th>Read</th><th>Written</th>
                 <th>Requests</th><th>Errors (wire/medium)</th><th>Read p99 &lt;</th><th>Write p99 &lt;</th></tr></thead><tbody></tbody></table>
@@ -51,6 +55,7 @@ final class ConsolePage {
               // the origin without any user:password@ a URL may carry, which fetch refuses
               const page = location.origin + @PAGE@, seconds = @SECONDS@;
               const samples = [];
+              const chosen = {}; // the ioctl form's choices by node id, kept across the refills
               let last = null;
               function size(n) {
                 const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB']; let i = 0; n = Number(n || 0);
@@ -99,6 +104,28 @@ final class ConsolePage {
                     b.dataset.device = d.id; b.dataset.action = name;
                     b.onclick = () => act(d.id, name); td.append(b, ' ');
                   });
+                });
+                const a = document.activeElement, picking = a && a.dataset && (a.dataset.ioctlNode || a.dataset.ioctlArg);
+                if (!picking) fill('enbd-ioctls', m.ioctlNodes || [], (tr, n) => {
+                  cell(tr, n.device || n.id).title = n.id; cell(tr, n.state, n.state).title = n.detail;
+                  cell(tr, n.server); cell(tr, n.node || 'none');
+                  const td = cell(tr, '');
+                  if ((n.actions || []).includes('ioctl')) {
+                    const c = chosen[n.id] || (chosen[n.id] = { name: n.ioctls[0] || '', arg: '' });
+                    const select = document.createElement('select'); select.dataset.ioctlNode = n.id;
+                    n.ioctls.forEach(name => { const o = document.createElement('option'); o.value = o.textContent = name; select.append(o); });
+                    select.value = c.name; select.onchange = () => { c.name = select.value; };
+                    const arg = document.createElement('input'); arg.size = 14; arg.placeholder = 'argument';
+                    arg.dataset.ioctlArg = n.id; arg.value = c.arg; arg.oninput = () => { c.arg = arg.value; };
+                    const run = document.createElement('button'); run.textContent = 'Run'; run.dataset.ioctlRun = n.id;
+                    run.disabled = n.state !== 'UP' || !n.ioctls.length;
+                    run.onclick = () => runIoctl(n.id, (c.name + ' ' + c.arg).trim());
+                    td.append(select, ' ', arg, ' ', run);
+                  }
+                  const l = n.last || {};
+                  const answer = cell(tr, l.call == null ? 'none yet' : '#' + l.call + ' ' + l.ioctl + ': result ' + l.result
+                    + ', errno ' + l.errno + (l.data ? ', data ' + l.data : ''));
+                  answer.dataset.ioctlLast = n.id; answer.title = l.text || '';
                 });
                 fill('enbd-stats', m.stats, (tr, s) => {
                   const c = s.counters;
@@ -161,6 +188,14 @@ final class ConsolePage {
                 fetch(page, { method: 'POST', body: body, credentials: 'same-origin' })
                   .then(r => r.json()).then(a => {
                     document.getElementById('enbd-device-message').textContent = a.ok ? a.message : a.error;
+                    poll();
+                  });
+              }
+              function runIoctl(id, argument) {
+                const body = new URLSearchParams({ action: 'act', id: id, name: 'ioctl', argument: argument });
+                fetch(page, { method: 'POST', body: body, credentials: 'same-origin' })
+                  .then(r => r.json()).then(a => {
+                    document.getElementById('enbd-ioctl-message').textContent = a.ok ? a.message : a.error;
                     poll();
                   });
               }
