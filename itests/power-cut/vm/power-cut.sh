@@ -1,9 +1,9 @@
 #!/bin/bash
 # The power cut from the host: trains an AOT cache for the guest's enbd server (a JVM start under emulation
-# costs far less with one), creates two empty 64 MiB raw disks in target/, then boots the guest twice
+# costs far less with one), creates three empty 64 MiB raw disks in target/, then boots the guest twice
 # (itests/kernel-attach/vm/run-guest.sh, ENBD_VM_DISK):
-#   1. power-cut-guest.sh write: sync=always on /dev/vda, sync=none on /dev/vdb, a writer printing each
-#      acknowledged block; on POWER-CUT-NOW this script kills QEMU with -9 while the writer writes on;
+#   1. power-cut-guest.sh write: sync=always on /dev/vda, fua-only on /dev/vdb, none on /dev/vdc, a writer
+#      printing each acknowledged block; on POWER-CUT-NOW this script kills QEMU with -9 while the writer writes on;
 #   2. power-cut-guest.sh check: every block acknowledged before the kill, as the host saw the ACK lines, is
 #      looked for on each disk.
 #
@@ -27,16 +27,17 @@ rm -f "$WORK/dist.aot"
 ( cd /tmp && timeout 120 "$JAVA" "${JOPTS[@]}" -XX:AOTCacheOutput="$WORK/dist.aot" -jar "$DIST/enbd.jar" list ) \
     >"$WORK/dist-training.log" 2>&1 || echo "power-cut: AOT training failed (see $WORK/dist-training.log)"
 
-DISKS="$WORK/always.raw $WORK/none.raw"
+DISKS="$WORK/always.raw $WORK/fua.raw $WORK/none.raw"
 rm -f $DISKS "$WORK/qemu.pid"
 for disk in $DISKS; do truncate -s 64M "$disk"; done
 
 echo "power-cut: boot 1 (write, then kill -9 QEMU after block $CUT)"
-always=-1 none=-1 cut=0
+always=-1 fua=-1 none=-1 cut=0
 while IFS= read -r line; do
     echo "$line"
     case $line in
     "ACK always "*) always=${line#ACK always } ;;
+    "ACK fua "*) fua=${line#ACK fua } ;;
     "ACK none "*) none=${line#ACK none } ;;
     POWER-CUT-NOW)
         if [ "$cut" = 0 ]; then
@@ -46,13 +47,13 @@ while IFS= read -r line; do
     esac
 done < <(ENBD_VM_DISK="$DISKS" ENBD_VM_PIDFILE="$WORK/qemu.pid" ENBD_VM_TIMEOUT=${ENBD_VM_TIMEOUT:-400} \
     "$RUN_GUEST" "$HERE/vm/power-cut-guest.sh" "$REPO" write "$REPO" "$DIST" "$CUT" 2>&1 || true)
-if [ "$cut" = 0 ] || [ "$always" -lt "$CUT" ] || [ "$none" -lt "$CUT" ]; then
-    echo "CHECK power-cut: FAILED (the writer did not reach block $CUT: always $always, none $none)"
+if [ "$cut" = 0 ] || [ "$always" -lt "$CUT" ] || [ "$fua" -lt "$CUT" ] || [ "$none" -lt "$CUT" ]; then
+    echo "CHECK power-cut: FAILED (the writer did not reach block $CUT: always $always, fua $fua, none $none)"
     exit 1
 fi
 echo "CHECK power-cut: ok"
-echo "RESULT acknowledged before the power cut: always 0..$always, none 0..$none"
+echo "RESULT acknowledged before the power cut: always 0..$always, fua 0..$fua, none 0..$none"
 
 echo "power-cut: boot 2 (check)"
 ENBD_VM_DISK="$DISKS" ENBD_VM_TIMEOUT=${ENBD_VM_TIMEOUT:-300} exec "$RUN_GUEST" "$HERE/vm/power-cut-guest.sh" \
-    "$REPO" check "$REPO" "$always" "$none"
+    "$REPO" check "$REPO" "$CUT" "$always" "$fua" "$none"

@@ -18,16 +18,18 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * ENBD-J's sync modes through a power cut (vm/power-cut.sh): the distribution's server in a QEMU guest serves one
- * virtio disk with {@code features=sync,sync=always} and another with {@code sync=none}; a libnbd writer writes
- * numbered blocks to both and prints each answered write; the host kills QEMU with -9 while the writer writes on,
- * boots the guest again with the same disks and looks for every block acknowledged before the kill. Every one is on
- * the {@code always} disk; some are missing from the {@code none} disk (they were only in the guest's page cache),
- * which shows the test can tell the two apart. Skips when qemu-system-x86_64 or python3-libnbd is missing or the
+ * virtio disk with {@code features=sync,sync=always}, one with {@code sync=fua-only} and one with {@code sync=none};
+ * a libnbd writer writes numbered blocks to all three (with FUA only on the first half of the fua-only disk's) and
+ * prints each answered write; the host kills QEMU with -9 while the writer writes on, boots the guest again with the
+ * same disks and looks for every block acknowledged before the kill. Every one is on the {@code always} disk, every
+ * FUA one on the {@code fua-only} disk; some plain ones are missing from the {@code fua-only} and {@code none}
+ * disks (they were only in the guest's page cache), which shows the test can tell the modes apart. Skips when qemu-system-x86_64 or python3-libnbd is missing or the
  * distribution is not built.
  */
 class PowerCutTest {
     private static final List<String> REQUIRED = List.of("power-cut", "disks",
-            "always-keeps-every-acknowledged-write", "none-loses-acknowledged-writes");
+            "always-keeps-every-acknowledged-write", "fua-only-keeps-every-fua-write", "fua-only-loses-plain-writes",
+            "none-loses-acknowledged-writes");
 
     @Test
     @Timeout(value = 9, unit = TimeUnit.MINUTES)
