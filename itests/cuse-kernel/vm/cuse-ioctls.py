@@ -1,0 +1,60 @@
+#!/usr/bin/python3
+"""Issues ioctls on ENBD-J's CUSE control node with fcntl.ioctl, as any program would, and compares each answer
+with the same ioctl on the server's real device. Prints "CHECK name: ok|FAILED ..." per check.
+
+    cuse-ioctls.py NODE DEVICE
+"""
+import errno
+import fcntl
+import os
+import struct
+import sys
+
+node, device = sys.argv[1], sys.argv[2]
+BLKROGET = 0x125E
+BLKSSZGET = 0x1268
+BLKPBSZGET = 0x127B
+BLKGETSIZE64 = 0x80081272
+CDROM_DRIVE_STATUS = 0x5326  # in the table, not allowed by ioctls=block
+TCGETS = 0x5401              # no ioctl of the table
+
+
+def check(name, ok, detail=""):
+    print(f"CHECK {name}: {'ok' if ok else 'FAILED ' + detail}", flush=True)
+
+
+def out(fd, request, fmt):
+    buf = bytearray(struct.calcsize(fmt))
+    result = fcntl.ioctl(fd, request, buf, True)
+    return result, struct.unpack(fmt, buf)[0]
+
+
+def refused(fd, request, arg):
+    try:
+        fcntl.ioctl(fd, request, arg)
+    except OSError as e:
+        return e.errno
+    return 0
+
+
+ctl = os.open(node, os.O_RDWR)
+real = os.open(device, os.O_RDONLY)
+for name, request, fmt in (("BLKGETSIZE64", BLKGETSIZE64, "Q"), ("BLKSSZGET", BLKSSZGET, "i"),
+                           ("BLKPBSZGET", BLKPBSZGET, "I"), ("BLKROGET", BLKROGET, "i")):
+    try:
+        got = out(ctl, request, fmt)
+        want = out(real, request, fmt)
+        print(f"RESULT {name} node={got[1]} device={want[1]}", flush=True)
+        check(name.lower() + "-equal", got == want, f"node {got}, device {want}")
+    except OSError as e:
+        check(name.lower() + "-equal", False, f"OSError {e}")
+e = refused(ctl, CDROM_DRIVE_STATUS, 0)
+check("not-allowed-eperm", e == errno.EPERM, f"errno {e}")
+e = refused(ctl, TCGETS, bytearray(60))
+check("unknown-enotty", e == errno.ENOTTY, f"errno {e}")
+# the node stays usable after refusals, and a second open is another handle
+ctl2 = os.open(node, os.O_RDONLY)
+check("second-open", out(ctl2, BLKGETSIZE64, "Q") == out(real, BLKGETSIZE64, "Q"))
+os.close(ctl2)
+os.close(ctl)
+os.close(real)

@@ -1,0 +1,87 @@
+#!/bin/bash
+# The CUSE control node test, inside the guest (run by itests/kernel-attach/vm/run-guest.sh): the distribution's
+# enbd server exports a loop device with features=ioctl,ioctls=block; the distribution's enbd client attaches it
+# to /dev/nbd0 with the ioctl node configured in its data directory (etc/org.enbd.ioctl.node-nbd0.cfg); then
+# vm/cuse-ioctls.py calls ioctls on /dev/enbd/nbd0-ctl with fcntl.ioctl and compares them with the loop device's.
+#
+#   cuse-kernel-guest.sh REPO DIST
+#
+# Prints "CHECK name: ok|FAILED ..." per check; exits non-zero when a check failed.
+set -u
+REPO=${1:-/repo}
+DIST=${2:-$REPO/launcher/target/dist}
+HERE=$REPO/itests/cuse-kernel
+JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
+[ -x "$JAVA" ] || JAVA=/opt/jdk/bin/java
+mapfile -t JOPTS <"$REPO/itests/kernel-attach/vm/jvm.options"
+AOT=()
+[ -f "$HERE/target/guest/dist.aot" ] && AOT=(-XX:AOTCache="$HERE/target/guest/dist.aot" -Xlog:aot=off -Xlog:cds=off)
+START=$(date +%s.%N)
+passed=0
+failed=0
+SERVER=
+CLIENT=
+
+t() { printf '%6.1f' "$(echo "$(date +%s.%N) - $START" | bc)"; }
+log() { echo "[$(t)] $*"; }
+check() { # check NAME COMMAND...
+    local name=$1; shift
+    if "$@"; then echo "CHECK $name: ok"; passed=$((passed + 1))
+    else echo "CHECK $name: FAILED ($*)"; failed=$((failed + 1)); return 1; fi
+}
+wait_for() { # wait_for SECONDS COMMAND...: polls every 0.2 s
+    local limit=$1; shift
+    local end=$(( $(date +%s) + limit ))
+    local rc
+    until "$@"; do rc=$?; [ "$rc" = 2 ] && return 1; [ "$(date +%s)" -ge "$end" ] && return 1; sleep 0.2; done
+}
+finish() {
+    for f in /tmp/server.log /tmp/client.log; do [ -f "$f" ] && { echo "--- $f"; grep -v '^\s*at ' "$f" | tail -n 15; }; done
+    [ -n "$CLIENT" ] && kill -9 "$CLIENT" 2>/dev/null
+    [ -n "$SERVER" ] && kill -9 "$SERVER" 2>/dev/null
+    log "done"
+    echo "cuse-kernel: $passed passed, $failed failed"
+    [ "$failed" = 0 ]
+    exit $?
+}
+up() { # up PID LOG: the process printed its listening line; fails at once when it has ended
+    kill -0 "$1" 2>/dev/null || return 2
+    grep -q "listening on 127.0.0.1:10809" "$2"
+}
+enbd() { "$JAVA" "${JOPTS[@]}" "${AOT[@]}" -jar "$DIST/enbd.jar" "$@"; }
+
+trap finish EXIT
+log "kernel $(uname -r), $(nproc) cpus"
+check modprobe-cuse modprobe cuse
+check modprobe-nbd modprobe nbd nbds_max=2
+check cuse-exists test -c /dev/cuse
+modprobe loop
+truncate -s 48M /tmp/disk.img
+LOOP=$(losetup -f --show /tmp/disk.img)
+check loop-device test -b "$LOOP" || exit 1
+enbd server --listen 127.0.0.1:10809 --console off --ephemeral --start-timeout 240 \
+    --export "disk=$LOOP,features=ioctl,ioctls=block" >/tmp/server.log 2>&1 &
+SERVER=$!
+# the client's data directory names the node: a factory configuration beside the device's
+mkdir -p /tmp/client/etc
+printf 'uri = nbd://127.0.0.1:10809/disk\ndevice = /dev/nbd0\n' >/tmp/client/etc/org.enbd.ioctl.node-nbd0.cfg
+check server-up wait_for 240 up "$SERVER" /tmp/server.log || exit 1
+log "$(grep 'listening' /tmp/server.log)"
+enbd client nbd://127.0.0.1:10809/disk --device /dev/nbd0 --data /tmp/client --start-timeout 240 \
+    >/tmp/client.log 2>&1 &
+CLIENT=$!
+check node-appears wait_for 300 test -c /dev/enbd/nbd0-ctl || exit 1
+log "node: $(ls -l /dev/enbd/nbd0-ctl 2>&1)"
+check nbd0-attached wait_for 120 sh -c '[ "$(blockdev --getsize64 /dev/nbd0 2>/dev/null)" = $((48 << 20)) ]'
+log "client: $(grep -h 'control node\|attached' /tmp/client.log | cut -c1-160 | tr '\n' ' ')"
+python3 "$HERE/vm/cuse-ioctls.py" /dev/enbd/nbd0-ctl "$LOOP" | tee /tmp/py.log
+check python-ran grep -q "CHECK second-open" /tmp/py.log
+failed=$((failed + $(grep -c "^CHECK .*FAILED" /tmp/py.log)))
+passed=$((passed + $(grep -c "^CHECK .*: ok" /tmp/py.log)))
+check client-logged-refusal grep -q "CDROM_DRIVE_STATUS refused" /tmp/client.log
+kill "$CLIENT"
+wait "$CLIENT"
+rc=$?
+CLIENT=
+check client-exit-0 test "$rc" = 0
+check node-removed test ! -e /dev/enbd/nbd0-ctl
