@@ -4,15 +4,19 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import org.enbd.api.NbdError;
 import org.enbd.api.NbdException;
 import org.enbd.api.control.DeviceActions;
 import org.enbd.api.control.Status;
@@ -23,6 +27,7 @@ import org.enbd.client.ClientOptions;
 import org.enbd.client.RemoteDevice;
 import org.enbd.client.TransportResolver;
 import org.enbd.ioctl.Descriptor;
+import org.enbd.ioctl.Errno;
 import org.enbd.ioctl.IoctlControl;
 import org.enbd.ioctl.IoctlTable;
 import org.enbd.ioctl.internal.cuse.ControlNode;
@@ -114,7 +119,7 @@ public final class IoctlNodeComponent {
             RemoteDevice opened = RemoteDevice.open(options, transports, loops, null, id + "/remote");
             device = opened;
             if (!opened.enbdExtension()) {
-                throw new NbdException(org.enbd.api.NbdError.ENOTSUP, uri + " is not an ENBD-J server, so it "
+                throw new NbdException(NbdError.ENOTSUP, uri + " is not an ENBD-J server, so it "
                         + "takes no remote ioctls");
             }
             List<String> allowed = allowed(opened);
@@ -142,8 +147,8 @@ public final class IoctlNodeComponent {
         try {
             reply = opened.control(IoctlControl.LIST, Unpooled.EMPTY_BUFFER, ByteBufAllocator.DEFAULT)
                     .toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new NbdException(org.enbd.api.NbdError.ENOTSUP, uri + " lists no ioctls (serve it with "
+        } catch (ExecutionException | TimeoutException e) {
+            throw new NbdException(NbdError.ENOTSUP, uri + " lists no ioctls (serve it with "
                     + "features=ioctl,ioctls=GROUP): " + (e.getCause() == null ? e : e.getCause()).getMessage());
         }
         try {
@@ -202,8 +207,8 @@ public final class IoctlNodeComponent {
             try {
                 IoctlCall.Answer answer = IoctlCall.ask(open, true, uri, request, timeout);
                 last.put("lastResult", answer.reply().result());
-                last.put("lastErrno", org.enbd.ioctl.Errno.name(answer.reply().errno()).replace("errno 0", "0"));
-                last.put("lastData", java.util.HexFormat.of().formatHex(answer.reply().data()));
+                last.put("lastErrno", Errno.name(answer.reply().errno()).replace("errno 0", "0"));
+                last.put("lastData", HexFormat.of().formatHex(answer.reply().data()));
                 last.put("lastText", answer.text());
             } catch (NbdException e) {
                 last.put("lastResult", -1);

@@ -1,6 +1,7 @@
 package org.enbd.ioctl.internal.cuse;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
@@ -95,7 +96,7 @@ final class CuseChannel implements AutoCloseable {
                 }
                 throw new Descriptor.Failure("read " + path, errno);
             }
-            return Optional.of(ByteBuffer.wrap(buffer.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)));
+            return Optional.of(ByteBuffer.wrap(buffer.asSlice(0, n).toArray(JAVA_BYTE)));
         } catch (Descriptor.Failure | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {

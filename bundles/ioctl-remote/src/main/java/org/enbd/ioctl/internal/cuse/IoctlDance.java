@@ -1,5 +1,7 @@
 package org.enbd.ioctl.internal.cuse;
 
+import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +64,7 @@ public final class IoctlDance {
             return new Retry(ioctl.marshal().sends() ? struct : List.of(),
                     ioctl.marshal().returns() ? struct : List.of());
         }
-        byte[] in = ioctl.marshal().sends() ? java.util.Arrays.copyOf(request.in(), size) : new byte[0];
+        byte[] in = ioctl.marshal().sends() ? Arrays.copyOf(request.in(), size) : new byte[0];
         long value = switch (ioctl.marshal()) {
             case VALUE -> request.compat() ? request.arg() & 0xFFFF_FFFFL : request.arg();
             default -> 0;
@@ -74,12 +76,12 @@ public final class IoctlDance {
      * The FUSE reply to the server's answer: its errno when the device refused, else its result and, for OUT and
      * INOUT, the struct (cut or padded to the table's size, which is the room the kernel made).
      */
-    public static java.nio.ByteBuffer reply(long unique, Call call, IoctlControl.Reply answer) {
+    public static ByteBuffer reply(long unique, Call call, IoctlControl.Reply answer) {
         if (answer.failed()) {
             return CuseCodec.status(unique, answer.errno());
         }
         byte[] out = call.ioctl().marshal().returns()
-                ? java.util.Arrays.copyOf(answer.data(), call.ioctl().size()) : new byte[0];
+                ? Arrays.copyOf(answer.data(), call.ioctl().size()) : new byte[0];
         return CuseCodec.ioctlReply(unique, (int) answer.result(), out);
     }
 }
