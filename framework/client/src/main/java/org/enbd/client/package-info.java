@@ -89,6 +89,12 @@
  *     once. The device publishes them to its
  *     {@link org.enbd.client.RemoteDevice#onEvent} listeners: a local endpoint's stack tells its ENBD-J clients,
  *     a kernel device resizes /dev/nbdN.</li>
+ * <li><b>Writes without replies</b> (async no-ack): each connection also asks for {@code NBD_OPT_ENBD_NO_REPLY}.
+ *     A WRITE its caller flagged {@link org.enbd.api.layer.RequestFlags#NO_REPLY} (the async feature does) goes
+ *     out on such a connection without a reply and completes once sent; it waits in the replay log, its range
+ *     locked, until a FLUSH on that connection confirms it (the engine sends one when a request waits for the
+ *     range, once a tick, or past the replay limit), and is sent again with a reply if that connection closes
+ *     first or the FLUSH fails. A stalled connection holding such writes is reset rather than retired.</li>
  * </ul>
  *
  * <h2>Feature stacks</h2>
@@ -99,9 +105,10 @@
  *
  * <p>2.1.0: {@code RemoteDevice.open} and {@code openRetrying} take a {@link org.enbd.api.stream.ClientSecurity}
  * (the old forms remain, without TLS); {@link org.enbd.client.AwaitedSecurity} for components.
+ * 2.4.0: {@link org.enbd.client.OneShotQuery}, one control question asked once (a command's one-shot component).
  */
 @Export
-@Version("2.3.0")
+@Version("2.4.0")
 package org.enbd.client;
 
 import org.osgi.annotation.bundle.Export;

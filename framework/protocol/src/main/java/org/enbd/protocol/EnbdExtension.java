@@ -27,6 +27,12 @@ import org.enbd.api.layer.ExportEvent;
  * <li><b>Pushed event</b> (server to client, unasked): a structured reply chunk of type {@link #REPLY_EVENT} with
  *     NBD_REPLY_FLAG_DONE and the reserved cookie {@link #EVENT_COOKIE}, carrying an encoded
  *     {@link ExportEvent} ({@link #encodeEvent}). A client never uses that cookie for a request.</li>
+ * <li><b>Writes without a reply</b> (async mode no-ack): after {@link #OPTION} the client may send option
+ *     {@link #OPTION_NO_REPLY} ({@code NBD_OPT_ENBD_NO_REPLY}, no data); once the server acknowledged it, a WRITE
+ *     with the command flag {@link #FLAG_NO_REPLY} is served and never answered. A FLUSH on the same connection is
+ *     answered only after every such write received before it has completed, and then says whether all of them
+ *     landed: it carries the first such write's error (with its range), once. A server that does not know the
+ *     option answers NBD_REP_ERR_UNSUP and the client sends every write with a reply, as before.</li>
  * </ul>
  */
 public final class EnbdExtension {
@@ -34,6 +40,10 @@ public final class EnbdExtension {
     public static final int OPTION = 0x45420001;
     /** The version this code speaks, the option's data. */
     public static final int VERSION = 1;
+    /** {@code NBD_OPT_ENBD_NO_REPLY}: writes flagged {@link #FLAG_NO_REPLY} get no reply (after {@link #OPTION}). */
+    public static final int OPTION_NO_REPLY = 0x45420002;
+    /** The WRITE command flag: serve it, answer nothing; the next FLUSH on the connection reports its outcome. */
+    public static final int FLAG_NO_REPLY = org.enbd.api.layer.RequestFlags.NO_REPLY;
     /** {@code NBD_CMD_ENBD_CONTROL}. */
     public static final int CMD_CONTROL = 0x4542;
     /** {@code NBD_REPLY_TYPE_ENBD_CONTROL}: bit 15 clear, so a decoder that does not know it sees no error. */

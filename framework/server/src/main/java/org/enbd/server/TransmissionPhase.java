@@ -63,18 +63,26 @@ public final class TransmissionPhase {
      */
     public static TransmissionPhase install(Channel channel, Layer layer, Capabilities capabilities, long size,
             ReplyFormat format, int allocationContextId, boolean enbd, ServerLimits limits) {
-        return install(channel, layer, capabilities, size, format, allocationContextId, enbd, limits,
+        return install(channel, layer, capabilities, size, format, allocationContextId, enbd, false, limits,
                 new MemoryBudget(limits.serverBudget()));
+    }
+
+    /** As below, without writes that go unanswered. */
+    public static TransmissionPhase install(Channel channel, Layer layer, Capabilities capabilities, long size,
+            ReplyFormat format, int allocationContextId, boolean enbd, ServerLimits limits, MemoryBudget shared) {
+        return install(channel, layer, capabilities, size, format, allocationContextId, enbd, false, limits, shared);
     }
 
     /**
      * As above, with the memory budget this connection shares with the server's others: it holds at most
-     * {@link ServerLimits#connectionBudget()} bytes of its own and waits while {@code shared} is used up.
+     * {@link ServerLimits#connectionBudget()} bytes of its own and waits while {@code shared} is used up;
+     * {@code noReply}: the client negotiated writes without replies (EnbdExtension.OPTION_NO_REPLY).
      */
     public static TransmissionPhase install(Channel channel, Layer layer, Capabilities capabilities, long size,
-            ReplyFormat format, int allocationContextId, boolean enbd, ServerLimits limits, MemoryBudget shared) {
+            ReplyFormat format, int allocationContextId, boolean enbd, boolean noReply, ServerLimits limits,
+            MemoryBudget shared) {
         Negotiated negotiated = new Negotiated(size, capabilities, transmissionFlags(capabilities, format), format,
-                allocationContextId, enbd);
+                allocationContextId, enbd, noReply && enbd);
         RequestDecoder decoder = new RequestDecoder(limits.maxPayload(), format == ReplyFormat.EXTENDED);
         decoder.setEnbd(enbd);
         RequestDispatcher dispatcher = new RequestDispatcher(layer, negotiated, limits.maxPayload(),

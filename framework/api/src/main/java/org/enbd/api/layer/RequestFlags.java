@@ -17,6 +17,12 @@ public final class RequestFlags {
     public static final int FAST_ZERO = 1 << 4;
     /** Extended headers: the request carries a payload whose length is the request's length field. */
     public static final int PAYLOAD_LEN = 1 << 5;
+    /**
+     * ENBD-J, on a WRITE given to a client device (async no-ack): send it without asking for a reply when the server
+     * agreed to that, complete it once sent, and keep it until a later FLUSH confirms it. Other layers pass it on
+     * or ignore it; a server takes it off before its stack sees the request.
+     */
+    public static final int NO_REPLY = 1 << 15;
 
     private RequestFlags() {
     }

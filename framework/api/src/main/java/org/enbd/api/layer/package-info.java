@@ -38,7 +38,7 @@
  * </ul>
  */
 @Export
-@Version("2.0.0")
+@Version("2.1.0")
 package org.enbd.api.layer;
 
 import org.osgi.annotation.bundle.Export;

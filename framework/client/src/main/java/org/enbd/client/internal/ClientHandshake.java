@@ -53,7 +53,7 @@ final class ClientHandshake extends SimpleChannelInboundHandler<HandshakeMessage
     static final String ALLOCATION = "base:allocation";
     private static final Logger LOG = LoggerFactory.getLogger(ClientHandshake.class);
 
-    private enum Step { GREETING, STARTTLS, TLS, STRUCTURED, META, ENBD, GO, EXPORT_NAME }
+    private enum Step { GREETING, STARTTLS, TLS, STRUCTURED, META, ENBD, NO_REPLY, GO, EXPORT_NAME }
 
     private final String exportName;
     private final boolean tlsRequired;
@@ -71,6 +71,7 @@ final class ClientHandshake extends SimpleChannelInboundHandler<HandshakeMessage
     private String canonicalName;
     private String description = "";
     private boolean enbd;
+    private boolean noReply;
 
     /**
      * @param tls        the loaded TLS credentials when the URI asks for TLS, else null
@@ -222,10 +223,20 @@ final class ClientHandshake extends SimpleChannelInboundHandler<HandshakeMessage
             case ENBD -> {
                 if (type == OptionReplyType.ACK) {
                     enbd = true;
-                    go(ctx);
+                    askNoReply(ctx);
                 } else if (error) {
                     LOG.debug("{}: no ENBD extension ({}{}); going on as a standard NBD client", ctx.channel(),
                             name(type, r), message(r));
+                    go(ctx);
+                }
+            }
+            case NO_REPLY -> {
+                if (type == OptionReplyType.ACK) {
+                    noReply = true;
+                    go(ctx);
+                } else if (error) {
+                    LOG.debug("{}: every write answered ({}{}): an ENBD-J server of before writes without replies",
+                            ctx.channel(), name(type, r), message(r));
                     go(ctx);
                 }
             }
@@ -297,6 +308,12 @@ final class ClientHandshake extends SimpleChannelInboundHandler<HandshakeMessage
         ctx.writeAndFlush(new OptionRequest(OptionType.ENBD.value(), version, false));
     }
 
+    /** ENBD's channel is agreed: ask whether writes may go unanswered (used only in async no-ack mode). */
+    private void askNoReply(ChannelHandlerContext ctx) {
+        step = Step.NO_REPLY;
+        ctx.writeAndFlush(new OptionRequest(OptionType.ENBD_NO_REPLY.value(), Unpooled.EMPTY_BUFFER, false));
+    }
+
     private void go(ChannelHandlerContext ctx) {
         step = Step.GO;
         ctx.writeAndFlush(ExportRequest.of(exportName, InfoType.BLOCK_SIZE, InfoType.NAME, InfoType.DESCRIPTION)
@@ -312,7 +329,8 @@ final class ClientHandshake extends SimpleChannelInboundHandler<HandshakeMessage
 
     private void done() {
         result.complete(new Session(canonicalName != null ? canonicalName : exportName, size, flags, blockSizes,
-                structured, structured ? allocationContext : -1, description, structured && enbd));
+                structured, structured ? allocationContext : -1, description, structured && enbd,
+                structured && enbd && noReply));
     }
 
     private void fail(ChannelHandlerContext ctx, HandshakeFailure f) {

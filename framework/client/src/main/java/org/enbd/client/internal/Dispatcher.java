@@ -18,7 +18,9 @@ import org.enbd.api.layer.ExportEvent;
 import org.enbd.client.internal.Conn.Attempt;
 import org.enbd.client.internal.OverlapTable.Kind;
 import org.enbd.client.internal.OverlapTable.RangeLock;
+import org.enbd.api.layer.RequestFlags;
 import org.enbd.protocol.Command;
+import org.enbd.protocol.EnbdExtension;
 import org.enbd.protocol.Reply;
 import org.enbd.protocol.Request;
 import org.slf4j.Logger;
@@ -82,6 +84,10 @@ final class Dispatcher {
     private int roundRobin;
     int queuedFlushes;
     boolean autoFlushQueued;
+    /** Set while dispatching (the queue cannot take a request then): queue an automatic flush afterwards. */
+    boolean wantAutoFlush;
+    /** An automatic flush failed: the caller's next FLUSH fails with this, once (fsync's rule). */
+    NbdException unreportedFlushFailure;
     Session first;
     /** The export's size as last seen: the first handshake's, then events and reconnects. */
     volatile long size = -1;
@@ -95,6 +101,8 @@ final class Dispatcher {
     String fatal;
     boolean closed;
     long acknowledged;
+    /** Writes sent without a reply (async no-ack), confirmed later by a FLUSH. */
+    long unanswered;
 
     Dispatcher(Settings settings, LongSupplier clock, Listener listener) {
         this(settings, clock, listener, Integer.MAX_VALUE);
@@ -244,6 +252,15 @@ final class Dispatcher {
     // ---- dispatch ----
 
     void dispatch() {
+        dispatchQueue();
+        if (wantAutoFlush) {
+            wantAutoFlush = false;
+            queueAutoFlush();
+            dispatchQueue();
+        }
+    }
+
+    private void dispatchQueue() {
         if (live.isEmpty() || queue.isEmpty()) {
             return;
         }
@@ -302,12 +319,23 @@ final class Dispatcher {
         if (r.writeKind()) {
             if (r.command == Command.WRITE && r.replayOf == null && settings.replayLimit > 0 && logging()
                     && log.bytes() >= 2 * settings.replayLimit) {
-                queueAutoFlush();
+                wantAutoFlush = true;
                 return true;
             }
-            return locks.blocked(r.seq, r.offset, r.length, true);
+            return blockedByRange(r, true);
         }
-        return locks.blocked(r.seq, r.offset, r.length, false);
+        return blockedByRange(r, false);
+    }
+
+    /** A request waiting for an earlier one on its range; if that may be a write sent without a reply, flush. */
+    private boolean blockedByRange(ClientRequest r, boolean write) {
+        if (!locks.blocked(r.seq, r.offset, r.length, write)) {
+            return false;
+        }
+        if (!autoFlushQueued && log.anyUnconfirmed()) {
+            wantAutoFlush = true; // an unconfirmed write's lock goes only with a FLUSH: do not wait for the timer
+        }
+        return true;
     }
 
     /**
@@ -339,11 +367,15 @@ final class Dispatcher {
 
     void send(ClientRequest r, Conn c) {
         long cookie = c.allocateCookie();
-        Attempt a = new Attempt(cookie, r.command, r.offset, r.length, clock.getAsLong(), r);
-        c.wire.put(cookie, a);
-        c.active++;
+        boolean unanswered = unanswered(r, c);
+        if (!unanswered) {
+            Attempt a = new Attempt(cookie, r.command, r.offset, r.length, clock.getAsLong(), r);
+            c.wire.put(cookie, a);
+            c.active++;
+        }
         ByteBuf payload = r.data != null ? r.data.retainedDuplicate() : null;
-        Request message = new Request(r.flags, r.command.value(), cookie, r.offset, r.length, payload);
+        int flags = unanswered ? r.flags : r.flags & ~EnbdExtension.FLAG_NO_REPLY;
+        Request message = new Request(flags, r.command.value(), cookie, r.offset, r.length, payload);
         // requests for one connection leave together: one hop to its event loop and one flush per batch
         List<Request> batch = outgoing.get(c.link);
         if (batch == null) {
@@ -354,18 +386,39 @@ final class Dispatcher {
             defer(() -> link.send(sending));
         }
         batch.add(message);
+        if (unanswered) {
+            replies.sentUnanswered(r, c);
+        }
+    }
+
+    /**
+     * Whether {@code r} goes out without a reply (async no-ack): a caller's WRITE that asked for it, without FUA,
+     * on a connection whose server agreed, and only while acknowledged writes are logged (the server flushes):
+     * the log is what confirms it, or sends it again.
+     */
+    private boolean unanswered(ClientRequest r, Conn c) {
+        return r.command == Command.WRITE && (r.flags & EnbdExtension.FLAG_NO_REPLY) != 0 && r.replayOf == null
+                && (r.flags & RequestFlags.FUA) == 0 && c.session.noReply() && logging() && r.data != null;
     }
 
     /** Sends a FLUSH once no replay it must cover is pending, to every connection holding writes it covers. */
     private boolean sendFlush(ClientRequest r) {
+        if (r.future != null && unreportedFlushFailure != null) {
+            NbdException failure = unreportedFlushFailure;
+            unreportedFlushFailure = null;
+            finish(r, null, failure);
+            return true;
+        }
         if (log.replayPending(r.flushCutoff)) {
             return false;
         }
         Set<Conn> targets = new HashSet<>();
         if (!first.multiConn()) {
             log.holders(r.flushCutoff, targets);
-            targets.retainAll(live);
         }
+        // a write sent without a reply is confirmed only by a FLUSH on its own connection, shared cache or not
+        log.unconfirmedHolders(r.flushCutoff, targets);
+        targets.retainAll(live);
         if (targets.isEmpty()) {
             targets.add(leastLoaded(false, false));
         }

@@ -140,6 +140,8 @@ final class Recovery {
         }
         int moved = c.wire.size();
         c.wire.clear();
+        // writes sent on c without a reply: nobody knows whether they arrived; a reset may still deliver them
+        replayUnconfirmed(c, Long.MAX_VALUE, byPeer);
         if (wasLive) {
             connectionsLost++;
             LOG.info("{}: {} closed{}; {} requests on it go to other connections{}", d.settings.target(), c,
@@ -157,6 +159,15 @@ final class Recovery {
      */
     void retire(Conn c, String reason) {
         if (c.state != Conn.State.LIVE) {
+            return;
+        }
+        if (!d.log.unconfirmed(c, Long.MAX_VALUE).isEmpty()) {
+            // writes without replies on it can be confirmed only by a FLUSH on it, which a stalled connection will
+            // not answer: reset it, so they are sent again elsewhere once their grace has passed
+            LOG.warn("{}: {} stalled ({}) with writes sent without replies; resetting it", d.settings.target(), c,
+                    reason);
+            d.defer(c.link::abort);
+            closedLocked(c, false);
             return;
         }
         c.state = Conn.State.RETIRED;
@@ -240,6 +251,35 @@ final class Recovery {
                     d.now());
             r.replayOf = e;
             d.queue.put(r.seq, r);
+        }
+    }
+
+    /**
+     * Sends the writes that went out on {@code c} without a reply (up to {@code cutoff}) again, with one, in their
+     * order. Their range locks pass to the replays; the old copies' locks go now when {@code dead} (the server
+     * has completed or will never run them: it answered the FLUSH after them, or the peer closed the connection),
+     * else after the stall timeout, as a ghost's do.
+     */
+    void replayUnconfirmed(Conn c, long cutoff, boolean dead) {
+        long now = d.now();
+        for (ReplayLog.Entry e : d.log.unconfirmed(c, cutoff)) {
+            e.unconfirmedOn = null;
+            if (e.replayLock == null) {
+                e.replayLock = d.locks.add(e.seq, e.offset, e.length, Kind.REPLAY);
+                ClientRequest r = new ClientRequest(e.seq, e.command, e.offset, e.length, e.flags,
+                        e.data == null ? null : e.data.retain(), false, io.netty.buffer.ByteBufAllocator.DEFAULT,
+                        null, now);
+                r.replayOf = e;
+                d.queue.put(r.seq, r);
+            }
+            if (e.confirmLock != null) {
+                if (dead) {
+                    d.locks.release(e.confirmLock);
+                } else {
+                    graceReleases.add(new GhostRelease(e.confirmLock, now + d.settings.stallNanos()));
+                }
+                e.confirmLock = null;
+            }
         }
     }
 
@@ -362,6 +402,9 @@ final class Recovery {
                 failQueued("no connection to " + d.settings.target() + " for " + d.settings.deadNanos() / 1_000_000
                         + " ms");
                 d.defer(d.listener::changed);
+            }
+            if (d.log.anyUnconfirmed()) {
+                d.queueAutoFlush(); // writes sent without a reply are confirmed at least once a tick
             }
             d.dispatch();
         } finally {

@@ -14,6 +14,11 @@ import org.enbd.protocol.Command;
  * that restarts without flushing may have lost them, so the client keeps them (WRITE data included) and sends
  * them again, in their original order, before anything that was issued after them. A flush that succeeds on
  * every connection that carried them drops them. Guarded by the dispatcher's lock.
+ *
+ * <p>A write sent without a reply (async no-ack, {@code EnbdExtension.FLAG_NO_REPLY}) enters the log when it is
+ * sent, <i>unconfirmed</i>: the server may not even have received it. It keeps its range locked (later requests on
+ * the range wait, and ask for a flush) until a FLUSH on the connection that carried it succeeds, which the server
+ * answers only after the write has completed; if that connection closes first, it is sent again with a reply.
  */
 final class ReplayLog {
 
@@ -30,6 +35,10 @@ final class ReplayLog {
         Conn ackedOn;
         /** Held while a replay is pending: later requests on the range wait for it. */
         RangeLock replayLock;
+        /** Sent without a reply on this connection and not yet confirmed by a FLUSH there; else null. */
+        Conn unconfirmedOn;
+        /** The range lock of an unconfirmed write, held until it is confirmed or its connection has closed. */
+        RangeLock confirmLock;
 
         Entry(long seq, long ackSeq, Command command, long offset, long length, int flags, ByteBuf data, Conn on) {
             this.seq = seq;
@@ -63,15 +72,54 @@ final class ReplayLog {
      * A flush succeeded: entries acknowledged up to {@code cutoff} are durable if they were acknowledged on one of
      * {@code flushed} (null: on any connection, the server shares its cache, CAN_MULTI_CONN).
      */
-    void flushed(long cutoff, Set<Conn> flushed) {
+    void flushed(long cutoff, Set<Conn> flushed, boolean shared, java.util.function.Consumer<RangeLock> unlock) {
         Iterator<Entry> it = bySeq.values().iterator();
         while (it.hasNext()) {
             Entry e = it.next();
-            if (e.ackSeq <= cutoff && e.replayLock == null && (flushed == null || flushed.contains(e.ackedOn))) {
+            if (e.ackSeq > cutoff || e.replayLock != null) {
+                continue;
+            }
+            boolean durable = e.unconfirmedOn != null ? flushed.contains(e.unconfirmedOn)
+                    : shared || flushed.contains(e.ackedOn);
+            if (durable) {
                 it.remove();
+                if (e.confirmLock != null) {
+                    unlock.accept(e.confirmLock);
+                    e.confirmLock = null;
+                }
                 drop(e);
             }
         }
+    }
+
+    /** The unconfirmed entries sent on {@code on} (all of them: up to {@code cutoff}), oldest first. */
+    List<Entry> unconfirmed(Conn on, long cutoff) {
+        List<Entry> out = new ArrayList<>();
+        for (Entry e : bySeq.values()) {
+            if (e.unconfirmedOn == on && e.ackSeq <= cutoff) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    /** Adds to {@code into} the connections holding unconfirmed entries up to {@code cutoff}. */
+    void unconfirmedHolders(long cutoff, Set<Conn> into) {
+        for (Entry e : bySeq.values()) {
+            if (e.unconfirmedOn != null && e.ackSeq <= cutoff) {
+                into.add(e.unconfirmedOn);
+            }
+        }
+    }
+
+    /** Whether any write sent without a reply waits for its confirmation. */
+    boolean anyUnconfirmed() {
+        for (Entry e : bySeq.values()) {
+            if (e.unconfirmedOn != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void drop(Entry e) {
@@ -81,11 +129,14 @@ final class ReplayLog {
         }
     }
 
-    /** The entries, oldest first, that {@code on} acknowledged (null: all), not already waiting for a replay. */
+    /**
+     * The entries, oldest first, that {@code on} acknowledged (null: all), not already waiting for a replay nor
+     * still unconfirmed (those are replayed when their connection closes, see {@code Recovery}).
+     */
     List<Entry> toReplay(Conn on) {
         List<Entry> out = new ArrayList<>();
         for (Entry e : bySeq.values()) {
-            if (e.replayLock == null && (on == null || e.ackedOn == on)) {
+            if (e.replayLock == null && e.unconfirmedOn == null && (on == null || e.ackedOn == on)) {
                 out.add(e);
             }
         }
@@ -132,6 +183,7 @@ final class ReplayLog {
     }
 
     void clear() {
+        bySeq.values().forEach(e -> e.confirmLock = null); // the device is closing: its lock table goes too
         bySeq.values().forEach(this::drop);
         bySeq.clear();
     }

@@ -134,7 +134,7 @@ final class Replies {
             return;
         }
         if (r.command == Command.FLUSH) {
-            flushPartDone(r, error, a.assembly.message());
+            flushPartDone(r, c, error, a.assembly.message());
             return;
         }
         if (error != 0) {
@@ -186,20 +186,54 @@ final class Replies {
         }
     }
 
-    private void flushPartDone(ClientRequest r, int error, String message) {
+    private void flushPartDone(ClientRequest r, Conn c, int error, String message) {
         if (r.flushPartsPending <= 0) {
             return;
         }
         if (error != 0) {
             r.flushPartsPending = 0;
             d.recovery.abandonParts(r);
-            d.finish(r, null, new NbdException(NbdError.fromValue(error), "FLUSH failed on " + d.settings.target()
-                    + (message.isEmpty() ? "" : ": " + message)));
+            // the server completed every unanswered write sent before this FLUSH, and one of them (at least) failed
+            // or the flush did: each is sent again with a reply, so the one that fails says so and the rest land
+            d.recovery.replayUnconfirmed(c, r.flushCutoff, true);
+            NbdException failure = new NbdException(NbdError.fromValue(error), "FLUSH failed on "
+                    + d.settings.target() + (message.isEmpty() ? "" : ": " + message));
+            if (r.future == null && d.unreportedFlushFailure == null) {
+                d.unreportedFlushFailure = failure; // a flush of the engine's own: the caller's next FLUSH says it
+            }
+            d.finish(r, null, failure);
             return;
         }
         if (--r.flushPartsPending == 0) {
-            d.log.flushed(r.flushCutoff, d.first.multiConn() ? null : r.flushTargets);
+            d.log.flushed(r.flushCutoff, r.flushTargets, d.first.multiConn(), d.locks::release);
             d.finish(r, null, null);
         }
+    }
+
+    /**
+     * A WRITE went out without a reply (async no-ack): for its caller it is done now; the log keeps its data and
+     * its range lock until a FLUSH on {@code c} confirms it.
+     */
+    void sentUnanswered(ClientRequest r, Conn c) {
+        d.acknowledged++;
+        d.unanswered++;
+        ByteBuf kept;
+        if (r.ownsData) {
+            kept = r.data;
+            r.data = null;
+        } else {
+            int n = r.data.readableBytes();
+            kept = c.link.alloc().directBuffer(n, n).writeBytes(r.data, r.data.readerIndex(), n);
+        }
+        ReplayLog.Entry e = new ReplayLog.Entry(r.seq, ++d.ackSeq, r.command, r.offset, r.length,
+                r.flags & ~EnbdExtension.FLAG_NO_REPLY, kept, c);
+        e.unconfirmedOn = c;
+        e.confirmLock = r.lock;
+        r.lock = null;
+        d.log.add(e);
+        if (d.log.bytes() > d.settings.replayLimit() || d.log.size() > MAX_LOG_ENTRIES) {
+            d.wantAutoFlush = true;
+        }
+        d.finish(r, null, null);
     }
 }

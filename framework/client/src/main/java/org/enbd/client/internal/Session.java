@@ -15,9 +15,10 @@ import org.enbd.protocol.TransmissionFlags;
  * @param description       NBD_INFO_DESCRIPTION, or ""
  * @param enbd              the server acknowledged NBD_OPT_ENBD: this connection carries ENBD control requests
  *                          and may push events ({@link org.enbd.protocol.EnbdExtension})
+ * @param noReply           the server acknowledged NBD_OPT_ENBD_NO_REPLY: writes may be sent without a reply
  */
 record Session(String exportName, long size, int transmissionFlags, BlockSizes blockSizes, boolean structured,
-               int allocationContext, String description, boolean enbd) {
+               int allocationContext, String description, boolean enbd, boolean noReply) {
 
     boolean has(int flag) {
         return TransmissionFlags.has(transmissionFlags, flag);

@@ -370,6 +370,7 @@ final class Supervisor implements Dispatcher.Listener {
             a.put("connectionsLost", d.recovery.connectionsLost);
             a.put("replayed", d.log.replayed());
             a.put("unflushedBytes", d.log.bytes());
+            a.put("unansweredWrites", d.unanswered);
             if (d.first != null) {
                 a.put("export", d.first.exportName());
                 a.put("size", d.size);

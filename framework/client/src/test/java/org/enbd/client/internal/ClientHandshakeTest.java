@@ -158,8 +158,22 @@ class ClientHandshakeTest {
         assertFalse(option.isReadable());
         option.release();
         server(reply(OptionType.ENBD, OptionReplyType.ACK, null));
+        assertEquals(EnbdExtension.OPTION_NO_REPLY, nextOption(), "then it asks for writes without replies");
+        server(reply(OptionType.ENBD_NO_REPLY, OptionReplyType.ACK, null));
         finishWithGo();
         assertTrue(result.get().enbd());
+        assertTrue(result.get().noReply());
+    }
+
+    @Test
+    void anEnbdServerOfBeforeWritesWithoutRepliesAnswersEveryWrite() throws Exception {
+        upToTheEnbdOption().release();
+        server(reply(OptionType.ENBD, OptionReplyType.ACK, null));
+        assertEquals(EnbdExtension.OPTION_NO_REPLY, nextOption());
+        server(reply(OptionType.ENBD_NO_REPLY, OptionReplyType.ERR_UNSUP, null));
+        finishWithGo();
+        assertTrue(result.get().enbd());
+        assertFalse(result.get().noReply(), "every write is then sent with a reply");
     }
 
     @Test

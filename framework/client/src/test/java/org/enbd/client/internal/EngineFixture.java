@@ -40,7 +40,7 @@ final class EngineFixture implements Dispatcher.Listener {
     static Session session(boolean multiConn, boolean enbd, long size) {
         int flags = TransmissionFlags.HAS_FLAGS | TransmissionFlags.SEND_FLUSH | TransmissionFlags.SEND_TRIM
                 | TransmissionFlags.SEND_WRITE_ZEROES | (multiConn ? TransmissionFlags.CAN_MULTI_CONN : 0);
-        return new Session("", size, flags, BlockSizes.DEFAULT, enbd, -1, "", enbd);
+        return new Session("", size, flags, BlockSizes.DEFAULT, enbd, -1, "", enbd, enbd);
     }
 
     Conn connect(boolean multiConn) {

@@ -77,6 +77,8 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
     private ReplyFormat format = ReplyFormat.SIMPLE;
     /** NBD_OPT_ENBD was acknowledged: the transmission phase accepts control requests and pushes events. */
     private boolean enbd;
+    /** NBD_OPT_ENBD_NO_REPLY was acknowledged: WRITEs flagged FLAG_NO_REPLY get no reply. */
+    private boolean noReply;
     /** The export named in the last SET_META_CONTEXT, and whether base:allocation was selected for it. */
     private String metaExport;
     private boolean allocationSelected;
@@ -224,6 +226,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
                         MetaContextRequest.parse(request.data()));
                 case STARTTLS -> startTls(ctx, request.data());
                 case ENBD -> enbd(ctx, request.data());
+                case ENBD_NO_REPLY -> noReply(ctx, request.data());
                 case PEEK_EXPORT -> error(ctx, option, OptionReplyType.ERR_UNSUP, "option " + option
                         + " is not supported");
             }
@@ -468,6 +471,19 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** NBD_OPT_ENBD_NO_REPLY: writes without replies ({@link EnbdExtension#OPTION_NO_REPLY}), after NBD_OPT_ENBD. */
+    private void noReply(ChannelHandlerContext ctx, ByteBuf data) {
+        int option = OptionType.ENBD_NO_REPLY.value();
+        if (data.isReadable()) {
+            error(ctx, option, OptionReplyType.ERR_INVALID, "NBD_OPT_ENBD_NO_REPLY carries no data");
+        } else if (!enbd) {
+            error(ctx, option, OptionReplyType.ERR_INVALID, "negotiate NBD_OPT_ENBD before NBD_OPT_ENBD_NO_REPLY");
+        } else {
+            noReply = true;
+            ctx.writeAndFlush(new OptionReply(option, OptionReplyType.ACK.value(), null));
+        }
+    }
+
     /** Leaves the handshake: the transmission codec replaces this handler and its codec. */
     private void startTransmission(ChannelHandlerContext ctx, Export export, Opened opened) {
         String name = export.context().exportName();
@@ -480,7 +496,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
         }
         pipeline.remove(this);
         TransmissionPhase phase = TransmissionPhase.install(ctx.channel(), opened.layer(), opened.capabilities(),
-                opened.size(), format, allocationId, enbd, settings.limits(), settings.budget());
+                opened.size(), format, allocationId, enbd, noReply, settings.limits(), settings.budget());
         AutoCloseable events = export.events(phase::event);
         ctx.channel().closeFuture().addListener(closed -> events.close());
         // reading was paused while the stack opened; the dispatcher pauses it again if held requests fill it up

@@ -10,6 +10,7 @@ import static org.enbd.api.layer.RequestFlags.REQ_ONE;
 import org.enbd.api.NbdError;
 import org.enbd.api.NbdException;
 import org.enbd.protocol.Command;
+import org.enbd.protocol.EnbdExtension;
 import org.enbd.protocol.ReplyFormat;
 import org.enbd.protocol.Request;
 import org.enbd.protocol.TransmissionFlags;
@@ -92,7 +93,8 @@ final class RequestCheck {
         boolean extended = negotiated.format() == ReplyFormat.EXTENDED;
         return switch (command) {
             case READ -> TransmissionFlags.has(advertised, TransmissionFlags.SEND_DF) ? DF : 0;
-            case WRITE -> (fua ? FUA : 0) | (extended ? PAYLOAD_LEN : 0);
+            case WRITE -> (fua ? FUA : 0) | (extended ? PAYLOAD_LEN : 0)
+                    | (negotiated.noReply() ? EnbdExtension.FLAG_NO_REPLY : 0);
             case TRIM -> fua ? FUA : 0;
             case WRITE_ZEROES -> (fua ? FUA : 0) | NO_HOLE
                     | (TransmissionFlags.has(advertised, TransmissionFlags.SEND_FAST_ZERO) ? FAST_ZERO : 0);

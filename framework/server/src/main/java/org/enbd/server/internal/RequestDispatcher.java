@@ -82,6 +82,8 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private boolean inactive;
     private boolean layerClosed;
     private boolean failed;
+    /** Writes served without a reply, and the FLUSHes waiting for them (async no-ack). */
+    private final UnansweredWrites unanswered = new UnansweredWrites();
 
     /**
      * @param decoder          the connection's request decoder, whose admission this dispatcher becomes
@@ -271,6 +273,11 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             command = check.check(request);
         } catch (NbdException e) {
             request.release();
+            if (negotiated.unanswered(request)) {
+                unanswered.failed(e.error().value(), e.getMessage()); // told by the next FLUSH, never by a reply
+                release(cost);
+                return;
+            }
             write(replies.error(request, e.error().value(), e.getMessage()), cost);
             return;
         }
@@ -288,6 +295,19 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             return;
         }
         inFlight++;
+        if (command == Command.WRITE && negotiated.unanswered(request)) {
+            startUnanswered(request, cost);
+            return;
+        }
+        if (command == Command.FLUSH && unanswered.pendingBefore()) {
+            // the FLUSH answers for the unanswered writes received before it: it starts once they have completed
+            unanswered.afterPending(() -> startAndAnswer(Command.FLUSH, request, cost));
+            return;
+        }
+        startAndAnswer(command, request, cost);
+    }
+
+    private void startAndAnswer(Command command, Request request, long cost) {
         CompletionStage<?> stage;
         try {
             stage = start(command, request, ctx.alloc());
@@ -295,7 +315,52 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             // a layer that throws instead of failing its stage is answered the same way
             stage = CompletableFuture.failedFuture(failure);
         }
+        if (command == Command.FLUSH && unanswered.hasFailure()) {
+            // the flush still runs; its answer is the failure of a write that had none (once, as fsync reports)
+            NbdException failure = unanswered.takeFailure();
+            stage = stage.<Object>handle((done, flushFailure) -> {
+                throw new java.util.concurrent.CompletionException(failure);
+            });
+        }
         stage.whenComplete(new Completion(command, request, cost));
+    }
+
+    /**
+     * A WRITE the client asked not to be answered (async no-ack): served like any other, its bytes given back when
+     * it completes, and its failure kept for the next FLUSH on this connection.
+     */
+    private void startUnanswered(Request request, long cost) {
+        long id = unanswered.started();
+        long offset = request.offset();
+        long length = request.length();
+        CompletionStage<?> stage;
+        try {
+            stage = request.payload().isReadable()
+                    ? withFua(request, layer.write(offset, request.payload(), negotiated.flagsForLayer(request)))
+                    : DONE;
+        } catch (Throwable failure) {
+            stage = CompletableFuture.failedFuture(failure);
+        }
+        stage.whenComplete((done, failure) -> {
+            request.release();
+            Runnable finished = () -> {
+                if (failure != null) {
+                    RequestFailure f = RequestFailure.of(failure, request, peer);
+                    unanswered.failed(f.error().value(), "unanswered WRITE [" + offset + "+" + length + "]: "
+                            + f.message());
+                }
+                unanswered.completed(id);
+                inFlight--;
+                release(cost);
+                closeLayerIfDone();
+                closeIfIdle();
+            };
+            if (ctx.executor().inEventLoop()) {
+                finished.run();
+            } else {
+                ctx.executor().execute(finished);
+            }
+        });
     }
 
     @Override

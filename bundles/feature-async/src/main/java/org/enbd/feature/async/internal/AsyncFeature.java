@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * The {@code async} feature: ENBD's "the client can ack the kernel late". Stacked on a client device directly above
  * the remote device ({@code enbd client URI --feature async}), it acknowledges writes once it holds a copy, within
  * {@code async.window} bytes (see {@link AckLateWindow} for the rules and the README for the loss windows).
- * {@code async=no-ack} (the server does not answer writes) is the engine's to do and is refused here by name.
+ * {@code async=no-ack} (the server does not answer writes) marks writes for the engine, which does the rest
+ * ({@link NoAckWindow}).
  */
 @Component(service = Feature.class, configurationPid = AsyncFeature.PID,
         property = Feature.NAME + "=" + AsyncFeature.NAME)
@@ -51,12 +52,18 @@ public final class AsyncFeature implements Feature {
             }
         }
         String mode = export.parameter(NAME, "ack-late");
-        if (!mode.equals("ack-late")) {
-            throw new NbdException(NbdError.EINVAL, where + ": async=" + mode + " is not available: this bundle"
-                    + " does ack-late; no-ack (the server does not answer writes) needs the engine (see the"
-                    + " feature-async README)");
+        if (!mode.equals("ack-late") && !mode.equals("no-ack")) {
+            throw new NbdException(NbdError.EINVAL, where + ": async=" + mode + " is not a mode (ack-late or"
+                    + " no-ack)");
         }
         long window = window(where, export.parameter(NAME + ".window", defaultWindow));
+        if (mode.equals("no-ack")) {
+            LOG.info("{}: async=no-ack: writes go without replies where the server agrees (ENBD-J servers), each"
+                    + " kept until a FLUSH confirms it, up to {} bytes between flushes; a FLUSH still waits for"
+                    + " them", where, window);
+            NoAckWindow shared = new NoAckWindow(where, window);
+            return (next, session) -> new NoAckLayer(next, shared);
+        }
         LOG.info("{}: async=ack-late: writes are acknowledged before the server has them, up to {} bytes; a crash"
                 + " of this process loses those, a FLUSH still waits for them", where, window);
         AckLateWindow shared = new AckLateWindow(where, window);
