@@ -4,12 +4,13 @@
 # scsi_debug CD-ROM (cd, with the ioctl feature and ioctls=cdrom); one enbd client attaches them to /dev/nbd0,
 # /dev/nbd1 and /dev/nbd2 (a data directory holding the three devices), all on loopback.
 #
-#   media-kernel-guest.sh REPO DIST
+#   media-kernel-guest.sh REPO DIST [ATTACH_WAIT]
 #
 # Prints "CHECK name: ok|FAILED ..." per check and "RESULT ..." per figure; exits non-zero when a check failed.
 set -u
 REPO=${1:-/repo}
 DIST=${2:-$REPO/launcher/target/dist}
+ATTACH_WAIT=${3:-300} # seconds for both JVMs to start and the three devices to attach
 HERE=$REPO/itests/media-kernel
 PORT=10809
 URI=nbd://127.0.0.1:$PORT
@@ -98,7 +99,7 @@ SERVER=$!
 enbd client "$URI/disk" --device /dev/nbd0 --connections 1 --data /tmp/client --console off --start-timeout 240 \
     >/tmp/client.log 2>&1 &
 CLIENT=$!
-check attach-all wait_for 240 bash -c "$(declare -f attached); attached nbd0 && attached nbd1 && attached nbd2"
+check attach-all wait_for "$ATTACH_WAIT" bash -c "$(declare -f attached); attached nbd0 && attached nbd1 && attached nbd2"
 [ "$failed" = 0 ] || exit 1 # the logs say why
 log "attached nbd0-2"
 check attach-size size_is nbd0 $((4 * MIB))

@@ -17,5 +17,5 @@ rm -f "$aot"
 ( cd /tmp && timeout 120 "$JAVA" "${JOPTS[@]}" -XX:AOTCacheOutput="$aot" -jar "$DIST/enbd.jar" list ) \
     >"$HERE/target/guest/dist-training.log" 2>&1 \
     || echo "media-kernel: AOT training failed (see target/guest/dist-training.log); the guest runs without"
-ENBD_VM_TIMEOUT=${ENBD_VM_TIMEOUT:-420} exec "$REPO/itests/kernel-attach/vm/run-guest.sh" \
-    "$HERE/vm/media-kernel-guest.sh" "$REPO" "$REPO" "$DIST"
+ENBD_VM_TIMEOUT=${ENBD_VM_TIMEOUT:-600} exec "$REPO/itests/kernel-attach/vm/run-guest.sh" \
+    "$HERE/vm/media-kernel-guest.sh" "$REPO" "$REPO" "$DIST" "${ENBD_MEDIA_ATTACH_WAIT:-300}"

@@ -106,7 +106,8 @@ final class IoctlCall {
                         + "with features=ioctl,ioctls=GROUP");
             }
             NbdError error = cause instanceof NbdException n ? n.error() : NbdError.EIO;
-            throw new NbdException(error, request.name() + " on " + target + " refused: " + cause.getMessage(),
+            throw new NbdException(error, request.name() + " on " + target + " refused (" + error + "): "
+                    + cause.getMessage(),
                     cause);
         } finally {
             sent.release();

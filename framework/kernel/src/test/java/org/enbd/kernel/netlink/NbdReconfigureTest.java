@@ -34,6 +34,15 @@ class NbdReconfigureTest {
     }
 
     @Test
+    void aNewMediumAsksTheKernelToDestroyTheDiskOnDisconnect() {
+        List<NetlinkAttribute> attrs = NetlinkFrame.parse(ByteBuffer.wrap(new NbdReconfigure(1, 4096, "b",
+                NbdGenl.CLIENT_FLAG_DESTROY_ON_DISCONNECT).encode(0x22, 1).toBytes())).get(0).genlAttributes();
+        assertEquals(NbdGenl.CLIENT_FLAG_DESTROY_ON_DISCONNECT,
+                NetlinkAttribute.find(attrs, NbdGenl.ATTR_CLIENT_FLAGS).orElseThrow().u64());
+        assertEquals(4, attrs.size());
+    }
+
+    @Test
     void aReconfigureNeedsADeviceAndASize() {
         assertThrows(IllegalArgumentException.class, () -> new NbdReconfigure(-1, 4096, null));
         assertThrows(IllegalArgumentException.class, () -> new NbdReconfigure(0, -1, null));

@@ -36,7 +36,7 @@ class MediaKernelTest {
             "ioctl-not-allowed-refused", "ioctl-refusal-logged");
 
     @Test
-    @Timeout(value = 8, unit = TimeUnit.MINUTES)
+    @Timeout(value = 11, unit = TimeUnit.MINUTES)
     void aNewMediumOnTheServerIsANewDiskInTheClientsKernelAndIoctlsReachTheDrive() throws Exception {
         Assumptions.assumeTrue(onPath("qemu-system-x86_64"), "qemu-system-x86_64 is not installed: skipped");
         Path repo = Path.of(System.getProperty("enbd.repo", "../.."));
