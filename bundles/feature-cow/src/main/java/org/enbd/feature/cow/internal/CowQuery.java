@@ -1,27 +1,23 @@
 package org.enbd.feature.cow.internal;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.enbd.api.NbdError;
 import org.enbd.api.NbdException;
-import org.enbd.api.layer.Layer;
+import org.enbd.client.OneShotQuery;
+import org.enbd.client.RemoteDevice;
 import org.enbd.feature.cow.CowControl;
 
 /**
  * {@code enbd cow show|drop} as the client asks them: COW_SHOW or COW_DROP down a client device's stack to the
  * server's cow layer, the JSON answer read back and put in words. A drop first shows: an overlay that holds changes
  * is dropped only when forced, since a drop forgets them and whoever has the export open (a mounted file system)
- * sees its disk change underneath. Blocks: never on an event loop.
+ * sees its disk change underneath. Blocks: never on an event loop ({@link OneShotQuery} asks on its own thread).
  */
 final class CowQuery {
     private static final Pattern FIELD = Pattern.compile("\"(\\w+)\":(\"(?:[^\"\\\\]|\\\\.)*\"|-?\\d+)");
@@ -68,37 +64,12 @@ final class CowQuery {
     private CowQuery() {
     }
 
-    /**
-     * Sends COW_SHOW or COW_DROP ({@link CowControl}) and waits for the answer.
-     *
-     * @param enbdServer whether the server negotiated ENBD-J's extension channel
-     */
-    static Overlay ask(Layer device, boolean enbdServer, String uri, int type, Duration timeout)
+    /** Sends COW_SHOW or COW_DROP ({@link CowControl}) and waits for the answer. */
+    static Overlay ask(RemoteDevice device, String uri, int type, Duration timeout)
             throws NbdException, InterruptedException {
         String name = type == CowControl.DROP ? "COW_DROP" : "COW_SHOW";
-        if (!enbdServer) {
-            throw new NbdException(NbdError.ENOTSUP, uri + " is not an ENBD-J server (it does not speak ENBD-J's "
-                    + "extension channel), so it has no overlay to show or drop");
-        }
-        ByteBuf reply;
-        try {
-            reply = device.control(type, Unpooled.EMPTY_BUFFER, ByteBufAllocator.DEFAULT).toCompletableFuture()
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new NbdException(NbdError.EIO, "no answer to " + name + " from " + uri + " within "
-                    + timeout.toSeconds() + " s");
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            while (cause instanceof CompletionException && cause.getCause() != null) {
-                cause = cause.getCause();
-            }
-            if (cause instanceof NbdException n && n.error() == NbdError.ENOTSUP) {
-                throw new NbdException(NbdError.ENOTSUP, uri + " has no cow feature (ENOTSUP): serve it with "
-                        + "features=cow");
-            }
-            NbdError error = cause instanceof NbdException n ? n.error() : NbdError.EIO;
-            throw new NbdException(error, name + " to " + uri + " failed: " + cause.getMessage(), cause);
-        }
+        ByteBuf reply = OneShotQuery.control(device, uri, name, type, Unpooled.EMPTY_BUFFER, timeout,
+                uri + " has no cow feature (ENOTSUP): serve it with features=cow");
         String json;
         try {
             json = reply.toString(StandardCharsets.UTF_8);
