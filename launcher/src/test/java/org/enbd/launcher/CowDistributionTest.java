@@ -122,6 +122,22 @@ class CowDistributionTest {
     }
 
     @Test
+    void aServerThatIsNotEnbdJIsAFailureSayingSo() throws Exception {
+        assumeTrue(onPath("nbdkit"), "nbdkit is not installed");
+        int port = EnbdProcess.freePort();
+        Process nbdkit = new ProcessBuilder("nbdkit", "-f", "-i", "127.0.0.1", "-p", String.valueOf(port), "memory",
+                "1M").redirectErrorStream(true).start();
+        try (EnbdProcess show = finished("cow", "show", "--start-timeout", "20", "nbd://127.0.0.1:" + port)) {
+            assertEquals(Optional.of(1), show.awaitExit(UP), show.output());
+            assertTrue(show.err().contains("nbd://127.0.0.1:" + port + " is not an ENBD-J server (it does not speak "
+                    + "ENBD-J's extension channel), so it cannot answer COW_SHOW"), show.output());
+        } finally {
+            nbdkit.destroy();
+            assertTrue(nbdkit.waitFor(10, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
     void anExportWithoutTheCowFeatureIsAFailureNamingIt() throws Exception {
         try (EnbdProcess show = finished("cow", "show", uri + "/plain")) {
             assertEquals(Optional.of(1), show.awaitExit(UP), show.output());
