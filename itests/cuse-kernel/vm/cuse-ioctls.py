@@ -2,7 +2,7 @@
 """Issues ioctls on ENBD-J's CUSE control node with fcntl.ioctl, as any program would, and compares each answer
 with the same ioctl on the server's real device. Prints "CHECK name: ok|FAILED ..." per check.
 
-    cuse-ioctls.py NODE DEVICE
+    cuse-ioctls.py NODE DEVICE [CD_NODE CD_DEVICE]
 """
 import errno
 import fcntl
@@ -58,3 +58,24 @@ check("second-open", out(ctl2, BLKGETSIZE64, "Q") == out(real, BLKGETSIZE64, "Q"
 os.close(ctl2)
 os.close(ctl)
 os.close(real)
+
+if len(sys.argv) > 4:
+    # a CD-ROM (scsi_debug) exported with ioctls=cdrom: by-value and no-argument ioctls, answered by the drive
+    CDROM_DISC_STATUS = 0x5327
+    CDROM_GET_CAPABILITY = 0x5331
+    CDSL_CURRENT = 0x7FFFFFFF
+    cd = os.open(sys.argv[3], os.O_RDONLY)
+    drive = os.open(sys.argv[4], os.O_RDONLY | os.O_NONBLOCK)
+    for name, request, arg in (("CDROM_DRIVE_STATUS", CDROM_DRIVE_STATUS, CDSL_CURRENT),
+                               ("CDROM_DISC_STATUS", CDROM_DISC_STATUS, 0),
+                               ("CDROM_GET_CAPABILITY", CDROM_GET_CAPABILITY, 0)):
+        try:
+            got, want = fcntl.ioctl(cd, request, arg), fcntl.ioctl(drive, request, arg)
+            print(f"RESULT {name} node={got} device={want}", flush=True)
+            check("cd-" + name.lower() + "-equal", got == want, f"node {got}, device {want}")
+        except OSError as e:
+            check("cd-" + name.lower() + "-equal", False, f"OSError {e}")
+    e = refused(cd, BLKGETSIZE64, bytearray(8))
+    check("cd-block-not-allowed-eperm", e == errno.EPERM, f"errno {e}")
+    os.close(drive)
+    os.close(cd)

@@ -11,30 +11,13 @@ set -u
 REPO=${1:-/repo}
 DIST=${2:-$REPO/launcher/target/dist}
 HERE=$REPO/itests/cuse-kernel
-JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
-[ -x "$JAVA" ] || JAVA=/opt/jdk/bin/java
-mapfile -t JOPTS <"$REPO/itests/kernel-attach/vm/jvm.options"
+# shellcheck source=../../kernel-attach/vm/guest-checks.sh
+. "$REPO/itests/kernel-attach/vm/guest-checks.sh"
 AOT=()
 [ -f "$HERE/target/guest/dist.aot" ] && AOT=(-XX:AOTCache="$HERE/target/guest/dist.aot" -Xlog:aot=off -Xlog:cds=off)
-START=$(date +%s.%N)
-passed=0
-failed=0
 SERVER=
 CLIENT=
 
-t() { printf '%6.1f' "$(echo "$(date +%s.%N) - $START" | bc)"; }
-log() { echo "[$(t)] $*"; }
-check() { # check NAME COMMAND...
-    local name=$1; shift
-    if "$@"; then echo "CHECK $name: ok"; passed=$((passed + 1))
-    else echo "CHECK $name: FAILED ($*)"; failed=$((failed + 1)); return 1; fi
-}
-wait_for() { # wait_for SECONDS COMMAND...: polls every 0.2 s
-    local limit=$1; shift
-    local end=$(( $(date +%s) + limit ))
-    local rc
-    until "$@"; do rc=$?; [ "$rc" = 2 ] && return 1; [ "$(date +%s)" -ge "$end" ] && return 1; sleep 0.2; done
-}
 finish() {
     for f in /tmp/server.log /tmp/client.log; do [ -f "$f" ] && { echo "--- $f"; grep -v '^\s*at ' "$f" | tail -n 15; }; done
     [ -n "$CLIENT" ] && kill -9 "$CLIENT" 2>/dev/null
@@ -44,11 +27,12 @@ finish() {
     [ "$failed" = 0 ]
     exit $?
 }
-up() { # up PID LOG: the process printed its listening line; fails at once when it has ended
-    kill -0 "$1" 2>/dev/null || return 2
+up() { # up PID LOG: the process printed its listening line; ends the script at once when the process ended
+    kill -0 "$1" 2>/dev/null || { echo "CHECK server-alive: FAILED"; failed=$((failed + 1)); exit 1; }
     grep -q "listening on 127.0.0.1:10809" "$2"
 }
-enbd() { "$JAVA" "${JOPTS[@]}" "${AOT[@]}" -jar "$DIST/enbd.jar" "$@"; }
+need() { [ "$failed" = 0 ] || exit 1; } # stops at the first failed check that the rest needs
+enbd() { exec "$JAVA" "${JOPTS[@]}" "${AOT[@]}" -jar "$DIST/enbd.jar" "$@"; }
 
 trap finish EXIT
 log "kernel $(uname -r), $(nproc) cpus"
@@ -58,24 +42,34 @@ check cuse-exists test -c /dev/cuse
 modprobe loop
 truncate -s 48M /tmp/disk.img
 LOOP=$(losetup -f --show /tmp/disk.img)
-check loop-device test -b "$LOOP" || exit 1
+check loop-device test -b "$LOOP"
+need
+# a CD-ROM: scsi_debug's removable optical drive (sr_mod first, or no /dev/sr0)
+modprobe sr_mod && modprobe scsi_debug ptype=5 removable=1
+check cdrom-device wait_for 20 test -b /dev/sr0
+CD=()
+[ -b /dev/sr0 ] && CD=(--export "cd=/dev/sr0,ro,features=ioctl,ioctls=cdrom")
 enbd server --listen 127.0.0.1:10809 --console off --ephemeral --start-timeout 240 \
-    --export "disk=$LOOP,features=ioctl,ioctls=block" >/tmp/server.log 2>&1 &
+    --export "disk=$LOOP,features=ioctl,ioctls=block" "${CD[@]}" >/tmp/server.log 2>&1 &
 SERVER=$!
 # the client's data directory names the node: a factory configuration beside the device's
 mkdir -p /tmp/client/etc
 printf 'uri = nbd://127.0.0.1:10809/disk\ndevice = /dev/nbd0\n' >/tmp/client/etc/org.enbd.ioctl.node-nbd0.cfg
-check server-up wait_for 240 up "$SERVER" /tmp/server.log || exit 1
+printf 'uri = nbd://127.0.0.1:10809/cd\nnode = enbd/cd-ctl\n' >/tmp/client/etc/org.enbd.ioctl.node-cd.cfg
+check server-up wait_for 240 up "$SERVER" /tmp/server.log
+need
 log "$(grep 'listening' /tmp/server.log)"
 enbd client nbd://127.0.0.1:10809/disk --device /dev/nbd0 --data /tmp/client --start-timeout 240 \
     >/tmp/client.log 2>&1 &
 CLIENT=$!
-check node-appears wait_for 300 test -c /dev/enbd/nbd0-ctl || exit 1
+check node-appears wait_for 300 test -c /dev/enbd/nbd0-ctl
+need
 log "node: $(ls -l /dev/enbd/nbd0-ctl 2>&1)"
 check nbd0-attached wait_for 120 sh -c '[ "$(blockdev --getsize64 /dev/nbd0 2>/dev/null)" = $((48 << 20)) ]'
 log "client: $(grep -h 'control node\|attached' /tmp/client.log | cut -c1-160 | tr '\n' ' ')"
-python3 "$HERE/vm/cuse-ioctls.py" /dev/enbd/nbd0-ctl "$LOOP" | tee /tmp/py.log
-check python-ran grep -q "CHECK second-open" /tmp/py.log
+check cd-node-appears wait_for 60 test -c /dev/enbd/cd-ctl
+python3 "$HERE/vm/cuse-ioctls.py" /dev/enbd/nbd0-ctl "$LOOP" /dev/enbd/cd-ctl /dev/sr0 | tee /tmp/py.log
+check python-ran grep -q "CHECK cd-block-not-allowed-eperm" /tmp/py.log
 failed=$((failed + $(grep -c "^CHECK .*FAILED" /tmp/py.log)))
 passed=$((passed + $(grep -c "^CHECK .*: ok" /tmp/py.log)))
 check client-logged-refusal grep -q "CDROM_DRIVE_STATUS refused" /tmp/client.log
@@ -84,4 +78,4 @@ wait "$CLIENT"
 rc=$?
 CLIENT=
 check client-exit-0 test "$rc" = 0
-check node-removed test ! -e /dev/enbd/nbd0-ctl
+check nodes-removed wait_for 20 test ! -e /dev/enbd/nbd0-ctl -a ! -e /dev/enbd/cd-ctl
