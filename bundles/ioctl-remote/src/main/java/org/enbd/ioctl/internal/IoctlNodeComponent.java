@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Remote ioctls for one client device (factory PID {@code org.enbd.ioctl.node}): opens its own connection to the
- * device's export on a thread it owns, asks which ioctls the export allows, and serves them two ways: a CUSE
+ * device's export on a thread it owns (DOWN and retrying while the server cannot be reached), asks which ioctls the export allows, and serves them two ways: a CUSE
  * control node ({@code /dev/enbd/nbd0-ctl}, {@link ControlNode}) on which any program calls them, and an
  * {@code ioctl NAME [ARG]} action (DeviceActions) that the console's form runs; the answer of the last one is in
  * the status ({@code last*} attributes). Reports under its {@code service.pid} as kind {@code ioctl-node}.
@@ -116,7 +116,13 @@ public final class IoctlNodeComponent {
     private void open(IoctlNodeConfig config, TransportResolver transports, EventLoops loops) {
         try {
             ClientOptions options = ClientOptions.of(uri).withConnections(1);
-            RemoteDevice opened = RemoteDevice.open(options, transports, loops, null, id + "/remote");
+            // the node comes up whenever the server does, as the device it belongs to (DOWN while it cannot)
+            RemoteDevice opened = RemoteDevice.openRetrying(options, transports, loops, null, id + "/remote",
+                    () -> Thread.currentThread().isInterrupted(), e -> report(Status.State.DOWN, "cannot reach "
+                            + uri + " (" + e.getMessage() + "); retrying"));
+            if (opened == null) {
+                return; // deactivated while waiting
+            }
             device = opened;
             if (!opened.enbdExtension()) {
                 throw new NbdException(NbdError.ENOTSUP, uri + " is not an ENBD-J server, so it "
