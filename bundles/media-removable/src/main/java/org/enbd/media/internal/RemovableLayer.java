@@ -109,14 +109,17 @@ class RemovableLayer implements Layer {
         if (readOnly) {
             return Layer.failed(NbdError.EPERM, "export is read-only");
         }
+        // taken on arrival, in the connection's order: a MEDIA_ACCEPT that arrives after this write must not
+        // let it through because it overtook it on the way to the I/O thread
+        long accepted = export.accepted();
         return onMedium("write " + data.readableBytes() + " bytes at " + offset, m -> {
             long now = export.generation();
             if (now != m.generation) {
                 throw new NbdException(NbdError.EIO, "the medium changed (generation " + m.generation + " to "
                         + now + ") before this write reached it: refused, it was meant for the old one");
             }
-            if (export.accepted() != m.generation) {
-                throw new NbdException(NbdError.EIO, "the medium changed (generation " + export.accepted() + " to "
+            if (accepted != m.generation) {
+                throw new NbdException(NbdError.EIO, "the medium changed (generation " + accepted + " to "
                         + m.generation + ") and no client has taken the new one yet (MEDIA_ACCEPT): refused, a "
                         + "write now was sent for the old one");
             }

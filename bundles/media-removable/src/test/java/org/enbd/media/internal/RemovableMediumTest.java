@@ -210,6 +210,19 @@ class RemovableMediumTest {
     }
 
     @Test
+    void anAcceptThatOvertakesAWriteQueuedBeforeItDoesNotLetItThrough() throws Exception {
+        replaceWithMv('N', 8192);
+        medium.probe();
+        CompletionStage<Void> late = layer.write(0, Unpooled.wrappedBuffer(filled('W', 512)), 0);
+        // the accept is answered on the loop at once, while the write still waits for an I/O thread
+        layer.control(MediaControl.ACCEPT, Unpooled.copiedBuffer("2", StandardCharsets.US_ASCII),
+                ByteBufAllocator.DEFAULT).toCompletableFuture().join().release();
+        NbdException e = assertThrows(NbdException.class, () -> drain(late));
+        assertEquals(NbdError.EIO, e.error());
+        assertArrayEquals(filled('N', 8192), Files.readAllBytes(image));
+    }
+
+    @Test
     void theMediumIsAskedOverTheControlChannel() throws Exception {
         ByteBuf reply = drain(layer.control(MediaControl.QUERY, Unpooled.EMPTY_BUFFER, ByteBufAllocator.DEFAULT));
         try {
