@@ -77,5 +77,16 @@ if len(sys.argv) > 4:
             check("cd-" + name.lower() + "-equal", False, f"OSError {e}")
     e = refused(cd, BLKGETSIZE64, bytearray(8))
     check("cd-block-not-allowed-eperm", e == errno.EPERM, f"errno {e}")
+    os.close(drive)  # the drive ejects only for its one opener: the server's
+    CDROMEJECT = 0x5309
+    try:
+        check("cd-eject", fcntl.ioctl(cd, CDROMEJECT, 0) == 0)
+    except OSError as e:
+        check("cd-eject", False, f"OSError {e}")
+    got = fcntl.ioctl(cd, CDROM_DRIVE_STATUS, CDSL_CURRENT)
+    drive = os.open(sys.argv[4], os.O_RDONLY | os.O_NONBLOCK)
+    want = fcntl.ioctl(drive, CDROM_DRIVE_STATUS, CDSL_CURRENT)
+    print(f"RESULT CDROM_DRIVE_STATUS after eject node={got} device={want}", flush=True)
+    check("cd-tray-open-seen", got == want == 2, f"node {got}, device {want} (2: CDS_TRAY_OPEN)")
     os.close(drive)
     os.close(cd)

@@ -2,7 +2,8 @@
 # The CUSE control node test, inside the guest (run by itests/kernel-attach/vm/run-guest.sh): the distribution's
 # enbd server exports a loop device with features=ioctl,ioctls=block; the distribution's enbd client attaches it
 # to /dev/nbd0 with the ioctl node configured in its data directory (etc/org.enbd.ioctl.node-nbd0.cfg); then
-# vm/cuse-ioctls.py calls ioctls on /dev/enbd/nbd0-ctl with fcntl.ioctl and compares them with the loop device's.
+# vm/cuse-ioctls.py calls ioctls on /dev/enbd/nbd0-ctl (and /dev/enbd/cd-ctl, a scsi_debug CD-ROM) with fcntl.ioctl
+# and compares them with the real devices.
 #
 #   cuse-kernel-guest.sh REPO DIST
 #
@@ -48,7 +49,7 @@ need
 modprobe sr_mod && modprobe scsi_debug ptype=5 removable=1
 check cdrom-device wait_for 20 test -b /dev/sr0
 CD=()
-[ -b /dev/sr0 ] && CD=(--export "cd=/dev/sr0,ro,features=ioctl,ioctls=cdrom")
+[ -b /dev/sr0 ] && CD=(--export "cd=removable:/dev/sr0,ro,features=ioctl,ioctls=cdrom") # the backend runs ioctls on its own descriptor
 enbd server --listen 127.0.0.1:10809 --console off --ephemeral --start-timeout 240 \
     --export "disk=$LOOP,features=ioctl,ioctls=block" "${CD[@]}" >/tmp/server.log 2>&1 &
 SERVER=$!
