@@ -29,15 +29,17 @@ mapfile -t JOPTS <"$REPO/itests/kernel-attach/vm/jvm.options"
 JOPTS=($(printf '%s\n' "${JOPTS[@]}" | grep -v '^-XX:TieredStopAtLevel='))
 AOT=$REPO/itests/kernel-attach/target/guest/dist.aot
 ENBD=
-attach() { # attach CLIENT
+attach() { # attach CLIENT: nbd-client, enbd (the relay) or enbd-kernel-sockets
     if [ "$1" = nbd-client ]; then
         nbd-client 127.0.0.1 "$PORT" /dev/nbd0 -C "$CONNS" -N "" >/tmp/nbd-client.log 2>&1 \
             || { echo "BENCH-FAILED nbd-client: $(cat /tmp/nbd-client.log)"; exit 1; }
     else
         local aot=()
         [ -f "$AOT" ] && aot=(-XX:AOTCache="$AOT" -Xlog:aot=off -Xlog:cds=off)
+        local mode=()
+        [ "$1" = enbd-kernel-sockets ] && mode=(--kernel-sockets)
         $JAVA "${JOPTS[@]}" "${aot[@]}" -jar "$DIST/enbd.jar" client "nbd://127.0.0.1:$PORT" --device /dev/nbd0 \
-            --connections "$CONNS" --ephemeral >/tmp/enbd-client.log 2>&1 &
+            --connections "$CONNS" "${mode[@]}" --ephemeral >/tmp/enbd-client.log 2>&1 &
         ENBD=$!
     fi
     wait_for 180 attached || { echo "BENCH-FAILED $1 did not attach"; tail -20 /tmp/enbd-client.log; exit 1; }
@@ -62,8 +64,9 @@ print("%.1f %.0f" % (side["bw_bytes"] / 1048576, side["iops"]))'
 WORKLOADS=("seq-read-1M-qd4 read 1M 4" "seq-write-1M-qd4 write 1M 4" "rand-read-4k-qd1 randread 4k 1"
            "rand-write-4k-qd1 randwrite 4k 1" "rand-read-4k-qd16 randread 4k 16" "rand-write-4k-qd16 randwrite 4k 16")
 for rep in $(seq 1 "$REPS"); do
-    # alternate which client goes first, so neither always runs on a warmer guest
-    if [ $((rep % 2)) = 1 ]; then ORDER="nbd-client enbd"; else ORDER="enbd nbd-client"; fi
+    # alternate the order, so no client always runs on a warmer guest
+    if [ $((rep % 2)) = 1 ]; then ORDER="nbd-client enbd enbd-kernel-sockets"
+    else ORDER="enbd-kernel-sockets enbd nbd-client"; fi
     for client in $ORDER; do
         log "rep $rep: attaching $client"
         attach "$client"

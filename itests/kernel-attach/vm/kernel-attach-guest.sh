@@ -182,6 +182,39 @@ check clean-exit exited_cleanly "$rc"
 check detached detached
 check state-file-removed [ ! -f /run/enbd/nbd0.properties ]
 CLIENT=
+
+# 6. --kernel-sockets (the distribution's client only): the kernel speaks to the server on sockets the client
+# connected and handshook, as with nbd-client; the server is killed and restarted under a writer, the client
+# notices the sockets' end and gives the kernel new ones (NBD_CMD_RECONFIGURE), and the kernel resends what it held
+if [ "$CLIENT1_KIND" = dist ]; then
+    $(jvm dist) client "nbd://127.0.0.1:$PORT" --device /dev/nbd0 --kernel-sockets --connections 2 --dead-time 180000 \
+        --ephemeral >/tmp/client3.log 2>&1 &
+    CLIENT=$!
+    check kernel-sockets-attach wait_for 150 device_size_is "$BIGGER"
+    log "attached with kernel sockets: $(cat /sys/block/nbd0/backend)"
+    check kernel-sockets-backend grep -q "^enbd-direct nbd://127.0.0.1:$PORT" /sys/block/nbd0/backend
+    # the server dies first (a write through kernel sockets is too fast to catch in flight under emulation), then
+    # a writer starts: the kernel holds its requests while no socket is connected, the client reconnects both
+    # sockets once the server is back, and the kernel resends them there
+    kill -9 "$SERVER"; wait "$SERVER" 2>/dev/null
+    log "server killed; writing through kernel sockets"
+    dd if=/tmp/rand24 of=/dev/nbd0 bs=1M seek=8 oflag=direct status=none &
+    WRITER=$!
+    sleep 3
+    check kernel-sockets-writer-held kill -0 "$WRITER"
+    start_server /tmp/server3.log
+    check kernel-sockets-server-back wait_for 120 listening /tmp/server3.log
+    check kernel-sockets-reconnected wait_for 120 grep -q "(2 reconnects)" /tmp/client3.log
+    check kernel-sockets-writes-complete wait_for 150 bash -c "! kill -0 $WRITER 2>/dev/null"
+    wait "$WRITER"; check kernel-sockets-writer-exit-0 [ $? = 0 ]
+    dd if=/dev/nbd0 of=/tmp/back24 bs=1M skip=8 count=24 iflag=direct status=none
+    check kernel-sockets-data same_sha /tmp/rand24 /tmp/back24
+    check kernel-sockets-throughput throughput enbd-kernel-sockets /dev/nbd0
+    kill -TERM "$CLIENT"; wait "$CLIENT"; rc=$?
+    check kernel-sockets-clean-exit exited_cleanly "$rc"
+    check kernel-sockets-detached detached
+    CLIENT=
+fi
 if nbd-client 127.0.0.1 "$PORT" /dev/nbd1 -C 2 -b 4096 >/tmp/nbd-client.log 2>&1; then
     check nbd-client-throughput throughput nbd-client /dev/nbd1
     nbd-client -d /dev/nbd1 >/dev/null 2>&1

@@ -50,5 +50,5 @@ if [ "$MODE" != dist ]; then
     train plain -cp "$HERE/target/guest-tests.jar:$(ls "$HERE"/target/guest-lib/*.jar | tr '\n' ':')" \
         org.enbd.itest.kernel.GuestNode train
 fi
-ENBD_VM_TIMEOUT=${ENBD_VM_TIMEOUT:-420} exec "$HERE/vm/run-guest.sh" "$HERE/vm/kernel-attach-guest.sh" "$REPO" \
+ENBD_VM_TIMEOUT=${ENBD_VM_TIMEOUT:-600} exec "$HERE/vm/run-guest.sh" "$HERE/vm/kernel-attach-guest.sh" "$REPO" \
     "$MODE" "$REPO" "$DIST"

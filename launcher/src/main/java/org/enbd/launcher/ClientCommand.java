@@ -88,6 +88,12 @@ final class ClientCommand implements Callable<Integer> {
             description = "Kernel device only: the kernel's dead-connection timeout in seconds.")
     Integer deadConnTimeoutS;
 
+    @Option(names = "--kernel-sockets", description = "Kernel device only, nbd:// and nbd+unix:// only: hand the "
+            + "kernel the sockets to the server, as nbd-client does (the kernel's own data path), and repair them "
+            + "from user space when one ends. Without it requests go through ENBD-J's engine: retraction of "
+            + "stalled requests, replay of unflushed writes after a server restart, TLS, features.")
+    boolean kernelSockets;
+
     @Option(names = "--memlock", description = "Kernel device only: lock the process in memory (mlockall), as "
             + "ENBD's -s, so paging cannot deadlock on the device itself.")
     boolean memlock;
@@ -153,8 +159,15 @@ final class ClientCommand implements Callable<Integer> {
         if (queueLimit < 1) {
             throw usage("--queue-limit must be at least 1");
         }
-        if (serve != null && (memlock || deadConnTimeoutS != null)) {
-            throw usage("--memlock and --dead-conn-timeout apply to --device only");
+        if (serve != null && (memlock || deadConnTimeoutS != null || kernelSockets)) {
+            throw usage("--memlock, --dead-conn-timeout and --kernel-sockets apply to --device only");
+        }
+        if (kernelSockets && !(uri.startsWith("nbd://") || uri.startsWith("nbd+unix://"))) {
+            throw usage("--kernel-sockets hands plain sockets to the kernel: nbd:// or nbd+unix:// only (the kernel "
+                    + "speaks no TLS, SSH or AoE; attach those without it)");
+        }
+        if (kernelSockets && !features.isEmpty()) {
+            throw usage("--kernel-sockets carries no feature stack: attach without it to stack --feature");
         }
         if (deadConnTimeoutS != null && deadConnTimeoutS < 0) {
             throw usage("--dead-conn-timeout must not be negative");
@@ -181,6 +194,9 @@ final class ClientCommand implements Callable<Integer> {
             String path = checkDevice("--device", device);
             properties.put("device", path);
             properties.put("memlock", memlock);
+            if (kernelSockets) {
+                properties.put("kernelSockets", true);
+            }
             if (deadConnTimeoutS != null) {
                 properties.put("deadConnTimeoutS", deadConnTimeoutS);
             }

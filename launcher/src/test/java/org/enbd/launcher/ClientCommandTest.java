@@ -105,6 +105,17 @@ class ClientCommandTest {
     }
 
     @Test
+    void kernelSocketsAskTheDeviceToHandItsSocketsToTheKernel() {
+        Cli cli = Cli.run("client", "nbd+unix:///e?socket=/run/s.sock", "--device", "/dev/nbd1", "--kernel-sockets");
+        assertEquals(0, cli.exit(), cli.err());
+        FactoryConfiguration device = cli.only(FactoryConfiguration.KERNEL_DEVICE);
+        assertEquals(true, device.properties().get("kernelSockets"));
+        Cli relay = Cli.run("client", "nbd://h/e", "--device", "/dev/nbd1");
+        assertTrue(!relay.only(FactoryConfiguration.KERNEL_DEVICE).properties().containsKey("kernelSockets"),
+                "the relay stays the default");
+    }
+
+    @Test
     void deviceWithoutDeadConnTimeoutLeavesTheKernelDefault() {
         Cli cli = Cli.run("client", "nbd://h/e", "--device", "/dev/nbd0");
         assertEquals(0, cli.exit(), cli.err());

@@ -91,6 +91,8 @@ public final class DeviceComponent {
     private ServiceRegistration<DeviceActions> actions;
     /** This configuration's run: replaced when a change cannot be applied live. */
     private Run run;
+    /** Instead of {@link #run}, with {@code kernelSockets}: the kernel speaks to the server itself. */
+    private volatile DirectRun direct;
 
     @Activate
     public DeviceComponent(DeviceConfig config, Map<String, Object> properties, BundleContext bundle,
@@ -173,6 +175,15 @@ public final class DeviceComponent {
     }
 
     private void start(DeviceConfig config, Map<String, Object> properties) {
+        if (config.kernelSockets()) {
+            DirectRun d = new DirectRun(id, config, board);
+            synchronized (bound) {
+                direct = d;
+                run = null;
+            }
+            d.start();
+            return;
+        }
         Run next = new Run(config, properties);
         synchronized (bound) {
             bound.forEach(next.features::add);
@@ -187,7 +198,20 @@ public final class DeviceComponent {
      */
     @Modified
     void modified(DeviceConfig config, Map<String, Object> properties) {
+        DirectRun d = direct;
+        if (d != null) {
+            LOG.info("{}: configuration changed; detaching and attaching {} again", id, config.device());
+            d.stop();
+            direct = null;
+            start(config, properties);
+            return;
+        }
         Run r = current();
+        if (config.kernelSockets()) {
+            r.stop();
+            start(config, properties);
+            return;
+        }
         if (r.movable(config, properties) && r.move(config)) {
             return;
         }
@@ -202,7 +226,12 @@ public final class DeviceComponent {
             actions.unregister();
             actions = null;
         }
-        current().stop();
+        DirectRun d = direct;
+        if (d != null) {
+            d.stop();
+        } else {
+            current().stop();
+        }
         board.remove(id + "/remote");
     }
 

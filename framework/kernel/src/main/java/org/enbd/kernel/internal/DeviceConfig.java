@@ -46,6 +46,12 @@ public @interface DeviceConfig {
             description = "How to attach: AUTO (netlink, else ioctls), NETLINK or IOCTL")
     String method() default "AUTO";
 
+    @AttributeDefinition(name = "Kernel sockets", description = "Hand the kernel the sockets to the server itself"
+            + " (nbd:// and nbd+unix:// only), as nbd-client does: the kernel's own data path, repaired from user"
+            + " space when a connection ends. Off (the default): requests go through ENBD-J's client engine, with"
+            + " retraction, replay of unflushed writes, TLS and features")
+    boolean kernelSockets() default false;
+
     @AttributeDefinition(name = "Features", description = "Features stacked over the remote export, outermost "
             + "first, each a Feature service's name (a+b in one value is two); the device is attached once all "
             + "are present")

@@ -54,6 +54,12 @@ public final class NbdNetlink implements AutoCloseable {
                 + device(request.index()) + " size " + request.sizeBytes());
     }
 
+    /** NBD_CMD_RECONFIGURE with a socket: it takes the place of a dead one of the device's. */
+    public void reconnect(NbdReconnect request) throws IOException {
+        socket.transact(request.encode(family, socket.nextSequence()), "NBD_CMD_RECONFIGURE "
+                + device(request.index()) + " with a new socket");
+    }
+
     /** NBD_CMD_DISCONNECT: the kernel sends NBD_CMD_DISC on every socket, shuts them down and drops the config. */
     public void disconnect(int index) throws IOException {
         socket.transact(request(NbdGenl.CMD_DISCONNECT).u32(NbdGenl.ATTR_INDEX, index),

@@ -58,6 +58,9 @@ public final class Libc {
             link("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle SETSOCKOPT =
             link("setsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle CONNECT =
+            link("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle POLL = link("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
 
     private Libc() {
     }
@@ -133,6 +136,25 @@ public final class Libc {
             int size = (int) timeval.byteSize();
             call("setsockopt SO_RCVTIMEO",
                     state -> (int) SETSOCKOPT.invokeExact(state, fd, SOL_SOCKET, SO_RCVTIMEO, timeval, size));
+        }
+    }
+
+    /** connect(2) to the socket address in {@code address} (a sockaddr_in, sockaddr_in6 or sockaddr_un). */
+    public static void connect(int fd, MemorySegment address, String what) throws IOException {
+        int length = (int) address.byteSize();
+        call(what, state -> (int) CONNECT.invokeExact(state, fd, address, length));
+    }
+
+    /** poll(2) on {@code fds} (struct pollfd: int fd, short events, short revents); returns how many are ready. */
+    public static int poll(MemorySegment fds, long count, int timeoutMs) throws IOException {
+        return (int) call("poll", state -> (int) POLL.invokeExact(state, fds, count, timeoutMs));
+    }
+
+    /** setsockopt(2) with an int value. */
+    public static void setIntOption(int fd, int level, int option, int value, String what) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment v = arena.allocateFrom(JAVA_INT, value);
+            call(what, state -> (int) SETSOCKOPT.invokeExact(state, fd, level, option, v, 4));
         }
     }
 

@@ -146,6 +146,11 @@ class DeviceComponentTest {
             }
 
             @Override
+            public boolean kernelSockets() {
+                return false;
+            }
+
+            @Override
             public String[] features() {
                 return features;
             }

@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Timeout;
  * The Linux kernel's nbd driver attached to ENBD-J: boots Debian's stock kernel under QEMU (vm/kernel-attach.sh)
  * and runs the guest scenario there: attach, mkfs and files, the server killed with -9 mid-write and restarted,
  * fsck, the client killed with -9 and the device taken over by the next attach, the export grown on the server
- * and the kernel device resized to follow (ENBD's extension, netlink NBD_CMD_RECONFIGURE), a clean disconnect, and dd
- * throughput against Debian's nbd-client. Skips only when qemu-system-x86_64 is missing. The first attach is the
+ * and the kernel device resized to follow (ENBD's extension, netlink NBD_CMD_RECONFIGURE), a clean disconnect, dd
+ * throughput against Debian's nbd-client, and (with the distribution) {@code --kernel-sockets}: the kernel on
+ * sockets the client connected, the server killed and restarted under a writer, the sockets replaced. Skips only when qemu-system-x86_64 is missing. The first attach is the
  * distribution's {@code enbd client --device} when launcher/target/dist is built.
  */
 class KernelAttachTest {
@@ -33,8 +34,13 @@ class KernelAttachTest {
             "contents-after-reattach", "resized", "read-past-old-end", "enbd-throughput", "clean-exit", "detached", "state-file-removed",
             "nbd-client-throughput");
 
+    /** With the distribution's client (modes mixed and dist): the kernel-sockets scenario too. */
+    private static final List<String> REQUIRED_WITH_DIST = List.of("kernel-sockets-attach", "kernel-sockets-backend",
+            "kernel-sockets-writer-held", "kernel-sockets-reconnected", "kernel-sockets-writes-complete",
+            "kernel-sockets-data", "kernel-sockets-detached");
+
     @Test
-    @Timeout(value = 8, unit = TimeUnit.MINUTES)
+    @Timeout(value = 12, unit = TimeUnit.MINUTES)
     void theKernelDriverRunsOnEnbdAndNeverSeesTheServerDie() throws Exception {
         Assumptions.assumeTrue(onPath("qemu-system-x86_64"),
                 "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86): kernel test skipped");
@@ -64,11 +70,16 @@ class KernelAttachTest {
         System.out.println("kernel-attach: " + seconds + " s");
         List<String> failed = lines.stream().filter(l -> l.startsWith("CHECK ") && !l.endsWith(": ok")).toList();
         assertEquals(List.of(), failed, "failed checks in the guest");
-        for (String check : REQUIRED) {
+        boolean withDist = lines.contains("kernel-attach: mode mixed") || lines.contains("kernel-attach: mode dist");
+        for (String check : withDist ? concat(REQUIRED, REQUIRED_WITH_DIST) : REQUIRED) {
             assertTrue(lines.contains("CHECK " + check + ": ok"), "the guest did not report check " + check);
         }
         assertTrue(lines.stream().anyMatch(l -> l.matches("RESULT enbd-j dd read [0-9.]+ MB/s")), "no dd figure");
         assertEquals(0, vm.exitValue(), "the guest's exit status");
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        return Stream.concat(a.stream(), b.stream()).toList();
     }
 
     private static boolean onPath(String tool) {
