@@ -302,10 +302,15 @@ public final class KernelDevice implements AutoCloseable {
         LOG.info("{} detached", options.device());
     }
 
-    /** The logical block size: 4096 when the size and the layer's alignment allow it, else 512. */
+    /**
+     * The logical block size: 512, or the layer's minimum block size when that is larger, as nbd-client and
+     * qemu-nbd attach. A disk image's partition table and its file systems are laid out in 512-byte sectors: with
+     * 4096-byte logical blocks the kernel looks for a GPT header at byte 4096 and finds none (sgdisk's and parted's
+     * images show no partitions), and an ext4 of 1 KiB blocks cannot be mounted. The page cache still sends whole
+     * pages.
+     */
     static int blockSize(long sizeBytes, Capabilities caps) {
-        int minimum = caps.blockSizes().minimum();
-        return sizeBytes % 4096 == 0 && minimum <= 4096 ? 4096 : Math.max(512, minimum);
+        return Math.max(512, caps.blockSizes().minimum());
     }
 
     /** N of /dev/nbdN. */
