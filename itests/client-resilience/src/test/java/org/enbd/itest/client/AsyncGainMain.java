@@ -96,8 +96,9 @@ public final class AsyncGainMain {
                 ackLate / plain, noAck, noAck / plain, delayMs, count, size, window);
     }
 
-    private static double run(Peers peers, Engine engine, String server, String mode, String window, int count,
-                              int size) throws Exception {
+    /** One {@code qemu-img bench -w -d 1} through a client device's endpoint with the async mode (or plain). */
+    static double run(Peers peers, Engine engine, String server, String mode, String window, int count, int size)
+            throws Exception {
         Path socket = Files.createTempFile(peers.dir, "gain", ".sock");
         Files.delete(socket);
         List<StackEntry> features = mode.equals("plain") ? List.of()
@@ -118,7 +119,7 @@ public final class AsyncGainMain {
         }
     }
 
-    private static double median(List<Double> values) {
+    static double median(List<Double> values) {
         List<Double> sorted = values.stream().sorted().toList();
         return sorted.get(sorted.size() / 2);
     }
