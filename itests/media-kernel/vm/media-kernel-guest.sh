@@ -49,7 +49,9 @@ finish() {
     [ "$failed" = 0 ]
     exit $?
 }
-enbd() { "$JAVA" "${JOPTS[@]}" "${AOT[@]}" -jar "$DIST/enbd.jar" "$@"; }
+# the distribution's command; run as a simple command, so that a background one's $! is the JVM itself (kill
+# -STOP must reach it, not a subshell)
+ENBD=("$JAVA" "${JOPTS[@]}" "${AOT[@]}" -jar "$DIST/enbd.jar")
 fill() { # fill CHAR MIB FILE: a file of MIB MiB, every byte CHAR
     head -c $(($2 * MIB)) /dev/zero | tr '\0' "$1" >"$3"
 }
@@ -80,7 +82,7 @@ modprobe loop
 modprobe sr_mod && modprobe scsi_debug ptype=5 removable=1 dev_size_mb=4
 python3 "$HERE/vm/uevents.py" /tmp/uevents.log &
 mkdir -p $M
-fill A 4 $M/a.img; fill B 4 $M/b.img; fill I 4 $M/current.img; fill J 4 $M/next.img; fill W 1 /tmp/w.bin
+fill A 4 $M/a.img; fill B 4 $M/b.img; fill I 4 $M/current.img; fill J 4 $M/next.img; fill K 4 $M/third.img; fill W 1 /tmp/w.bin
 LOOP=$(losetup -f --show -r $M/a.img)
 check scsi-debug-cdrom wait_for 20 test -b /dev/sr0
 log "loop $LOOP, $(cat /sys/block/sr0/device/model 2>/dev/null | tr -s ' ') at /dev/sr0, status $(cd_status)"
@@ -92,11 +94,11 @@ for dev in nbd1:img nbd2:cd; do
     printf 'uri = %s/%s\nconnections = 1\ndevice = /dev/%s\n' "$URI" "${dev#*:}" "${dev%%:*}" \
         >"/tmp/client/etc/org.enbd.kernel.device-${dev%%:*}.cfg"
 done
-enbd server --listen "127.0.0.1:$PORT" --console off --ephemeral --start-timeout 240 \
+"${ENBD[@]}" server --listen "127.0.0.1:$PORT" --console off --ephemeral --start-timeout 240 \
     --export "disk=removable:$LOOP,ro" --export "img=removable:$M/current.img" \
     --export "cd=removable:/dev/sr0,ro,features=ioctl,ioctls=cdrom" >/tmp/server.log 2>&1 &
 SERVER=$!
-enbd client "$URI/disk" --device /dev/nbd0 --connections 1 --data /tmp/client --console off --start-timeout 240 \
+"${ENBD[@]}" client "$URI/disk" --device /dev/nbd0 --connections 1 --data /tmp/client --console off --start-timeout 240 \
     >/tmp/client.log 2>&1 &
 CLIENT=$!
 check attach-all wait_for "$ATTACH_WAIT" bash -c "$(declare -f attached); attached nbd0 && attached nbd1 && attached nbd2"
@@ -144,22 +146,41 @@ check inflight-write-not-on-new-medium block_has $M/current.img 10 J
 check write-after-change dd if=/tmp/w.bin of=/dev/nbd1 bs=4096 count=1 seek=20 oflag=direct status=none
 check write-after-change-landed block_has $M/current.img 20 W
 
+# 3b. the same the other way round: the client is stopped, so the server has changed the medium (generation 3)
+# and pushed the event before the client sends a write the kernel meant for generation 2. The server refuses every
+# write until the client has taken the new medium (MEDIA_ACCEPT), and the kernel fails the write with the old disk:
+# the write fails, and the new image's block 30 stays as it was
+SEQ=$(diskseq nbd1)
+kill -STOP "$CLIENT"
+mv $M/third.img $M/current.img
+sleep 3 # the server's probe (every second) sees the new inode and tells the stopped client
+dd if=/tmp/w.bin of=/dev/nbd1 bs=4096 count=1 seek=30 oflag=direct status=none 2>/tmp/dd-late.err &
+WRITER=$!
+sleep 1
+kill -CONT "$CLIENT"
+wait "$WRITER"; rc=$?
+log "the write sent for the old medium after the change ended with $rc: $(cat /tmp/dd-late.err | tr '\n' ' ')"
+check late-write-refused [ "$rc" != 0 ]
+check late-write-not-on-new-medium block_has $M/current.img 30 K
+check late-new-diskseq wait_for 30 new_disk nbd1 "$SEQ"
+check late-new-bytes is_bytes /dev/nbd1 K
+
 # 4. the CD-ROM: CDROMEJECT over the net reaches the drive (its status goes from 4, disc OK, to 2, tray open),
 # CDROM_DRIVE_STATUS over the net says so, the medium is gone (size 0), and an ioctl the export does not allow
 # (BLKFLSBUF: ioctls=cdrom) is refused with EPERM and logged by the server
 check cd-disc-ok [ "$(cd_status)" = 4 ]
 check cd-size size_is nbd2 $((4 * MIB))
 T0=$(date +%s.%N)
-enbd ioctl /dev/nbd2 CDROMEJECT >/tmp/eject.out 2>&1; rc=$?
+"${ENBD[@]}" ioctl /dev/nbd2 CDROMEJECT >/tmp/eject.out 2>&1; rc=$?
 echo "RESULT enbd ioctl CDROMEJECT $(echo "$(date +%s.%N) - $T0" | bc) s"
 cat /tmp/eject.out | grep -v '^\s*at ' | tail -n 3
 check cd-eject-over-net [ "$rc" = 0 ]
 check cd-tray-open [ "$(cd_status)" = 2 ]
-enbd ioctl /dev/nbd2 CDROM_DRIVE_STATUS >/tmp/status.out 2>&1; rc=$?
+"${ENBD[@]}" ioctl /dev/nbd2 CDROM_DRIVE_STATUS >/tmp/status.out 2>&1; rc=$?
 cat /tmp/status.out | grep -v '^\s*at ' | tail -n 3
 check cd-status-over-net bash -c "[ $rc = 0 ] && grep -q 'CDROM_DRIVE_STATUS = 2' /tmp/status.out"
 check cd-no-medium-size-0 wait_for 30 size_is nbd2 0
-enbd ioctl /dev/nbd2 BLKFLSBUF >/tmp/refused.out 2>&1; rc=$?
+"${ENBD[@]}" ioctl /dev/nbd2 BLKFLSBUF >/tmp/refused.out 2>&1; rc=$?
 cat /tmp/refused.out | grep -v '^\s*at ' | tail -n 3
 check ioctl-not-allowed-refused bash -c "[ $rc = 1 ] && grep -q EPERM /tmp/refused.out"
 check ioctl-refusal-logged grep -q 'ioctl BLKFLSBUF from .* refused: not allowed' /tmp/server.log

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Timeout;
  * /dev/nbd0-2. LOOP_CHANGE_FD gives /dev/nbd0 a new disk sequence number, a change uevent and the new medium's
  * bytes (not the cached old ones); LOOP_SET_CAPACITY gives it the new size; an image replaced with mv does the
  * same on /dev/nbd1, and a write in flight across that change does not land on the new image while a write after
- * it does; {@code enbd ioctl /dev/nbd2 CDROMEJECT} opens the drive's tray, CDROM_DRIVE_STATUS over the net says
+ * it does; a write the kernel sends for the old medium after the server changed it (the client stopped meanwhile)
+ * fails and leaves the new image as it was; {@code enbd ioctl /dev/nbd2 CDROMEJECT} opens the drive's tray, CDROM_DRIVE_STATUS over the net says
  * so, the device's size goes to 0, and BLKFLSBUF (not in ioctls=cdrom) is refused with EPERM and logged. Skips
  * when qemu-system-x86_64 is missing or the distribution is not built.
  */
@@ -32,6 +33,7 @@ class MediaKernelTest {
             "loop-old-bytes", "loop-change-fd-new-diskseq", "loop-change-fd-uevent", "loop-new-bytes",
             "loop-set-capacity-size", "loop-read-new-end", "img-old-bytes", "img-mv-new-diskseq", "img-mv-uevent",
             "img-new-bytes", "inflight-write-not-on-new-medium", "write-after-change", "write-after-change-landed",
+            "late-write-refused", "late-write-not-on-new-medium", "late-new-diskseq", "late-new-bytes",
             "cd-disc-ok", "cd-size", "cd-eject-over-net", "cd-tray-open", "cd-status-over-net", "cd-no-medium-size-0",
             "ioctl-not-allowed-refused", "ioctl-refusal-logged");
 
