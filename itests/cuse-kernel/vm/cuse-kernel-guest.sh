@@ -1,7 +1,7 @@
 #!/bin/bash
 # The CUSE control node test, inside the guest (run by itests/kernel-attach/vm/run-guest.sh): the distribution's
 # enbd server exports a loop device with features=ioctl,ioctls=block; the distribution's enbd client attaches it
-# to /dev/nbd0 with the ioctl node configured in its data directory (etc/org.enbd.ioctl.node-nbd0.cfg); then
+# to /dev/nbd0 with its ioctl node (--ioctl-node; the CD-ROM's node from etc/org.enbd.ioctl.node-cd.cfg); then
 # vm/cuse-ioctls.py calls ioctls on /dev/enbd/nbd0-ctl (and /dev/enbd/cd-ctl, a scsi_debug CD-ROM) with fcntl.ioctl
 # and compares them with the real devices.
 #
@@ -53,14 +53,14 @@ CD=()
 enbd server --listen 127.0.0.1:10809 --console off --ephemeral --start-timeout 240 \
     --export "disk=$LOOP,features=ioctl,ioctls=block" "${CD[@]}" >/tmp/server.log 2>&1 &
 SERVER=$!
-# the client's data directory names the node: a factory configuration beside the device's
+# the device's node comes from the command line (--ioctl-node); the CD-ROM's, a node without a device, from a
+# factory configuration in the client's data directory, as the Web Console would write it
 mkdir -p /tmp/client/etc
-printf 'uri = nbd://127.0.0.1:10809/disk\ndevice = /dev/nbd0\n' >/tmp/client/etc/org.enbd.ioctl.node-nbd0.cfg
 printf 'uri = nbd://127.0.0.1:10809/cd\nnode = enbd/cd-ctl\n' >/tmp/client/etc/org.enbd.ioctl.node-cd.cfg
 check server-up wait_for 240 up "$SERVER" /tmp/server.log
 need
 log "$(grep 'listening' /tmp/server.log)"
-enbd client nbd://127.0.0.1:10809/disk --device /dev/nbd0 --data /tmp/client --start-timeout 240 \
+enbd client nbd://127.0.0.1:10809/disk --device /dev/nbd0 --ioctl-node --data /tmp/client --start-timeout 240 \
     >/tmp/client.log 2>&1 &
 CLIENT=$!
 check node-appears wait_for 300 test -c /dev/enbd/nbd0-ctl

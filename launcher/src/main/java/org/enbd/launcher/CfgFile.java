@@ -23,7 +23,8 @@ final class CfgFile {
     private static final Pattern ARRAY_ITEM = Pattern.compile("[TILFDXSCB]?\"((?:[^\"\\\\]|\\\\.)*)\"");
     /** ENBD-J's factory PIDs that a data directory keeps (a stats query is one-shot and never kept). */
     private static final List<String> KEPT = List.of(FactoryConfiguration.EXPORT, FactoryConfiguration.LISTENER,
-            FactoryConfiguration.CLIENT_ENDPOINT, FactoryConfiguration.KERNEL_DEVICE, FactoryConfiguration.TLS);
+            FactoryConfiguration.CLIENT_ENDPOINT, FactoryConfiguration.KERNEL_DEVICE, FactoryConfiguration.IOCTL_NODE,
+            FactoryConfiguration.TLS);
 
     private CfgFile() {
     }
@@ -139,6 +140,7 @@ final class CfgFile {
             case FactoryConfiguration.LISTENER -> "listener " + p.getOrDefault("address", name);
             case FactoryConfiguration.CLIENT_ENDPOINT -> "client " + p.get("uri") + " served on " + p.get("serve");
             case FactoryConfiguration.KERNEL_DEVICE -> "device " + p.get("device") + " for " + p.get("uri");
+            case FactoryConfiguration.IOCTL_NODE -> "ioctl node for " + p.get("device") + " (" + p.get("uri") + ")";
             default -> factoryPid + "~" + name;
         };
     }

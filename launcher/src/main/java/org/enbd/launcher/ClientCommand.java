@@ -94,6 +94,11 @@ final class ClientCommand implements Callable<Integer> {
             + "stalled requests, replay of unflushed writes after a server restart, TLS, features.")
     boolean kernelSockets;
 
+    @Option(names = "--ioctl-node", description = "Kernel device only: also serve /dev/enbd/nbdN-ctl, a CUSE node "
+            + "(modprobe cuse) on which any program issues the ioctls the export allows (ioctls=...); they run on "
+            + "the server's device. The stock nbd driver answers unknown ioctls on /dev/nbdN itself.")
+    boolean ioctlNode;
+
     @Option(names = "--memlock", description = "Kernel device only: lock the process in memory (mlockall), as "
             + "ENBD's -s, so paging cannot deadlock on the device itself.")
     boolean memlock;
@@ -159,8 +164,8 @@ final class ClientCommand implements Callable<Integer> {
         if (queueLimit < 1) {
             throw usage("--queue-limit must be at least 1");
         }
-        if (serve != null && (memlock || deadConnTimeoutS != null || kernelSockets)) {
-            throw usage("--memlock, --dead-conn-timeout and --kernel-sockets apply to --device only");
+        if (serve != null && (memlock || deadConnTimeoutS != null || kernelSockets || ioctlNode)) {
+            throw usage("--memlock, --dead-conn-timeout, --kernel-sockets and --ioctl-node apply to --device only");
         }
         if (kernelSockets && !(uri.startsWith("nbd://") || uri.startsWith("nbd+unix://"))) {
             throw usage("--kernel-sockets hands plain sockets to the kernel: nbd:// or nbd+unix:// only (the kernel "
@@ -203,8 +208,17 @@ final class ClientCommand implements Callable<Integer> {
             configuration = new FactoryConfiguration(FactoryConfiguration.KERNEL_DEVICE,
                     path.substring("/dev/".length()), "device " + path + " for " + uri, properties);
         }
+        List<FactoryConfiguration> configurations = new java.util.ArrayList<>(List.of(configuration));
+        if (ioctlNode) {
+            String path = String.valueOf(configuration.properties().get("device"));
+            Map<String, Object> node = new LinkedHashMap<>();
+            node.put("uri", uri);
+            node.put("device", path);
+            configurations.add(new FactoryConfiguration(FactoryConfiguration.IOCTL_NODE,
+                    path.substring("/dev/".length()), "ioctl node for " + path + " (" + uri + ")", node));
+        }
         ConsoleSettings consoleSettings = consoleAccount.settings(console, data);
-        return new LaunchPlan("client", List.of(configuration), List.of(), consoleSettings, parent.shell,
+        return new LaunchPlan("client", List.copyOf(configurations), List.of(), consoleSettings, parent.shell,
                 parent.verbose, parent.startTimeout(), data, stored);
     }
 

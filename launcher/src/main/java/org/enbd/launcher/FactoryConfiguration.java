@@ -20,6 +20,7 @@ public record FactoryConfiguration(String factoryPid, String name, String label,
     public static final String LISTENER = "org.enbd.server.listener";
     public static final String CLIENT_ENDPOINT = "org.enbd.client.endpoint";
     public static final String KERNEL_DEVICE = "org.enbd.kernel.device";
+    public static final String IOCTL_NODE = "org.enbd.ioctl.node";
     public static final String STATS_QUERY = "org.enbd.feature.stats.query";
     public static final String COW_QUERY = "org.enbd.feature.cow.query";
     public static final String TLS = "org.enbd.transport.ssl";

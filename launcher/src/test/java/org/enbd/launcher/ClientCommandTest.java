@@ -116,6 +116,17 @@ class ClientCommandTest {
     }
 
     @Test
+    void anIoctlNodeIsASecondConfigurationForTheDevice() {
+        Cli cli = Cli.run("client", "nbd://h/cd", "--device", "/dev/nbd2", "--ioctl-node");
+        assertEquals(0, cli.exit(), cli.err());
+        FactoryConfiguration node = cli.only(FactoryConfiguration.IOCTL_NODE);
+        assertEquals("org.enbd.ioctl.node~nbd2", node.pid());
+        assertEquals("/dev/nbd2", node.properties().get("device"));
+        assertEquals("nbd://h/cd", node.properties().get("uri"));
+        assertEquals("/dev/nbd2", cli.only(FactoryConfiguration.KERNEL_DEVICE).properties().get("device"));
+    }
+
+    @Test
     void deviceWithoutDeadConnTimeoutLeavesTheKernelDefault() {
         Cli cli = Cli.run("client", "nbd://h/e", "--device", "/dev/nbd0");
         assertEquals(0, cli.exit(), cli.err());

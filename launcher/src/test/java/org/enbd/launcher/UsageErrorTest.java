@@ -52,7 +52,8 @@ class UsageErrorTest {
             client nbd://h/e --serve 127.0.0.1:1 --connections -1 | --connections must be between 0 (auto) and 64
             client nbd://h/e --serve 127.0.0.1:1 --stall-timeout 0 | --stall-timeout and --reconnect-max must be positive
             client nbd://h/e --serve 127.0.0.1:1 --queue-limit 0 | --queue-limit must be at least 1
-            client nbd://h/e --serve 127.0.0.1:1 --memlock       | --memlock, --dead-conn-timeout and --kernel-sockets apply to --device only
+            client nbd://h/e --serve 127.0.0.1:1 --memlock       | --memlock, --dead-conn-timeout, --kernel-sockets and --ioctl-node apply to --device only
+            client nbd://h/e --serve 127.0.0.1:1 --ioctl-node    | --memlock, --dead-conn-timeout, --kernel-sockets and --ioctl-node apply to --device only
             client nbds://h/e --device /dev/nbd0 --kernel-sockets | --kernel-sockets hands plain sockets to the kernel: nbd:// or nbd+unix:// only
             client nbd://h/e --device /dev/nbd0 --kernel-sockets --feature cow | --kernel-sockets carries no feature stack
             client nbd://h/e --device /dev/nbd0 --dead-conn-timeout -1 | --dead-conn-timeout must not be negative

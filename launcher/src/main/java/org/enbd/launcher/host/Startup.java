@@ -59,6 +59,7 @@ final class Startup {
             case FactoryConfiguration.EXPORT, FactoryConfiguration.LISTENER -> "org.enbd.server";
             case FactoryConfiguration.CLIENT_ENDPOINT -> "org.enbd.client";
             case FactoryConfiguration.KERNEL_DEVICE -> "org.enbd.kernel";
+            case FactoryConfiguration.IOCTL_NODE -> "org.enbd.ioctl";
             case FactoryConfiguration.STATS_QUERY -> "org.enbd.feature.stats";
             case FactoryConfiguration.COW_QUERY -> "org.enbd.feature.cow";
             case FactoryConfiguration.TLS -> "org.enbd.transport.ssl";
