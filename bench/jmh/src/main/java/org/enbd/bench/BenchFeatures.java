@@ -11,8 +11,9 @@ import org.enbd.server.StackEntry;
 
 /**
  * The feature stacks the feature-cost benchmarks compare: none; a pass-through (a {@link ForwardingLayer} that
- * overrides nothing: the framework's forwarding alone); and a counting feature written the simple way (override
- * read and write, count when {@code next}'s stage completes), the shape of feature-stats.
+ * overrides nothing: the framework's forwarding alone); a counting feature written the simple way (override
+ * read and write, count when {@code next}'s stage completes), the shape of feature-stats; and feature-cow's
+ * copy-on-write with a memory overlay (through the client endpoint only: its changes complete on its own threads).
  */
 final class BenchFeatures {
     private BenchFeatures() {
@@ -23,6 +24,8 @@ final class BenchFeatures {
             case "none" -> List.of();
             case "passthrough" -> List.of(StackEntry.of("passthrough", passthrough()));
             case "counting" -> List.of(StackEntry.of("counting", counting()));
+            // copy-on-write with a memory overlay (two I/O threads, 1 GiB), as a client device stacks it
+            case "cow" -> List.of(StackEntry.of("cow", new org.enbd.feature.cow.internal.CowFeature(2, 1L << 30)));
             default -> throw new IllegalArgumentException("stack " + name);
         };
     }
