@@ -70,17 +70,29 @@ class AckLateTest {
 
     @Test
     void aKilledClientLosesAtMostItsWindowAndNothingAFlushAnswered() throws Exception {
-        long window = 1 << 20;
-        Path socket = peers.dir.resolve("killed.sock");
+        int lost = killedClientLoss(peers, engine, server, "ack-late", 1 << 20);
+        System.out.println("ack-late kill -9: " + lost + " of 4 rewritten 64 KiB blocks lost their last"
+                + " acknowledged version (window 16 blocks)");
+    }
+
+    /**
+     * A client process with the async feature in {@code mode} (window {@code window}) killed with kill -9 right after
+     * its last acknowledgement; returns how many rewritten blocks lost their last version, having checked that
+     * every block a FLUSH covered is there, that each rewritten block holds one whole version, and that the loss
+     * is within the window.
+     */
+    static int killedClientLoss(Peers peers, Engine engine, String server, String mode, long window)
+            throws Exception {
+        Path socket = peers.dir.resolve(mode + "-killed.sock");
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process client = peers.start("ack-late-client", java, "--enable-native-access=ALL-UNNAMED",
+        Process client = peers.start(mode + "-client", java, "--enable-native-access=ALL-UNNAMED",
                 "--sun-misc-unsafe-memory-access=allow", "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                AckLateEndpointMain.class.getName(), server, socket.toString(), Long.toString(window));
+                AckLateEndpointMain.class.getName(), server, socket.toString(), Long.toString(window), mode);
         Peers.awaitFile(socket, Duration.ofSeconds(30));
 
-        // 128 blocks (8 MiB) flushed after every 64; then 12 rounds over 4 further blocks, never flushed: a
-        // rewrite is passed on only after the write before it to that block is answered (5 ms at nbdkit), so
-        // with a window of 16 blocks several acknowledged versions of each block wait, unsent, in the client
+        // 128 blocks (8 MiB) flushed after every 64; then 12 rounds over 4 further blocks, never flushed: with
+        // ack-late a rewrite is passed on only after the write before it to that block is answered (5 ms at
+        // nbdkit's delay filter), so several acknowledged versions of each block wait, unsent, in the client
         int flushed = 128;
         int rewritten = 4;
         int rounds = 12;
@@ -128,8 +140,7 @@ class AckLateTest {
         }
         assertTrue((long) lost * BLOCK <= window, lost + " blocks of " + BLOCK + " bytes lost, more than the window"
                 + " of " + window);
-        System.out.println("ack-late kill -9: " + lost + " of " + rewritten + " rewritten 64 KiB blocks lost their"
-                + " last acknowledged version (window " + window / BLOCK + " blocks)");
+        return lost;
     }
 
     private static void write(SyncLayer sync, int block, ByteBuf data) throws Exception {
