@@ -149,6 +149,9 @@ public final class KernelDevice implements AutoCloseable {
             LOG.info("{} attached through {}: {} bytes, block size {}, {} connection(s), flags 0x{}, serving {}",
                     options.device(), method, size, blockSize, relay.connections(), Integer.toHexString(flags),
                     options.server());
+            if (netlink != null) { // an ioctl-attached device is served once NBD_DO_IT runs, maybe not yet
+                PartitionRescan.request(options.device());
+            }
             KernelDevice device = new KernelDevice(options, index, size, blockSize, relay, ioctl, states,
                     me.backend(), export, loops);
             device.sizes = new SizeFollower(device, export);
