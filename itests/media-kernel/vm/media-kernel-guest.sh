@@ -16,29 +16,13 @@ PORT=10809
 URI=nbd://127.0.0.1:$PORT
 M=/tmp/media
 MIB=$((1 << 20))
-JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
-[ -x "$JAVA" ] || JAVA=/opt/jdk/bin/java
-mapfile -t JOPTS <"$REPO/itests/kernel-attach/vm/jvm.options"
+# check, log, wait_for, $JAVA and JOPTS
+. "$REPO/itests/kernel-attach/vm/guest-checks.sh"
 AOT=()
 [ -f "$HERE/target/guest/dist.aot" ] && AOT=(-XX:AOTCache="$HERE/target/guest/dist.aot" -Xlog:aot=off -Xlog:cds=off)
-START=$(date +%s.%N)
-passed=0
-failed=0
 SERVER=
 CLIENT=
 
-t() { printf '%6.1f' "$(echo "$(date +%s.%N) - $START" | bc)"; }
-log() { echo "[$(t)] $*"; }
-check() { # check NAME COMMAND...: runs the command, records the outcome
-    local name=$1; shift
-    if "$@"; then echo "CHECK $name: ok"; passed=$((passed + 1))
-    else echo "CHECK $name: FAILED ($*)"; failed=$((failed + 1)); fi
-}
-wait_for() { # wait_for SECONDS COMMAND...: polls every 0.2 s
-    local limit=$1; shift
-    local end=$(( $(date +%s) + limit ))
-    until "$@"; do [ "$(date +%s)" -ge "$end" ] && return 1; sleep 0.2; done
-}
 finish() {
     [ -n "$CLIENT" ] && kill -TERM "$CLIENT" 2>/dev/null && wait "$CLIENT" 2>/dev/null
     [ -n "$SERVER" ] && kill -TERM "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
