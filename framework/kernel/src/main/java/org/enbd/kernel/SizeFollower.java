@@ -16,14 +16,25 @@ import org.slf4j.LoggerFactory;
  * order reported, on a thread of its own: the events come on event loops, and netlink and the ioctls block on the
  * kernel. A new size is NBD_CMD_RECONFIGURE (no medium is size 0); a medium put in is a new disk
  * ({@link KernelDevice#newMedium}). Closed with the device.
+ *
+ * <p>It also asks, as ENBD's client did, once a second: MEDIA_QUERY (control 0x0200) through the export's stack.
+ * A change the server pushed but this device never heard (pushed while no connection was up, or lost with one) is
+ * then found within a second and applied as if pushed. An export without removable media answers ENOTSUP the
+ * first time and is not asked again; the first answer is the medium the device was attached with.
  */
 final class SizeFollower implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SizeFollower.class);
+    /** MEDIA_QUERY of bundles/media-removable (org.enbd.media.MediaControl.QUERY). */
+    static final int MEDIA_QUERY = 0x0200;
 
     private final KernelDevice device;
     private final ExecutorService worker;
     private final AutoCloseable subscription;
     private volatile LongConsumer resized = size -> { };
+    /** The medium last heard of (pushed or asked); null until the first answer. */
+    private volatile ExportEvent.MediumChanged medium;
+    private final java.util.concurrent.ScheduledExecutorService asker;
+    private final org.enbd.api.layer.Layer asking;
 
     SizeFollower(KernelDevice device, Export export) {
         this.device = device;
@@ -31,6 +42,62 @@ final class SizeFollower implements AutoCloseable {
                 .name("enbd-resize-" + device.device().substring(device.device().lastIndexOf('/') + 1))
                 .daemon().factory());
         this.subscription = export.events(this::event);
+        String name = device.device().substring(device.device().lastIndexOf('/') + 1);
+        org.enbd.api.layer.Layer layer = null;
+        try {
+            layer = export.open(org.enbd.api.layer.SessionContext.plain(export.context(), "medium query"));
+        } catch (org.enbd.api.NbdException | RuntimeException e) {
+            LOG.debug("{}: no medium queries: {}", device.device(), e.getMessage());
+        }
+        this.asking = layer;
+        this.asker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("enbd-medium-" + name)
+                .daemon().factory());
+        if (layer != null) {
+            asker.scheduleWithFixedDelay(this::ask, 1, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    /** MEDIA_QUERY: "generation=N present=B size=S detail=TEXT"; a change not yet heard of is applied. */
+    private void ask() {
+        try {
+            io.netty.buffer.ByteBuf answer = asking.control(MEDIA_QUERY, io.netty.buffer.Unpooled.EMPTY_BUFFER,
+                    io.netty.buffer.ByteBufAllocator.DEFAULT).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            String line;
+            try {
+                line = answer.toString(java.nio.charset.StandardCharsets.UTF_8);
+            } finally {
+                answer.release();
+            }
+            ExportEvent.MediumChanged now = parse(line);
+            if (now == null) {
+                return;
+            }
+            ExportEvent.MediumChanged known = medium;
+            if (known == null) {
+                medium = now; // the medium attached with
+            } else if (!known.equals(now)) {
+                LOG.info("{}: the server's medium changed without a word to this device ({}); applying it",
+                        device.device(), now.detail());
+                event(now);
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof org.enbd.api.NbdException n && n.error() == org.enbd.api.NbdError.ENOTSUP) {
+                asker.shutdown(); // not a removable export (or no ENBD extension): nothing to ask
+            }
+        } catch (java.util.concurrent.TimeoutException | RuntimeException e) {
+            LOG.debug("{}: medium query: {}", device.device(), e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The medium an answer describes, as the server's push describes it; null for a line it cannot read. */
+    static ExportEvent.MediumChanged parse(String line) {
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("generation=(\\d+) present=(true|false) size=\\d+ detail=(.*)", java.util.regex.Pattern.DOTALL)
+                .matcher(line.strip());
+        return m.matches() ? new ExportEvent.MediumChanged(Boolean.parseBoolean(m.group(2)),
+                "generation " + m.group(1) + ": " + m.group(3)) : null;
     }
 
     /** Who hears of each size applied (the component's status). */
@@ -39,6 +106,14 @@ final class SizeFollower implements AutoCloseable {
     }
 
     private void event(ExportEvent event) {
+        if (event instanceof ExportEvent.MediumChanged m) {
+            synchronized (this) {
+                if (m.equals(medium)) {
+                    return; // heard already (pushed on every connection, or asked)
+                }
+                medium = m;
+            }
+        }
         Runnable work = switch (event) {
             case ExportEvent.SizeChanged changed -> () -> apply(changed.size());
             case ExportEvent.MediumChanged medium when medium.present() -> () -> newMedium(medium.detail());
@@ -78,6 +153,10 @@ final class SizeFollower implements AutoCloseable {
 
     @Override
     public void close() {
+        asker.shutdownNow();
+        if (asking != null) {
+            asking.close();
+        }
         try {
             subscription.close();
         } catch (Exception e) {
