@@ -1,17 +1,10 @@
 package org.enbd.itest.aoekernel;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+import org.enbd.itest.guest.GuestScenario;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -41,8 +34,8 @@ class AoeKernelTest {
     @Test
     @Timeout(value = 8, unit = TimeUnit.MINUTES)
     void theKernelsAoeDriverRunsAFileSystemOnEnbdJsTargetThroughAKill() throws Exception {
-        Assumptions.assumeTrue(onPath("qemu-system-x86_64"), "qemu-system-x86_64 is not installed: skipped");
-        Assumptions.assumeTrue(onPath("aoe-discover"), "aoetools is not installed (the guest uses the host's): skipped");
+        Assumptions.assumeTrue(GuestScenario.onPath("qemu-system-x86_64"), "qemu-system-x86_64 is not installed: skipped");
+        Assumptions.assumeTrue(GuestScenario.onPath("aoe-discover"), "aoetools is not installed (the guest uses the host's): skipped");
         Path repo = repo();
         Assumptions.assumeTrue(Files.exists(repo.resolve("launcher/target/dist/enbd.jar")),
                 "the distribution is not built (launcher/target/dist): skipped");
@@ -61,8 +54,8 @@ class AoeKernelTest {
     @Test
     @Timeout(value = 6, unit = TimeUnit.MINUTES)
     void enbdJsInitiatorAndTargetThroughNetemLossReorderingAndDuplicationApplyEachWriteOnce() throws Exception {
-        Assumptions.assumeTrue(onPath("qemu-system-x86_64"), "qemu-system-x86_64 is not installed: skipped");
-        Assumptions.assumeTrue(onPath("nbdcopy"), "nbdcopy is not installed (the guest uses the host's): skipped");
+        Assumptions.assumeTrue(GuestScenario.onPath("qemu-system-x86_64"), "qemu-system-x86_64 is not installed: skipped");
+        Assumptions.assumeTrue(GuestScenario.onPath("nbdcopy"), "nbdcopy is not installed (the guest uses the host's): skipped");
         Assumptions.assumeTrue(Files.exists(Path.of("/usr/lib/python3/dist-packages/nbd.py")),
                 "python3-libnbd is not installed (the guest uses the host's): skipped");
         Path repo = repo();
@@ -73,33 +66,8 @@ class AoeKernelTest {
         return Path.of(System.getProperty("enbd.repo", "../.."));
     }
 
-    /** Runs a host script that boots the guest; its output is printed as it comes (the guest's log). */
+    /** Runs a host script that boots the guest and checks what the guest reports. */
     private static void runGuest(Path script, List<String> required) throws Exception {
-        Process vm = new ProcessBuilder(script.toString()).redirectErrorStream(true).start();
-        List<String> lines = new ArrayList<>();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(vm.getInputStream(),
-                StandardCharsets.UTF_8))) {
-            for (String line; (line = out.readLine()) != null; ) {
-                System.out.println(line);
-                lines.add(line);
-            }
-        } finally {
-            if (!vm.waitFor(30, TimeUnit.SECONDS)) {
-                vm.destroyForcibly();
-            }
-        }
-        String log = String.join("\n", lines);
-        List<String> failed = lines.stream().filter(l -> l.startsWith("CHECK ") && !l.endsWith(": ok")).toList();
-        assertEquals(List.of(), failed, () -> "failed checks in the guest; its log:\n" + log);
-        for (String check : required) {
-            assertTrue(lines.contains("CHECK " + check + ": ok"), () -> "the guest did not report check " + check
-                    + "; its log:\n" + log);
-        }
-        assertEquals(0, vm.exitValue(), () -> "the guest's exit status; its log:\n" + log);
-    }
-
-    private static boolean onPath(String tool) {
-        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin";
-        return Stream.of(path.split(":")).anyMatch(dir -> Files.isExecutable(Path.of(dir, tool)));
+        GuestScenario.run(List.of(script.toString())).assertPassed(required);
     }
 }

@@ -1,18 +1,8 @@
 package org.enbd.itest.featureskernel;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
+import org.enbd.itest.guest.GuestScenario;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -40,38 +30,9 @@ class FeaturesKernelTest {
     @Test
     @Timeout(value = 8, unit = TimeUnit.MINUTES)
     void copyOnWritePartitionsAndSwapOnKernelDevicesWithMaxPartZero() throws Exception {
-        for (String tool : List.of("qemu-system-x86_64", "sgdisk", "mkfs.ext4")) {
-            Assumptions.assumeTrue(onPath(tool), tool + " is not installed: skipped");
-        }
-        Path repo = Path.of(System.getProperty("enbd.repo", "../.."));
-        Assumptions.assumeTrue(Files.exists(repo.resolve("launcher/target/dist/enbd.jar")),
-                "the distribution is not built (launcher/target/dist): skipped");
-        Process vm = new ProcessBuilder(repo.resolve("itests/features-kernel/vm/features-kernel.sh").toString())
-                .redirectErrorStream(true).start();
-        List<String> lines = new ArrayList<>();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(vm.getInputStream(),
-                StandardCharsets.UTF_8))) {
-            for (String line; (line = out.readLine()) != null; ) {
-                System.out.println(line);
-                lines.add(line);
-            }
-        } finally {
-            if (!vm.waitFor(30, TimeUnit.SECONDS)) {
-                vm.destroyForcibly();
-            }
-        }
-        String log = String.join("\n", lines);
-        List<String> failed = lines.stream().filter(l -> l.startsWith("CHECK ") && !l.endsWith(": ok")).toList();
-        assertEquals(List.of(), failed, () -> "failed checks in the guest; its log:\n" + log);
-        for (String check : REQUIRED) {
-            assertTrue(lines.contains("CHECK " + check + ": ok"), () -> "the guest did not report check " + check
-                    + "; its log:\n" + log);
-        }
-        assertEquals(0, vm.exitValue(), () -> "the guest's exit status; its log:\n" + log);
-    }
-
-    private static boolean onPath(String tool) {
-        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin";
-        return Stream.of(path.split(":")).anyMatch(dir -> Files.isExecutable(Path.of(dir, tool)));
+        GuestScenario.assumeTools("qemu-system-x86_64", "sgdisk", "mkfs.ext4");
+        GuestScenario.assumeDistribution();
+        GuestScenario.run(List.of(GuestScenario.repo().resolve("itests/features-kernel/vm/features-kernel.sh")
+                .toString())).assertPassed(REQUIRED);
     }
 }

@@ -1,18 +1,13 @@
 package org.enbd.itest.kernel;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.enbd.itest.guest.GuestScenario;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -42,7 +37,7 @@ class KernelAttachTest {
     @Test
     @Timeout(value = 12, unit = TimeUnit.MINUTES)
     void theKernelDriverRunsOnEnbdAndNeverSeesTheServerDie() throws Exception {
-        Assumptions.assumeTrue(onPath("qemu-system-x86_64"),
+        Assumptions.assumeTrue(GuestScenario.onPath("qemu-system-x86_64"),
                 "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86): kernel test skipped");
         Path module = GuestNode.repo().resolve("itests/kernel-attach");
         // default: mixed (the distribution's enbd client for the first attach) when the distribution is built,
@@ -53,37 +48,16 @@ class KernelAttachTest {
             command.add(mode);
         }
         long start = System.nanoTime();
-        Process vm = new ProcessBuilder(command).redirectErrorStream(true).start();
-        List<String> lines = new ArrayList<>();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(vm.getInputStream(),
-                StandardCharsets.UTF_8))) {
-            for (String line; (line = out.readLine()) != null; ) {
-                System.out.println(line); // in the surefire report
-                lines.add(line);
-            }
-        } finally {
-            if (!vm.waitFor(30, TimeUnit.SECONDS)) {
-                vm.destroyForcibly();
-            }
-        }
+        GuestScenario guest = GuestScenario.run(command);
         long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
         System.out.println("kernel-attach: " + seconds + " s");
-        List<String> failed = lines.stream().filter(l -> l.startsWith("CHECK ") && !l.endsWith(": ok")).toList();
-        assertEquals(List.of(), failed, "failed checks in the guest");
+        List<String> lines = guest.lines();
         boolean withDist = lines.contains("kernel-attach: mode mixed") || lines.contains("kernel-attach: mode dist");
-        for (String check : withDist ? concat(REQUIRED, REQUIRED_WITH_DIST) : REQUIRED) {
-            assertTrue(lines.contains("CHECK " + check + ": ok"), "the guest did not report check " + check);
-        }
+        guest.assertPassed(withDist ? concat(REQUIRED, REQUIRED_WITH_DIST) : REQUIRED);
         assertTrue(lines.stream().anyMatch(l -> l.matches("RESULT enbd-j dd read [0-9.]+ MB/s")), "no dd figure");
-        assertEquals(0, vm.exitValue(), "the guest's exit status");
     }
 
     private static List<String> concat(List<String> a, List<String> b) {
         return Stream.concat(a.stream(), b.stream()).toList();
-    }
-
-    private static boolean onPath(String tool) {
-        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
-        return Stream.of(path.split(":")).anyMatch(dir -> Files.isExecutable(Path.of(dir, tool)));
     }
 }
