@@ -1,13 +1,26 @@
 package org.enbd.kernel;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.LongConsumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.enbd.api.NbdError;
+import org.enbd.api.NbdException;
 import org.enbd.api.layer.Export;
 import org.enbd.api.layer.ExportEvent;
+import org.enbd.api.layer.Layer;
+import org.enbd.api.layer.SessionContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,8 +46,8 @@ final class SizeFollower implements AutoCloseable {
     private volatile LongConsumer resized = size -> { };
     /** The medium last heard of (pushed or asked); null until the first answer. */
     private volatile ExportEvent.MediumChanged medium;
-    private final java.util.concurrent.ScheduledExecutorService asker;
-    private final org.enbd.api.layer.Layer asking;
+    private final ScheduledExecutorService asker;
+    private final Layer asking;
 
     SizeFollower(KernelDevice device, Export export) {
         this.device = device;
@@ -43,10 +56,10 @@ final class SizeFollower implements AutoCloseable {
                 .daemon().factory());
         this.subscription = export.events(this::event);
         String name = device.device().substring(device.device().lastIndexOf('/') + 1);
-        org.enbd.api.layer.Layer layer = null;
+        Layer layer = null;
         try {
-            layer = export.open(org.enbd.api.layer.SessionContext.plain(export.context(), "medium query"));
-        } catch (org.enbd.api.NbdException | RuntimeException e) {
+            layer = export.open(SessionContext.plain(export.context(), "medium query"));
+        } catch (NbdException | RuntimeException e) {
             LOG.debug("{}: no medium queries: {}", device.device(), e.getMessage());
         }
         this.asking = layer;
@@ -60,11 +73,11 @@ final class SizeFollower implements AutoCloseable {
     /** MEDIA_QUERY: "generation=N present=B size=S detail=TEXT"; a change not yet heard of is applied. */
     private void ask() {
         try {
-            io.netty.buffer.ByteBuf answer = asking.control(MEDIA_QUERY, io.netty.buffer.Unpooled.EMPTY_BUFFER,
-                    io.netty.buffer.ByteBufAllocator.DEFAULT).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            ByteBuf answer = asking.control(MEDIA_QUERY, Unpooled.EMPTY_BUFFER,
+                    ByteBufAllocator.DEFAULT).toCompletableFuture().get(5, TimeUnit.SECONDS);
             String line;
             try {
-                line = answer.toString(java.nio.charset.StandardCharsets.UTF_8);
+                line = answer.toString(StandardCharsets.UTF_8);
             } finally {
                 answer.release();
             }
@@ -80,11 +93,11 @@ final class SizeFollower implements AutoCloseable {
                         device.device(), now.detail());
                 event(now);
             }
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof org.enbd.api.NbdException n && n.error() == org.enbd.api.NbdError.ENOTSUP) {
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof NbdException n && n.error() == NbdError.ENOTSUP) {
                 asker.shutdown(); // not a removable export (or no ENBD extension): nothing to ask
             }
-        } catch (java.util.concurrent.TimeoutException | RuntimeException e) {
+        } catch (TimeoutException | RuntimeException e) {
             LOG.debug("{}: medium query: {}", device.device(), e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -93,8 +106,8 @@ final class SizeFollower implements AutoCloseable {
 
     /** The medium an answer describes, as the server's push describes it; null for a line it cannot read. */
     static ExportEvent.MediumChanged parse(String line) {
-        java.util.regex.Matcher m = java.util.regex.Pattern
-                .compile("generation=(\\d+) present=(true|false) size=\\d+ detail=(.*)", java.util.regex.Pattern.DOTALL)
+        Matcher m = Pattern
+                .compile("generation=(\\d+) present=(true|false) size=\\d+ detail=(.*)", Pattern.DOTALL)
                 .matcher(line.strip());
         return m.matches() ? new ExportEvent.MediumChanged(Boolean.parseBoolean(m.group(2)),
                 "generation " + m.group(1) + ": " + m.group(3)) : null;

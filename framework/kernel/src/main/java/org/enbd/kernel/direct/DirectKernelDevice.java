@@ -15,6 +15,7 @@ import org.enbd.api.stream.StreamAddress;
 import org.enbd.kernel.netlink.NbdConnect;
 import org.enbd.kernel.netlink.NbdNetlink;
 import org.enbd.kernel.netlink.NbdReconnect;
+import org.enbd.kernel.sys.Errno;
 import org.enbd.kernel.sys.ErrnoException;
 import org.enbd.kernel.sys.Libc;
 import org.slf4j.Logger;
@@ -71,11 +72,11 @@ public final class DirectKernelDevice implements AutoCloseable {
     public static DirectKernelDevice attach(StreamAddress uri, int index, int connections, Duration deadTime,
                                             Duration requestTimeout, Duration reconnectMax) throws IOException {
         if (uri.tlsRequired()) {
-            throw new KernelHandshake.Refused("--kernel-sockets hands the sockets to the kernel, which cannot speak"
+            throw new AttachRefused("--kernel-sockets hands the sockets to the kernel, which cannot speak"
                     + " TLS: attach " + uri + " without --kernel-sockets (through the relay)");
         }
         if (!uri.scheme().equals("nbd") && !uri.scheme().equals("nbd+unix")) {
-            throw new KernelHandshake.Refused("--kernel-sockets works with nbd:// and nbd+unix:// only, not "
+            throw new AttachRefused("--kernel-sockets works with nbd:// and nbd+unix:// only, not "
                     + uri.scheme() + "://");
         }
         List<KernelSocket> open = new ArrayList<>();
@@ -230,7 +231,7 @@ public final class DirectKernelDevice implements AutoCloseable {
                 netlink.reconnect(new NbdReconnect(index, backend, fresh.fd));
                 return true;
             } catch (ErrnoException e) {
-                if (e.errno() != 28) { // ENOSPC: no dead socket yet for it to replace
+                if (!e.is(Errno.ENOSPC)) { // ENOSPC: no dead socket yet for it to replace
                     throw e;
                 }
             }

@@ -20,13 +20,6 @@ final class KernelHandshake {
     record Export(long size, int transmissionFlags, int minimumBlock, int preferredBlock) {
     }
 
-    /** A refusal that no retry will change (no such export, TLS required, policy): the attach fails with it. */
-    static final class Refused extends IOException {
-        Refused(String message) {
-            super(message);
-        }
-    }
-
     private KernelHandshake() {
     }
 
@@ -35,17 +28,17 @@ final class KernelHandshake {
         long magic = greeting.getLong();
         long second = greeting.getLong();
         if (magic != NbdMagic.NBDMAGIC) {
-            throw new Refused(socket.peer + " is not an NBD server (no NBDMAGIC)");
+            throw new AttachRefused(socket.peer + " is not an NBD server (no NBDMAGIC)");
         }
         if (second == NbdMagic.CLISERV) {
-            throw new Refused(socket.peer + " speaks the oldstyle handshake, which this client does not");
+            throw new AttachRefused(socket.peer + " speaks the oldstyle handshake, which this client does not");
         }
         if (second != NbdMagic.IHAVEOPT) {
-            throw new Refused(socket.peer + " sent an unknown greeting");
+            throw new AttachRefused(socket.peer + " sent an unknown greeting");
         }
         int serverFlags = greeting.getShort() & 0xffff;
         if ((serverFlags & HandshakeFlags.FIXED_NEWSTYLE) == 0) {
-            throw new Refused(socket.peer + " does not speak fixed newstyle");
+            throw new AttachRefused(socket.peer + " does not speak fixed newstyle");
         }
         boolean noZeroes = (serverFlags & HandshakeFlags.NO_ZEROES) != 0;
         socket.write(ByteBuffer.allocate(4)
@@ -62,13 +55,13 @@ final class KernelHandshake {
         while (true) {
             ByteBuffer header = ByteBuffer.wrap(socket.read(20));
             if (header.getLong() != NbdMagic.OPTION_REPLY) {
-                throw new Refused(socket.peer + " sent a malformed option reply");
+                throw new AttachRefused(socket.peer + " sent a malformed option reply");
             }
             header.getInt(); // the option
             int type = header.getInt();
             int length = header.getInt();
             if (length < 0 || length > 65536) {
-                throw new Refused(socket.peer + " sent an option reply of " + Integer.toUnsignedString(length)
+                throw new AttachRefused(socket.peer + " sent an option reply of " + Integer.toUnsignedString(length)
                         + " bytes");
             }
             ByteBuffer data = ByteBuffer.wrap(socket.read(length));
@@ -83,7 +76,7 @@ final class KernelHandshake {
                 }
             } else if (type == OptionReplyType.ACK.value()) {
                 if (size < 0) {
-                    throw new Refused(socket.peer + " accepted NBD_OPT_GO without NBD_INFO_EXPORT");
+                    throw new AttachRefused(socket.peer + " accepted NBD_OPT_GO without NBD_INFO_EXPORT");
                 }
                 return new Export(size, flags, minimum, preferred);
             } else if (type == OptionReplyType.ERR_UNSUP.value()) {
@@ -95,7 +88,7 @@ final class KernelHandshake {
                         + " --kernel-sockets) with an nbds:// URI"
                         : type == OptionReplyType.ERR_UNKNOWN.value() ? "the server has no export named '"
                         + exportName + "'" : "the server refused NBD_OPT_GO (" + Integer.toHexString(type) + ")";
-                throw new Refused(why + (message.isEmpty() ? "" : ": " + message));
+                throw new AttachRefused(why + (message.isEmpty() ? "" : ": " + message));
             }
         }
     }

@@ -7,6 +7,7 @@ import org.enbd.api.control.Status;
 import org.enbd.api.control.StatusBoard;
 import org.enbd.api.stream.StreamAddress;
 import org.enbd.kernel.MemoryLock;
+import org.enbd.kernel.direct.AttachRefused;
 import org.enbd.kernel.direct.DirectKernelDevice;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,11 +68,10 @@ final class DirectRun {
                 device = DirectKernelDevice.attach(uri, index, Math.max(1, config.connections()),
                         Duration.ofSeconds(deadS), Duration.ofSeconds(30), Duration.ofMillis(config.reconnectMaxMs()));
                 break;
+            } catch (AttachRefused e) {
+                fail(e.getMessage());
+                return;
             } catch (IOException e) {
-                if (e.getClass().getSimpleName().equals("Refused")) {
-                    fail(e.getMessage());
-                    return;
-                }
                 report(Status.State.DOWN, "cannot attach yet: " + e.getMessage() + "; retrying");
                 sleep(delay);
                 delay = Math.min(delay * 2, Math.max(200, config.reconnectMaxMs()));
