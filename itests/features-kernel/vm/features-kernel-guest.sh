@@ -7,9 +7,8 @@
 #   2. partitions: a GPT disk on /dev/nbd2 shows nbd2p1 and nbd2p2 (p2 mounts, its file is there); /dev/nbd3 is
 #      p2 alone through the client-side partition feature (partition=2); the table rewritten on /dev/nbd2 with
 #      sgdisk is read again (the new partition appears, the server's image holds the new table).
-#   3. nbd0 and nbd1 started again (their etc/ files taken out and put back): nbd0's file overlay brings its changes
-#      back, nbd1's memory
-#      overlay is gone.
+#   3. the client process killed (SIGKILL, after a sync) and started again with the same arguments: nbd0's file
+#      overlay brings its changes back, nbd1's memory overlay is gone, the image is unchanged.
 #   4. swap (ENBD's -s): /dev/nbd4 with --memlock and --feature async (ack late) is the only swap of a guest with
 #      little RAM; a program allocates and touches more than the guest's RAM and reads it all back intact.
 #
@@ -23,7 +22,7 @@ REPO=${1:-/repo}
 DIST=${2:-$REPO/launcher/target/dist}
 SWAP=${3:-}
 HERE=$REPO/itests/features-kernel
-IMAGES=$HERE/target/guest
+IMAGES=$(dirname "$DIST") # features-kernel.sh puts the images next to the copy of the distribution
 # shellcheck source=../../kernel-attach/vm/guest-checks.sh
 . "$REPO/itests/kernel-attach/vm/guest-checks.sh" # check, log, wait_for; $JAVA and JOPTS (the AOT cache's options)
 AOT=()
@@ -37,7 +36,7 @@ PIDS=()
 finish() {
     swapoff -a 2>/dev/null
     for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-    for f in /tmp/server.log /tmp/client.log; do [ -f "$f" ] && { echo "--- $f"; grep -v '^\s*at ' "$f" | tail -n 12; }; done
+    for f in /tmp/server.log /tmp/client.log /tmp/client2.log; do [ -f "$f" ] && { echo "--- $f"; grep -v '^\s*at ' "$f" | tail -n 12; }; done
     log "done"
     echo "features-kernel: $passed passed, $failed failed"
     [ "$failed" = 0 ]
@@ -172,16 +171,28 @@ check part-p2-file-after-rewrite has_on /mnt/p/p2.txt "partition two of the GPT 
 umount /mnt/p
 log "partitions done"
 
-# 3. the copy-on-write devices started again: their configurations taken out of the data directory's etc/ (the
-# device detaches, its overlay closes) and put back (it attaches again, opening its overlay anew)
-mkdir -p /tmp/kept && mv /tmp/client/etc/org.enbd.kernel.device-nbd[01].cfg /tmp/kept/
-check restart-detached wait_for 60 all_detached nbd0 nbd1
-mv /tmp/kept/*.cfg /tmp/client/etc/
-check restart-attached wait_for 120 all_attached nbd0 nbd1
-log "nbd0 and nbd1 started again"
+# 3. the client process restarted: killed with SIGKILL after a sync (no clean close of the overlay: a flush is what
+# makes the overlay file durable, bundles/feature-cow/README.md), then a new `enbd client` with the same arguments
+# and data directory. It finds the kernel's devices still configured for the dead process (dead sockets) and takes
+# them over; nbd0 opens its overlay file again, nbd1's memory overlay died with the process
+mounts /dev/nbd0 /mnt/a && echo "written by client a before the kill" >/mnt/a/c.txt
+sync
+umount /mnt/a
+kill -9 "$CLIENT"; wait "$CLIENT" 2>/dev/null
+check restart-killed sh -c "! kill -0 $CLIENT 2>/dev/null"
+OLD_CLIENT=$CLIENT
+enbd /tmp/client2.log "${SWAP_CLIENT_OPTS[@]}" -- client "$URI/root" --device /dev/nbd0 \
+    --feature cow,cow.file=/tmp/a.cow --data /tmp/client --start-timeout 280
+CLIENT=$!; PIDS+=("$CLIENT")
+owned() { attached "$1" && grep -q "^enbd-j:$CLIENT:" "/sys/block/$1/backend" 2>/dev/null; } # the backend identifier
+all_owned() { local d; for d in "$@"; do owned "$d" || return 1; done; }
+if wait_for 280 all_owned "${DEVICES[@]}"; then echo "CHECK restart-attached: ok"; passed=$((passed + 1))
+else echo "CHECK restart-attached: FAILED"; failed=$((failed + 1)); grep -v '^\s*at ' /tmp/client2.log | tail -n 20; fi
+log "client $OLD_CLIENT killed, client $CLIENT attached $(for d in "${DEVICES[@]}"; do echo -n "$d=$(cut -d: -f2 /sys/block/$d/backend 2>/dev/null) "; done)"
 check restart-mount-a mounts /dev/nbd0 /mnt/a
 check restart-a-own has_on /mnt/a/a.txt "written by client a"
 check restart-a-blob [ "$(sha256sum </mnt/a/home/blob 2>/dev/null | cut -c1-64)" = "$A_BLOB" ]
+check restart-a-synced-before-kill has_on /mnt/a/c.txt "written by client a before the kill"
 check restart-mount-b mounts /dev/nbd1 /mnt/b
 check restart-b-memory-overlay-gone absent_on /mnt/b/b.txt
 check restart-b-golden has_on /mnt/b/etc/hostname enbd-guest

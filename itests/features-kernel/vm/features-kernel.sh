@@ -10,7 +10,7 @@ REPO=$(cd "$HERE/../.." && pwd)
 JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 DIST=${ENBD_DIST:-$REPO/launcher/target/dist}
 [ -f "$DIST/enbd.jar" ] || { echo "features-kernel: build the distribution first ($DIST/enbd.jar)" >&2; exit 2; }
-OUT=$HERE/target/guest
+OUT=${ENBD_FEATURES_OUT:-$HERE/target/guest} # the guest finds it as the directory of its DIST argument
 rm -rf "$OUT" && mkdir -p "$OUT/golden" "$OUT/p2"
 
 # the golden root: 32 MiB of ext4 that the server exports read-only
@@ -33,5 +33,15 @@ cp -a "$DIST" "$OUT/dist" && DIST=$OUT/dist
 mapfile -t JOPTS <"$REPO/itests/kernel-attach/vm/jvm.options"
 ( cd /tmp && timeout 120 "$JAVA" "${JOPTS[@]}" -XX:AOTCacheOutput="$OUT/dist.aot" -jar "$DIST/enbd.jar" list ) \
     >"$OUT/dist-training.log" 2>&1 || echo "features-kernel: AOT training failed (see $OUT/dist-training.log); the guest runs without"
-ENBD_VM_MEM=${ENBD_VM_MEM:-1024} ENBD_VM_TIMEOUT=${ENBD_VM_TIMEOUT:-420} exec "$REPO/itests/kernel-attach/vm/run-guest.sh" \
-    "$HERE/vm/features-kernel-guest.sh" "$REPO" "$REPO" "$DIST" ${ENBD_FEATURES_SWAP:+swap}
+# the swap scenario's server runs as an I/O flusher (vm/IoFlusher.java)
+"${JAVA%/java}/javac" -d "$OUT/ioflusher" "$HERE/vm/IoFlusher.java"
+# the swap store: a sparse 1 GiB image, the guest's virtio disk /dev/vda (9p or the guest's RAM would not do)
+truncate -s 1G "$OUT/swap.img"
+GUEST=${ENBD_FEATURES_GUEST:-features-kernel-guest.sh}
+if [ "$GUEST" = swap-guest.sh ]; then
+    read -r -a ARGS <<<"${ENBD_SWAP_ARGS:-relay}" # swap-guest.sh alone: MODE [OVER_MIB [MIN_FREE_KB [SERVER_MIN]]]
+else
+    ARGS=(${ENBD_FEATURES_SWAP:+swap})
+fi
+ENBD_VM_DISK="$OUT/swap.img" ENBD_VM_MEM=${ENBD_VM_MEM:-1024} ENBD_VM_TIMEOUT=${ENBD_VM_TIMEOUT:-420} \
+    exec "$REPO/itests/kernel-attach/vm/run-guest.sh" "$HERE/vm/$GUEST" "$REPO" "$REPO" "$DIST" "${ARGS[@]}"
