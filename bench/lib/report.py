@@ -12,6 +12,9 @@ SLOWEST_PEER = "nbd-server-file"
 # the TLS slot: ENBD-J's TLS server against nbdkit's (GnuTLS), same certificates and loads; kept out of the plain
 # comparisons above so that TLS figures never count as a plain peer's
 TLS_PAIR = ("enbd-memory-tls", "nbdkit-memory-tls")
+# start and idle footprint records (bench/lib/start.sh): enbd-start-console-off|on, start-seconds and
+# rss-after-start; not servers of the tables
+START = "enbd-start-console-"
 
 
 def parse_args():
@@ -64,7 +67,7 @@ class Report:
         self.meta = dict(m.split("=", 1) for m in args.meta)
         self.servers = []
         for server, _ in list(self.values) + list(self.skipped):
-            if server not in self.servers:
+            if server not in self.servers and not server.startswith(START):
                 self.servers.append(server)
         order = ENBD + PEERS + list(TLS_PAIR)
         self.servers.sort(key=lambda s: (order.index(s) if s in order else len(order), s))
@@ -155,6 +158,17 @@ class Report:
         out.append("RSS rows for client@... are the client engine's own RSS; for the direct column the server's.")
         return out
 
+    def start_table(self):
+        rows = [(c, self.values.get((START + c, "start-seconds")), self.values.get((START + c, "rss-after-start")))
+                for c in ("off", "on")]
+        if not any(t for _, t, _ in rows):
+            return ["(not measured: no enbd-* server in this run)"]
+        out = ["| console | listening after (s), median [all] | idle RSS (MiB), median [all] |", "|---|---|---|"]
+        for c, t, r in rows:
+            out.append(f"| {c} | {fmt(statistics.median(t)) if t else 'n/a'} {t or ''} | "
+                       f"{fmt(statistics.median(r)) if r else 'n/a'} {r or ''} |")
+        return out
+
     def tls_table(self):
         """enbd-memory-tls against nbdkit-memory-tls, and what each costs against its own plain server."""
         enbd, peer = TLS_PAIR
@@ -191,12 +205,28 @@ class Report:
             u = c.split("@", 1)[1]
             for wid, unit, better in throughput:
                 d, v = self.median(u, wid), self.median(c, wid)
-                if d and v is not None and v < 0.85 * d:
+                if d and v is not None and v < 0.90 * d:
                     miss_client.append(f"{c} {wid}: {v / d:.2f}x of direct")
         clients = [c for c in self.servers if c.startswith("client@")]
         measured = any(self.values.get((c, w)) and self.values.get((c.split("@", 1)[1], w))
                        for c in clients for w, _, _ in throughput)
-        res["client engine within 15% of direct"] = miss_client if measured else None
+        res["client engine within 10% of direct (issue 17, goal 1)"] = miss_client if measured else None
+        miss_file = []
+        for wid, unit, better in throughput:
+            e, p = self.median("enbd-file", wid), self.median("nbdkit-file", wid)
+            if e is not None and p and e / p < 1.0:
+                miss_file.append(f"{wid}: {e / p:.2f}x")
+        measured = any(self.values.get(("enbd-file", w)) and self.values.get(("nbdkit-file", w))
+                       for w, _, _ in throughput)
+        res["enbd-file >= 1.0x nbdkit-file on every workload (issue 17, goal 3)"] = miss_file if measured else None
+        start, rss = self.median(START + "off", "start-seconds"), self.median(START + "off", "rss-after-start")
+        miss_start = []
+        if start is not None and start >= 1.0:
+            miss_start.append(f"listening after {start:.2f} s")
+        if rss is not None and rss >= 64:
+            miss_start.append(f"idle RSS {rss:.0f} MiB")
+        res["enbd server --console off listening in < 1 s, idle RSS < 64 MiB (issue 17, goal 5)"] = (
+            miss_start if start is not None else None)
         miss_rss = []
         # enbd-memory is left out: its RSS holds the data the clients wrote (compare it with nbdkit-memory)
         for s in ["enbd-file"] + [c for c in self.servers if c.startswith("client@")]:
@@ -226,6 +256,8 @@ class Report:
         out += ["", "## TLS (X.509, the same certificates) vs nbdkit's TLS", ""] + self.tls_table()
         out += ["", "## Client engine (local endpoint) vs direct", ""] + self.client_table()
         out += ["", "## Server CPU", ""] + self.cpu_tables()
+        out += ["", "## Start and footprint (enbd server, to its 'listening on' line; RSS 3 s later, no client)", ""]
+        out += self.start_table()
         out += ["", "## Targets", ""]
         for target, misses in self.targets().items():
             if misses is None:

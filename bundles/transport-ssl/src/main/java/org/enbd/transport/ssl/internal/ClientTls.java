@@ -97,6 +97,7 @@ public final class ClientTls implements ClientSecurity {
                     : credentials.context().createSSLEngine(host, port);
             engine.setUseClientMode(true);
             engine.setEnabledProtocols(PROTOCOLS);
+            CipherOrder.apply(engine);
             if (host != null) {
                 // the certificate must name the host (a DNS or IP subject alternative name), as GnuTLS checks it
                 SSLParameters parameters = engine.getSSLParameters();

@@ -149,6 +149,7 @@ public final class TlsSecurity implements StreamSecurity, AutoCloseable {
         SSLEngine engine = loaded.context().createSSLEngine();
         engine.setUseClientMode(false);
         engine.setEnabledProtocols(PROTOCOLS);
+        CipherOrder.apply(engine);
         engine.setNeedClientAuth(verifyPeer);
         // the server writes the STARTTLS ACK after adding the handler: startTls lets that first write pass clear
         SslHandler handler = new SslHandler(engine, true);
