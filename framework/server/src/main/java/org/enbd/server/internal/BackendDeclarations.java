@@ -1,10 +1,15 @@
 package org.enbd.server.internal;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URL;
 import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
 import java.util.Enumeration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -22,37 +27,65 @@ import org.xml.sax.SAXException;
  * The backend types the installed bundles declare in their Declarative Services descriptors, whether or not their
  * factories are registered yet. It tells a type that is still coming (its bundle is starting, or its component
  * waits for a reference) from one no bundle offers, which can never clear up and fails an export at once.
+ *
+ * <p>Each bundle's descriptors are read once per revision (its last-modified time), not at every call: an export
+ * asks whenever a backend or feature comes or goes, which at start is dozens of times over some sixty bundles, and
+ * reading every descriptor each time was seconds of the server's start (JFR of {@code enbd server}). Only
+ * descriptors that name the property at all are parsed.
  */
 final class BackendDeclarations {
-    private BackendDeclarations() {
+    /** What one bundle revision declares. */
+    private record Declared(long lastModified, String symbolicName, List<String> types) {
     }
 
+    private final Map<Long, Declared> byBundle = new ConcurrentHashMap<>();
+
     /** Declared type to the symbolic name of the bundle that declares it, sorted by type. */
-    static Map<String, String> of(BundleContext context) {
+    Map<String, String> of(BundleContext context) {
         Map<String, String> types = new TreeMap<>();
+        Set<Long> present = new HashSet<>();
         for (Bundle bundle : context.getBundles()) {
             if (bundle.getState() == Bundle.UNINSTALLED) {
                 continue;
             }
-            // getEntryPaths reads the jar without resolving the bundle, so a bundle not started yet is seen too
-            Enumeration<String> paths = bundle.getEntryPaths("OSGI-INF/");
-            while (paths != null && paths.hasMoreElements()) {
-                String path = paths.nextElement();
-                URL entry = path.endsWith(".xml") ? bundle.getEntry(path) : null;
-                if (entry != null) {
-                    declaredIn(entry).forEach(type -> types.putIfAbsent(type, bundle.getSymbolicName()));
-                }
+            present.add(bundle.getBundleId());
+            Declared declared = byBundle.get(bundle.getBundleId());
+            if (declared == null || declared.lastModified() != bundle.getLastModified()) {
+                declared = new Declared(bundle.getLastModified(), bundle.getSymbolicName(), typesOf(bundle));
+                byBundle.put(bundle.getBundleId(), declared);
+            }
+            for (String type : declared.types()) {
+                types.putIfAbsent(type, declared.symbolicName());
             }
         }
+        byBundle.keySet().retainAll(present);
         return types;
+    }
+
+    private static List<String> typesOf(Bundle bundle) {
+        List<String> types = new ArrayList<>();
+        // getEntryPaths reads the jar without resolving the bundle, so a bundle not started yet is seen too
+        Enumeration<String> paths = bundle.getEntryPaths("OSGI-INF/");
+        while (paths != null && paths.hasMoreElements()) {
+            String path = paths.nextElement();
+            URL entry = path.endsWith(".xml") ? bundle.getEntry(path) : null;
+            if (entry != null) {
+                types.addAll(declaredIn(entry));
+            }
+        }
+        return List.copyOf(types);
     }
 
     /** The types declared by the backend factory components of one descriptor; none when it cannot be read. */
     static List<String> declaredIn(URL descriptor) {
         try (InputStream in = descriptor.openStream()) {
+            byte[] bytes = in.readAllBytes();
+            if (!new String(bytes, StandardCharsets.UTF_8).contains(BackendFactory.TYPE)) {
+                return List.of(); // most descriptors: no XML parser needed to see that
+            }
             DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
             factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            Document document = factory.newDocumentBuilder().parse(in);
+            Document document = factory.newDocumentBuilder().parse(new ByteArrayInputStream(bytes));
             List<String> types = new ArrayList<>();
             // one component per file as bnd writes them, or several under a wrapper element
             List<Element> components = new ArrayList<>();

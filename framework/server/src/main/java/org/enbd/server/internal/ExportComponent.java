@@ -74,6 +74,7 @@ public final class ExportComponent {
     private static final Set<String> OWN = Set.of("name", "backend", "readOnly", "description", "features");
 
     private final BundleContext bundle;
+    private final BackendDeclarations declarations = new BackendDeclarations();
     private final StatusBoard status;
     private final String id;
     private Config config;
@@ -161,9 +162,9 @@ public final class ExportComponent {
         BackendFactory factory = backends.get(spec.type());
         List<String> missing = new ArrayList<>();
         List<StackEntry> stack = features.resolve(nextNames, missing);
-        if (factory == null && !BackendDeclarations.of(bundle).containsKey(spec.type())) {
+        if (factory == null && !declarations.of(bundle).containsKey(spec.type())) {
             return "unknown backend type '" + spec.type() + "' (known: "
-                    + String.join(", ", BackendDeclarations.of(bundle).keySet()) + ")";
+                    + String.join(", ", declarations.of(bundle).keySet()) + ")";
         }
         if (factory == null || !missing.isEmpty()) {
             // waits for a bundle, as at start: no failure to keep the old export for
@@ -272,7 +273,7 @@ public final class ExportComponent {
         List<String> missing = new ArrayList<>();
         BackendFactory factory = backends.get(spec.type());
         if (factory == null) {
-            Map<String, String> declared = BackendDeclarations.of(bundle);
+            Map<String, String> declared = declarations.of(bundle);
             if (!declared.containsKey(spec.type())) {
                 // no installed bundle offers it: waiting would only delay the same error by the start timeout
                 withdraw();
