@@ -317,6 +317,12 @@ public final class DeviceComponent {
                 AttachMethod.valueOf(config.method().toUpperCase(Locale.ROOT));
                 if (config.memlock()) {
                     MemoryLock.lockAll();
+                    try {
+                        MemoryLock.ioFlusher(loops.group());
+                    } catch (IOException e) {
+                        LOG.warn("{}: memlock without I/O flushers (a swap-out may wait for itself): {}", id,
+                                e.getMessage());
+                    }
                 }
             } catch (IOException | RuntimeException e) {
                 fail("bad configuration: " + e.getMessage());

@@ -28,6 +28,10 @@ public final class Libc {
     public static final int O_CLOEXEC = 02000000;
     public static final int MCL_CURRENT = 1;
     public static final int MCL_FUTURE = 2;
+    /** prctl(2): the calling thread's allocations never start I/O in reclaim (PF_MEMALLOC_NOIO), Linux 5.6. */
+    public static final int PR_SET_IO_FLUSHER = 57;
+    /** prctl(2): 1 when the calling thread is an I/O flusher, 0 when not. */
+    public static final int PR_GET_IO_FLUSHER = 58;
     private static final int SOL_SOCKET = 1;
     private static final int SO_RCVTIMEO = 20;
     private static final int F_GETFL = 3;
@@ -52,6 +56,10 @@ public final class Libc {
             link("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle CLOSE = link("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle MLOCKALL = link("mlockall", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    // prctl(2) is variadic after its option: (int option, ...); the kernel reads four unsigned longs
+    private static final MethodHandle PRCTL = link("prctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+            Linker.Option.firstVariadicArg(1));
     private static final MethodHandle SEND =
             link("send", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle RECV =
@@ -116,6 +124,11 @@ public final class Libc {
     /** mlockall(2). */
     public static void mlockall(int flags) throws IOException {
         call("mlockall", state -> (int) MLOCKALL.invokeExact(state, flags));
+    }
+
+    /** prctl(2) with one argument, on the calling thread; returns the call's result. */
+    public static int prctl(int option, long argument, String what) throws IOException {
+        return (int) call(what, state -> (int) PRCTL.invokeExact(state, option, argument, 0L, 0L, 0L));
     }
 
     /** send(2) of the whole segment (a datagram socket sends it at once). */
