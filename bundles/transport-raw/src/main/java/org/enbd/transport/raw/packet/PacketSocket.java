@@ -16,6 +16,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * caller writes the Ethernet header). Opening checks what a user gets wrong, each with its own message: no
  * CAP_NET_RAW, no such interface, the interface down, an MTU too small for the caller's frames.
  *
+ * <p>Frames arrive in a PACKET_MMAP receive ring ({@link RxRing}): a frame already there is taken without a
+ * system call, which is what a busy target saves most on (one recv(2) per frame otherwise).
+ *
  * <p>{@link #receive} blocks up to the receive timeout and is called by one thread, the owner's receiver;
  * {@link #send} may be called from any thread and never blocks (a full queue is a lost frame, which the
  * protocol's retransmission covers). {@link #close} comes after the receiver thread has been joined.
@@ -25,21 +28,21 @@ public final class PacketSocket implements AutoCloseable {
     private static final int IFREQ_SIZE = 40;
     private static final int IFF_UP = 0x1;
     private static final int SOCKADDR_LL_SIZE = 20;
-    private static final int ETHERNET_HEADER = 14;
     private static final int BUFFER_BYTES = 4 << 20;
 
     private final int fd;
     private final NetInterface netInterface;
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment receiveBuffer;
+    private final int receiveTimeoutMs;
+    private final RxRing ring;
     /** Sends share it, close takes it whole: a descriptor number is never used after close (it may be reused). */
     private final ReentrantReadWriteLock use = new ReentrantReadWriteLock();
     private boolean closed;
 
-    private PacketSocket(int fd, NetInterface netInterface) {
+    private PacketSocket(int fd, NetInterface netInterface, int receiveTimeoutMs, RxRing ring) {
         this.fd = fd;
         this.netInterface = netInterface;
-        this.receiveBuffer = arena.allocate(ETHERNET_HEADER + Math.max(netInterface.mtu(), 1500) + 64, 64);
+        this.receiveTimeoutMs = receiveTimeoutMs;
+        this.ring = ring;
     }
 
     /**
@@ -67,18 +70,12 @@ public final class PacketSocket implements AutoCloseable {
             }
             throw e;
         }
+        RxRing ring = null;
         try {
             NetInterface described = describe(fd, interfaceName, name, minimumMtu);
-            try (Arena local = Arena.ofConfined()) {
-                MemorySegment address = local.allocate(SOCKADDR_LL_SIZE, 4);
-                address.set(JAVA_SHORT, 0, (short) Posix.AF_PACKET);
-                address.set(JAVA_SHORT.withOrder(ByteOrder.BIG_ENDIAN), 2, (short) etherType);
-                address.set(JAVA_INT, 4, described.index());
-                Posix.bind(fd, address, "bind to " + interfaceName);
-            }
-            Posix.setIntOption(fd, Posix.SOL_SOCKET, Posix.SO_RCVBUF, BUFFER_BYTES, "SO_RCVBUF");
+            // the ring before bind, as packet_mmap.rst sets it up: no frame is received before it exists
+            ring = RxRing.open(fd, described.mtu(), interfaceName);
             Posix.setIntOption(fd, Posix.SOL_SOCKET, Posix.SO_SNDBUF, BUFFER_BYTES, "SO_SNDBUF");
-            Posix.setReceiveTimeout(fd, receiveTimeoutMs, "SO_RCVTIMEO");
             try {
                 // our own frames would come back to us as PACKET_OUTGOING; older kernels lack the option, and the
                 // caller's destination check drops them there
@@ -86,9 +83,19 @@ public final class PacketSocket implements AutoCloseable {
             } catch (PacketException ignored) {
                 // kept: frames addressed elsewhere are dropped by the caller
             }
-            return new PacketSocket(fd, described);
+            try (Arena local = Arena.ofConfined()) {
+                MemorySegment address = local.allocate(SOCKADDR_LL_SIZE, 4);
+                address.set(JAVA_SHORT, 0, (short) Posix.AF_PACKET);
+                address.set(JAVA_SHORT.withOrder(ByteOrder.BIG_ENDIAN), 2, (short) etherType);
+                address.set(JAVA_INT, 4, described.index());
+                Posix.bind(fd, address, "bind to " + interfaceName);
+            }
+            return new PacketSocket(fd, described, (int) Math.min(receiveTimeoutMs, Integer.MAX_VALUE), ring);
         } catch (PacketException | RuntimeException e) {
             try {
+                if (ring != null) {
+                    ring.close();
+                }
                 Posix.close(fd);
             } catch (PacketException closing) {
                 e.addSuppressed(closing);
@@ -138,16 +145,12 @@ public final class PacketSocket implements AutoCloseable {
      * timeout passed or a signal interrupted the wait. One thread at a time.
      */
     public ByteBuffer receive() throws PacketException {
-        long n = Posix.recv(fd, receiveBuffer, "receive on " + netInterface.name());
-        if (n == -Posix.EAGAIN || n == -Posix.EINTR) {
-            return null;
-        }
-        if (n < 0) {
-            throw new PacketException("receive on " + netInterface.name(), (int) -n);
-        }
-        byte[] frame = new byte[(int) n];
-        MemorySegment.copy(receiveBuffer, JAVA_BYTE, 0, frame, 0, frame.length);
-        return ByteBuffer.wrap(frame);
+        return ring.receive(receiveTimeoutMs, "receive on " + netInterface.name());
+    }
+
+    /** Whether a frame is waiting, so {@link #receive} returns it without waiting. Receiver thread only. */
+    public boolean frameWaiting() {
+        return ring.ready();
     }
 
     /**
@@ -175,6 +178,28 @@ public final class PacketSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends {@code count} prepared messages (struct mmsghdr) with one sendmmsg(2) that never waits; returns how many
+     * the kernel took (the rest are lost frames).
+     */
+    int sendAll(MemorySegment messages, int count) throws PacketException {
+        if (!use.readLock().tryLock()) {
+            return 0; // closing
+        }
+        try {
+            if (closed) {
+                return 0;
+            }
+            int n = Posix.sendAllNow(fd, messages, count, "sendmmsg on " + netInterface.name());
+            if (n >= 0 || n == -Posix.EAGAIN || n == -105 /* ENOBUFS */ || n == -100 /* ENETDOWN */ || n == -6) {
+                return Math.max(n, 0);
+            }
+            throw new PacketException("sendmmsg on " + netInterface.name(), -n);
+        } finally {
+            use.readLock().unlock();
+        }
+    }
+
     /** Closes the socket; the receiver thread must have been joined. */
     @Override
     public void close() throws PacketException {
@@ -185,9 +210,9 @@ public final class PacketSocket implements AutoCloseable {
             }
             closed = true;
             try {
-                Posix.close(fd);
+                ring.close();
             } finally {
-                arena.close();
+                Posix.close(fd);
             }
         } finally {
             use.writeLock().unlock();

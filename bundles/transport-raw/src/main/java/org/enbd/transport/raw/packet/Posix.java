@@ -22,11 +22,16 @@ final class Posix {
     static final int SOCK_RAW = 3;
     static final int SOCK_CLOEXEC = 02000000;
     static final int SOL_SOCKET = 1;
-    static final int SO_RCVBUF = 8;
     static final int SO_SNDBUF = 7;
-    static final int SO_RCVTIMEO = 20;
     static final int SOL_PACKET = 263;
     static final int PACKET_IGNORE_OUTGOING = 23;
+    static final int PACKET_RX_RING = 5;
+    static final int PACKET_VERSION = 10;
+    static final int TPACKET_V2 = 1;
+    static final int PROT_READ = 1;
+    static final int PROT_WRITE = 2;
+    static final int MAP_SHARED = 1;
+    static final short POLLIN = 1;
     static final int MSG_DONTWAIT = 0x40;
     static final long SIOCGIFFLAGS = 0x8913;
     static final long SIOCGIFMTU = 0x8921;
@@ -56,9 +61,13 @@ final class Posix {
     // Java heap, with no native copy
     private static final MethodHandle SEND = link("send",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), Linker.Option.critical(true));
-    private static final MethodHandle RECV =
-            link("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle SENDMMSG = link("sendmmsg",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
     private static final MethodHandle CLOSE = link("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle MMAP = link("mmap",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle MUNMAP = link("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle POLL = link("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
 
     private Posix() {
     }
@@ -85,20 +94,43 @@ final class Posix {
         call(what, state -> (int) IOCTL.invokeExact(state, fd, request, argument));
     }
 
+    /** setsockopt(2) with a structure as its value. */
+    static void setOption(int fd, int level, int option, MemorySegment value, String what) throws PacketException {
+        int length = (int) value.byteSize();
+        call(what, state -> (int) SETSOCKOPT.invokeExact(state, fd, level, option, value, length));
+    }
+
+    /** mmap(2) of {@code length} bytes of {@code fd}, shared and writable; the segment has that size. */
+    static MemorySegment mapShared(int fd, long length, String what) throws PacketException {
+        try {
+            MemorySegment state = ERRNO_STATE.get();
+            MemorySegment at = (MemorySegment) MMAP.invokeExact(state, MemorySegment.NULL, length,
+                    PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0L);
+            if (at.address() == -1L) {
+                throw new PacketException(what, (int) ERRNO.get(state, 0L));
+            }
+            return at.reinterpret(length);
+        } catch (PacketException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("downcall failed: " + what, t);
+        }
+    }
+
+    static void unmap(MemorySegment mapped, String what) throws PacketException {
+        long length = mapped.byteSize();
+        call(what, state -> (int) MUNMAP.invokeExact(state, mapped, length));
+    }
+
+    /** poll(2) on one descriptor set up in {@code pollfd}; returns the ready count, 0 on timeout, or -errno. */
+    static int poll(MemorySegment pollfd, int timeoutMs, String what) throws PacketException {
+        return (int) callOrErrno(what, state -> (int) POLL.invokeExact(state, pollfd, 1L, timeoutMs));
+    }
+
     static void setIntOption(int fd, int level, int option, int value, String what) throws PacketException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment v = arena.allocateFrom(JAVA_INT, value);
             call(what, state -> (int) SETSOCKOPT.invokeExact(state, fd, level, option, v, 4));
-        }
-    }
-
-    /** SO_RCVTIMEO: a receive that waits longer fails with EAGAIN, so its thread can look at its stop flag. */
-    static void setReceiveTimeout(int fd, long millis, String what) throws PacketException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment timeval = arena.allocate(JAVA_LONG, 2);
-            timeval.setAtIndex(JAVA_LONG, 0, millis / 1000);
-            timeval.setAtIndex(JAVA_LONG, 1, (millis % 1000) * 1000);
-            call(what, state -> (int) SETSOCKOPT.invokeExact(state, fd, SOL_SOCKET, SO_RCVTIMEO, timeval, 16));
         }
     }
 
@@ -111,9 +143,9 @@ final class Posix {
         return callOrErrno(what, state -> (long) SEND.invokeExact(state, fd, data, length, MSG_DONTWAIT));
     }
 
-    /** recv(2); returns the bytes received, or -errno (EAGAIN on the receive timeout, EINTR). */
-    static long recv(int fd, MemorySegment buffer, String what) throws PacketException {
-        return callOrErrno(what, state -> (long) RECV.invokeExact(state, fd, buffer, buffer.byteSize(), 0));
+    /** sendmmsg(2) with MSG_DONTWAIT of {@code count} prepared messages; the number sent, or -errno. */
+    static int sendAllNow(int fd, MemorySegment messages, int count, String what) throws PacketException {
+        return (int) callOrErrno(what, state -> (int) SENDMMSG.invokeExact(state, fd, messages, count, MSG_DONTWAIT));
     }
 
     static void close(int fd) throws PacketException {

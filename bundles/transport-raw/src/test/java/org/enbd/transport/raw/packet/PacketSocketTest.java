@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,6 +59,119 @@ class PacketSocketTest {
             assertEquals(frame.rewind(), got);
             assertEquals(null, initiator.receive(), "the sender does not get its own frame back");
         }
+    }
+
+    @Test
+    void framesComeInOrderAndWholeRoundTheReceiveRingManyTimes() throws Exception {
+        try (PacketSocket target = VethPair.inNamespace(pair.targetNamespace,
+                () -> PacketSocket.open(pair.targetInterface, ETHER_TYPE, 548, 200));
+             PacketSocket initiator = VethPair.inNamespace(pair.initiatorNamespace,
+                     () -> PacketSocket.open(pair.initiatorInterface, ETHER_TYPE, 548, 200))) {
+            // the ring has 2048 slots at MTU 1500: 6000 frames of changing lengths go round it about three times,
+            // 100 at a time so that none is dropped for want of a free slot
+            int sequence = 0;
+            for (int burst = 0; burst < 60; burst++) {
+                for (int i = 0; i < 100; i++) {
+                    assertTrue(initiator.send(numbered(target, initiator, sequence + i)));
+                }
+                for (int i = 0; i < 100; i++, sequence++) {
+                    assertEquals(numbered(target, initiator, sequence), receive(target), "frame " + sequence);
+                }
+            }
+            assertEquals(null, target.receive(), "nothing more than was sent");
+        }
+    }
+
+    @Test
+    void aSocketOpenedWhileFramesArriveWaitsWhenTheyStop() throws Exception {
+        // sockets opened under a flood of frames: once the flood is taken from the ring, a receive waits for its
+        // timeout in poll(2) instead of returning at once (a receiver that spins would burn its core)
+        try (PacketSocket sender = VethPair.inNamespace(pair.initiatorNamespace,
+                () -> PacketSocket.open(pair.initiatorInterface, ETHER_TYPE, 548, 200))) {
+            java.util.concurrent.atomic.AtomicBoolean flooding = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread flood = Thread.ofPlatform().start(() -> {
+                ByteBuffer frame = numbered(MacAddress.BROADCAST, sender.netInterface(), 0);
+                while (flooding.get()) {
+                    try {
+                        sender.send(frame.duplicate());
+                    } catch (PacketException e) {
+                        return;
+                    }
+                }
+            });
+            List<PacketSocket> opened = new ArrayList<>();
+            try {
+                for (int i = 0; i < 5; i++) {
+                    opened.add(VethPair.inNamespace(pair.targetNamespace,
+                            () -> PacketSocket.open(pair.targetInterface, ETHER_TYPE, 548, 200)));
+                }
+            } finally {
+                flooding.set(false);
+                flood.join();
+            }
+            for (PacketSocket socket : opened) {
+                try (socket) {
+                    while (socket.receive() != null) {
+                        // what the flood left in the ring
+                    }
+                    long start = System.nanoTime();
+                    assertEquals(null, socket.receive());
+                    long waitedMs = (System.nanoTime() - start) / 1_000_000;
+                    assertTrue(waitedMs >= 150, "an idle receive returned after " + waitedMs + " ms, not 200");
+                }
+            }
+        }
+    }
+
+    @Test
+    void whatThePortsReceiverSendsInABurstArrivesWholeAndInOrder() throws Exception {
+        try (PacketPort echo = VethPair.inNamespace(pair.targetNamespace,
+                () -> PacketPort.open(pair.targetInterface, ETHER_TYPE, 548, "enbd-test-echo"));
+             PacketSocket initiator = VethPair.inNamespace(pair.initiatorNamespace,
+                     () -> PacketSocket.open(pair.initiatorInterface, ETHER_TYPE, 548, 200))) {
+            // answers sent from the receiver thread are batched while more frames wait: bursts of 100 make
+            // batches of every size, full ones (32) included, and the last of each burst flushes the rest
+            echo.start(frame -> {
+                try {
+                    byte[] destination = new byte[6];
+                    frame.get(0, destination);
+                    echo.send(frame.duplicate().put(0, frame, 6, 6).put(6, destination)); // addresses swapped
+                } catch (PacketException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            int sequence = 0;
+            for (int burst = 0; burst < 10; burst++) {
+                for (int i = 0; i < 100; i++) {
+                    assertTrue(initiator.send(numbered(echo.netInterface(), initiator.netInterface(), sequence + i)));
+                }
+                for (int i = 0; i < 100; i++, sequence++) {
+                    assertEquals(numbered(initiator.netInterface(), echo.netInterface(), sequence), receive(initiator),
+                            "answer " + sequence);
+                }
+            }
+            assertEquals(0, echo.droppedInBatches());
+        }
+    }
+
+    private static ByteBuffer numbered(PacketSocket to, PacketSocket from, int n) {
+        return numbered(to.netInterface(), from.netInterface(), n);
+    }
+
+    /** Frame {@code n}: 60 to 1514 bytes, its number after the Ethernet header and its bytes following from it. */
+    private static ByteBuffer numbered(NetInterface to, NetInterface from, int n) {
+        return numbered(to.mac(), from, n);
+    }
+
+    private static ByteBuffer numbered(MacAddress to, NetInterface from, int n) {
+        ByteBuffer frame = ByteBuffer.allocate(60 + (n * 97) % 1455);
+        to.write(frame);
+        from.mac().write(frame);
+        frame.putShort((short) ETHER_TYPE).putInt(n);
+        while (frame.hasRemaining()) {
+            frame.put((byte) (n + frame.position()));
+        }
+        return frame.flip();
     }
 
     @Test
