@@ -56,6 +56,12 @@ public final class ReplyDecoder extends ByteToMessageDecoder {
     public ReplyDecoder(LongToIntFunction readLengthOf, int maxPayload) {
         this.readLengthOf = readLengthOf;
         this.maxPayload = maxPayload;
+        // As RequestDecoder does for WRITE payloads: a 1 MiB READ reply arrives in many socket reads, and the
+        // default cumulator copied them into one growing buffer, which past the adaptive allocator's largest pooled
+        // size (1 MiB) is a new zeroed allocateDirect per reply: JFR of the client engine relaying nbdcopy reads had
+        // 59 % of its samples zeroing those buffers and 18 % more copying into them. The data handed out is a
+        // retained slice of the components instead.
+        setCumulator(COMPOSITE_CUMULATOR);
     }
 
     @Override
