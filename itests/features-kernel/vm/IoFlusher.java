@@ -4,12 +4,12 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
 /**
- * Runs the ENBD-J launcher (org.enbd.launcher.Main, enbd.jar on the class path) as an I/O flusher: prctl
- * PR_SET_IO_FLUSHER on this thread before the launcher starts any, so every thread of the server inherits
- * PF_MEMALLOC_NOIO (a thread's flags are copied when it is created), and with {@code --memlock} first mlockall.
- * Only for the swap scenario's server, which stands in for a remote machine inside the very guest whose memory runs
- * out: its allocations must not start a swap-out to the device it serves (a real remote server is not under this
- * guest's pressure at all). Compiled by features-kernel.sh on the host.
+ * Runs the ENBD-J launcher (org.enbd.launcher.Main, enbd.jar on the class path) for the swap scenario's server, which
+ * stands in for a remote machine inside the very guest whose memory runs out (a real remote server is not under
+ * this guest's pressure at all): with {@code --memlock} first mlockall(MCL_CURRENT | MCL_FUTURE), as the client's
+ * memlock does (enbd server has no such option), then prctl PR_SET_IO_FLUSHER on this thread, so the threads the
+ * launcher starts inherit PF_MEMALLOC_NOIO. The JVM's own threads (JIT, GC) exist before this runs: vm/flusher.sh
+ * sets the flag before the exec for them. Compiled by features-kernel.sh on the host.
  *
  * <pre>java -cp enbd.jar:DIR IoFlusher [--memlock] LAUNCHER-ARGS...</pre>
  */

@@ -9,27 +9,32 @@
 #      sgdisk is read again (the new partition appears, the server's image holds the new table).
 #   3. the client process killed (SIGKILL, after a sync) and started again with the same arguments: nbd0's file
 #      overlay brings its changes back, nbd1's memory overlay is gone, the image is unchanged.
-#   4. swap (ENBD's -s): /dev/nbd4 with --memlock and --feature async (ack late) is the only swap of a guest with
-#      little RAM; a program allocates and touches more than the guest's RAM and reads it all back intact.
+#   4. swap (ENBD's -s): /dev/nbd4, attached by the restarted client with memlock and kernel sockets over a Unix
+#      socket, is the only swap of the guest; a program touches more than the guest's RAM and reads it back intact.
+#      The relay with --feature async is vm/swap-guest.sh's (README.md, "Swap").
 #
-#   features-kernel-guest.sh REPO DIST [swap]
-#
-# Scenario 4 runs only when asked (swap): it does not pass yet, see README.md.
+#   features-kernel-guest.sh REPO DIST [noswap]
 #
 # Prints "CHECK name: ok|FAILED ..." per check, "RESULT ..." per figure; exits non-zero when a check failed.
 set -u
 REPO=${1:-/repo}
 DIST=${2:-$REPO/launcher/target/dist}
-SWAP=${3:-}
+SWAP=yes
+[ "${3:-}" = noswap ] && SWAP=
 HERE=$REPO/itests/features-kernel
 IMAGES=$(dirname "$DIST") # features-kernel.sh puts the images next to the copy of the distribution
 # shellcheck source=../../kernel-attach/vm/guest-checks.sh
 . "$REPO/itests/kernel-attach/vm/guest-checks.sh" # check, log, wait_for; $JAVA and JOPTS (the AOT cache's options)
+. "$HERE/vm/flusher.sh" # flusher PROGRAM...: as an I/O flusher
 AOT=()
 [ -f "$IMAGES/dist.aot" ] && AOT=(-XX:AOTCache="$IMAGES/dist.aot" -Xlog:aot=off -Xlog:cds=off)
-# the swap client runs in a fixed, pre-touched heap and bounded direct memory: with mlockall every page it maps is
-# resident, so what it may map is set before it locks (bundles/feature-async/README.md, "Swap over ENBD-J")
+# the restarted client holds the swap device: a fixed, pre-touched heap and bounded direct memory, since with
+# mlockall every page it maps is resident (bundles/feature-async/README.md, "Swap over ENBD-J")
 SWAP_CLIENT_OPTS=(-Xms128m -Xmx128m -XX:+AlwaysPreTouch -XX:MaxDirectMemorySize=64m -XX:ReservedCodeCacheSize=32m)
+# the server stands in for a remote machine inside the guest whose memory runs out: locked (vm/IoFlusher.java
+# --memlock) and an I/O flusher, in a fixed heap
+SERVER_OPTS=(-Xms128m -Xmx128m -XX:+AlwaysPreTouch -XX:MaxDirectMemorySize=64m)
+SOCKET=/tmp/enbd.sock
 URI=nbd://127.0.0.1:10809
 PIDS=()
 
@@ -42,12 +47,13 @@ finish() {
     [ "$failed" = 0 ]
     exit $?
 }
-enbd() { # enbd LOG [JVM OPTIONS...] -- ARGS...: the distribution in the background; its pid in $!
+enbd() { # enbd LOG [JVM OPTIONS...] -- ARGS...: the distribution in the background; its pid in $! ($FLUSH: as an
+    # I/O flusher)
     local out=$1; shift
     local opts=()
     while [ "$1" != -- ]; do opts+=("$1"); shift; done
     shift
-    "$JAVA" "${JOPTS[@]}" "${opts[@]}" "${AOT[@]}" -jar "$DIST/enbd.jar" "$@" >"$out" 2>&1 &
+    ${FLUSH:+flusher} "$JAVA" "${JOPTS[@]}" "${opts[@]}" "${AOT[@]}" -jar "$DIST/enbd.jar" "$@" >"$out" 2>&1 &
 }
 attached() { [ -e "/sys/block/$1/pid" ] && [ "$(cat "/sys/block/$1/size")" != 0 ]; }
 all_attached() { local d; for d in "$@"; do attached "$d" || return 1; done; }
@@ -80,36 +86,33 @@ modprobe nbd nbds_max=5 max_part=0 || { echo "CHECK modprobe-nbd: FAILED"; faile
 check max-part-zero has /sys/module/nbd/parameters/max_part 0
 ROOT_SHA=$(sha256sum <"$IMAGES/root.img" | cut -c1-64)
 cp "$IMAGES/gpt.img" /tmp/gpt.img
-# the swap area's backing store is a file the server writes on the host (the control share, 9p): in the guest's
-# own RAM (tmpfs) it would be swap kept in the memory it is meant to relieve
-truncate -s 1G /ctl/swap.img
+# the swap area's backing store: the guest's virtio disk (features-kernel.sh's swap.img), served with direct I/O, so
+# the server's writes need no page cache (in the guest's RAM, tmpfs, it would be swap kept in the memory it relieves)
+modprobe virtio_blk
+check swap-disk wait_for 20 [ -b /dev/vda ]
 # the server stands in for a remote machine: its cgroup may not swap (a server that pages out onto the device it
-# serves waits for itself) and keeps 160 MiB of its memory from reclaim
+# serves waits for itself; it is locked too) and keeps 160 MiB of its memory from reclaim
 mount -t cgroup2 none /sys/fs/cgroup && echo +memory >/sys/fs/cgroup/cgroup.subtree_control \
     && mkdir /sys/fs/cgroup/server && echo 0 >/sys/fs/cgroup/server/memory.swap.max \
     && echo 160M >/sys/fs/cgroup/server/memory.min
 check server-cgroup has /sys/fs/cgroup/server/memory.swap.max 0
 
-# the server: the golden root read-only, the GPT disk writable, the swap store
-(echo "$BASHPID" >/sys/fs/cgroup/server/cgroup.procs && exec "$JAVA" "${JOPTS[@]}" "${AOT[@]}" -jar "$DIST/enbd.jar" \
-    server --listen 127.0.0.1:10809 --console off --ephemeral --export "root=file:$IMAGES/root.img,ro" \
-    --export gpt=file:/tmp/gpt.img --export swap=file:/ctl/swap.img) >/tmp/server.log 2>&1 &
+# the server: the golden root read-only, the GPT disk writable, the swap store; on TCP and on a Unix socket (the swap
+# device's: a receiver short of memory makes a Unix socket's sender wait, where TCP drops and retransmits later)
+(echo "$BASHPID" >/sys/fs/cgroup/server/cgroup.procs && flusher "$JAVA" "${JOPTS[@]}" "${SERVER_OPTS[@]}" "${AOT[@]}" \
+    -cp "$DIST/enbd.jar:$IMAGES/ioflusher" IoFlusher --memlock \
+    server --listen 127.0.0.1:10809 --listen "unix:$SOCKET" --console off --ephemeral \
+    --export "root=file:$IMAGES/root.img,ro" --export gpt=file:/tmp/gpt.img \
+    --export swap=device:/dev/vda,direct=true) >/tmp/server.log 2>&1 &
 SERVER=$!; PIDS+=("$SERVER")
 # the client: one process for five devices (a JVM start under emulation costs a minute or more); nbd0 from the
 # command line, its overlay in a file (the feature's parameter given with --feature), nbd1 to nbd4 kept in its data
-# directory (etc/*.cfg, as the launcher writes them). nbd4 is the swap device: memlock locks the whole process, in a
-# heap fixed and touched before it locks; its writes are acknowledged once copied (async, a 4 MiB window).
+# directory (etc/*.cfg, as the launcher writes them). The swap device nbd4 is the restarted client's (step 4).
 device_cfg /tmp/client nbd1 root features=cow
 device_cfg /tmp/client nbd2 gpt
 device_cfg /tmp/client nbd3 gpt features=partition partition=2
 DEVICES=(nbd0 nbd1 nbd2 nbd3)
-if [ -n "$SWAP" ]; then
-    device_cfg /tmp/client nbd4 swap memlock=true features=async async.window=4M
-    DEVICES+=(nbd4)
-else
-    SWAP_CLIENT_OPTS=()
-fi
-enbd /tmp/client.log "${SWAP_CLIENT_OPTS[@]}" -- client "$URI/root" --device /dev/nbd0 \
+enbd /tmp/client.log -- client "$URI/root" --device /dev/nbd0 \
     --feature cow,cow.file=/tmp/a.cow --data /tmp/client --start-timeout 280
 CLIENT=$!; PIDS+=("$CLIENT")
 if ! wait_for 280 all_attached "${DEVICES[@]}"; then
@@ -181,7 +184,16 @@ umount /mnt/a
 kill -9 "$CLIENT"; wait "$CLIENT" 2>/dev/null
 check restart-killed sh -c "! kill -0 $CLIENT 2>/dev/null"
 OLD_CLIENT=$CLIENT
-enbd /tmp/client2.log "${SWAP_CLIENT_OPTS[@]}" -- client "$URI/root" --device /dev/nbd0 \
+if [ -n "$SWAP" ]; then
+    # the swap device for step 4, one more file in etc/: memlock (mlockall: the whole process) and the kernel's own
+    # sockets to the server over the Unix socket; the process an I/O flusher in a fixed heap
+    { echo "uri = nbd+unix:///swap?socket=$SOCKET"; echo "device = /dev/nbd4"; echo "memlock = true"
+      echo "kernelSockets = true"; } >/tmp/client/etc/org.enbd.kernel.device-nbd4.cfg
+    FLUSH=1
+else
+    SWAP_CLIENT_OPTS=()
+fi
+FLUSH=${FLUSH:-} enbd /tmp/client2.log "${SWAP_CLIENT_OPTS[@]}" -- client "$URI/root" --device /dev/nbd0 \
     --feature cow,cow.file=/tmp/a.cow --data /tmp/client --start-timeout 280
 CLIENT=$!; PIDS+=("$CLIENT")
 owned() { attached "$1" && grep -q "^enbd-j:$CLIENT:" "/sys/block/$1/backend" 2>/dev/null; } # the backend identifier
@@ -199,28 +211,34 @@ check restart-b-golden has_on /mnt/b/etc/hostname enbd-guest
 umount /mnt/a && umount /mnt/b
 check restart-image-unchanged [ "$(sha256sum <"$IMAGES/root.img" | cut -c1-64)" = "$ROOT_SHA" ]
 
-# 4. swap over ENBD-J (asked for only)
+# 4. swap over ENBD-J: nbd4 (the restarted client's, kernel sockets over the Unix socket) is the guest's only swap;
+# a program touches the guest's RAM + 64 MiB and reads it back (1 chunk in 16 whole, the others' stamps)
 if [ -n "$SWAP" ]; then
+check swap-attached wait_for 60 sh -c "grep -q '^enbd-direct nbd+unix:' /sys/block/nbd4/backend 2>/dev/null"
+echo 0 >/sys/block/nbd4/queue/wbt_lat_usec # no writeback throttling: the device's latency is the server's, not a disk's
+dd if=/dev/zero of=/dev/nbd4 bs=1M count=16 oflag=direct status=none
 check swap-mkswap mkswap -q /dev/nbd4
 check swap-on swapon /dev/nbd4
+check swap-only-nbd4 [ "$(swapon --show=NAME --noheadings)" = /dev/nbd4 ]
 RAM=$(( $(sed -n 's/MemTotal: *\([0-9]*\).*/\1/p' /proc/meminfo) / 1024 ))
 echo "RESULT swap client: $(awk '/^VmLck|^VmRSS/ { printf "%s %d MiB ", $1, $2 / 1024 }' /proc/$CLIENT/status)"
-# headroom for the allocations that serving a swap-out needs (socket buffers, the relay's reads): reclaim starts
-# earlier, before those would wait for the swap-out they serve
+echo "RESULT swap server: $(awk '/^VmLck|^VmRSS/ { printf "%s %d MiB ", $1, $2 / 1024 }' /proc/$SERVER/status)"
+# headroom for the allocations that serving a swap-out needs (socket buffers): reclaim starts earlier
+echo never >/sys/kernel/mm/transparent_hugepage/enabled # no huge pages to assemble while memory runs out
 sysctl -q vm.min_free_kbytes=32768
 log "pressure: $((RAM + 64)) MiB in a guest of $RAM MiB"
 SWAP_START=$(date +%s.%N)
-( while sleep 15; do log "$(tail -n 1 /tmp/pressure.log) | $(free -m | awk '/^Mem/ { printf "free %d MiB", $4 } /^Swap/ { printf ", swap used %d MiB", $3 }')"; done ) &
-MONITOR=$!
-timeout 200 python3 "$HERE/vm/pressure.py" $((RAM + 64)) >/tmp/pressure.log 2>&1; status=$?
-kill "$MONITOR" 2>/dev/null
+timeout 240 python3 "$HERE/vm/pressure.py" $((RAM + 64)) 16 >/tmp/pressure.log 2>&1; status=$?
 tail -n 1 /tmp/pressure.log
 check swap-pressure-survived [ "$status" = 0 ]
 check swap-pressure-data-intact grep -q "chunks wrong: 0 " /tmp/pressure.log
-check swap-was-used sh -c "grep -q 'swap in use at most [1-9]' /tmp/pressure.log"
+# at least 256 MiB went through the device (the locked JVMs alone leave less than RAM + 64 - 256 for the program)
+check swap-was-used [ "$(sed -n 's/.*swap in use at most \([0-9]*\) MiB.*/\1/p' /tmp/pressure.log)" -ge 256 ]
 echo "RESULT swap pressure $((RAM + 64)) MiB in $RAM MiB RAM: $(printf '%.1f' "$(echo "$(date +%s.%N) - $SWAP_START" | bc)") s"
+echo "RESULT swap client after: $(awk '/^VmLck|^VmRSS/ { printf "%s %d MiB ", $1, $2 / 1024 }' /proc/$CLIENT/status)"
 check swap-client-alive kill -0 "$CLIENT"
 check swap-off swapoff /dev/nbd4
+DEVICES+=(nbd4)
 fi
 stop "$CLIENT"; status=$?
 check client-stopped [ "$status" = 0 ]

@@ -41,7 +41,7 @@ GUEST=${ENBD_FEATURES_GUEST:-features-kernel-guest.sh}
 if [ "$GUEST" = swap-guest.sh ]; then
     read -r -a ARGS <<<"${ENBD_SWAP_ARGS:-relay}" # swap-guest.sh alone: MODE [OVER_MIB [MIN_FREE_KB [SERVER_MIN]]]
 else
-    ARGS=(${ENBD_FEATURES_SWAP:+swap})
+    ARGS=(${ENBD_FEATURES_NOSWAP:+noswap})
 fi
-ENBD_VM_DISK="$OUT/swap.img" ENBD_VM_MEM=${ENBD_VM_MEM:-1024} ENBD_VM_TIMEOUT=${ENBD_VM_TIMEOUT:-420} \
+ENBD_VM_DISK="$OUT/swap.img" ENBD_VM_MEM=${ENBD_VM_MEM:-1536} ENBD_VM_TIMEOUT=${ENBD_VM_TIMEOUT:-600} \
     exec "$REPO/itests/kernel-attach/vm/run-guest.sh" "$HERE/vm/$GUEST" "$REPO" "$REPO" "$DIST" "${ARGS[@]}"

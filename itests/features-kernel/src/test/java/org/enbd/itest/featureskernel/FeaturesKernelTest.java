@@ -13,8 +13,9 @@ import org.junit.jupiter.api.Timeout;
  * seeing only those, the image's sha256 unchanged, a file overlay that outlives its client process: the client
  * killed with SIGKILL after a sync and started again finds its changes, the memory overlay's are gone), partitions (a GPT disk
  * shows p1 and p2, p2 mounts; one partition as its own device through the partition feature; a table rewritten
- * through the device read again). The swap scenario (ENBD_FEATURES_SWAP=1) does not pass yet and is not run here
- * (README.md). Skips when qemu-system-x86_64, sgdisk or mkfs.ext4 is missing or the distribution is not built.
+ * through the device read again), and swap (ENBD's -s): the restarted client's /dev/nbd4, memlock and kernel
+ * sockets, is the guest's only swap while a program touches RAM + 64 MiB and reads it back intact (README.md).
+ * Skips when qemu-system-x86_64, sgdisk or mkfs.ext4 is missing or the distribution is not built.
  */
 class FeaturesKernelTest {
     private static final List<String> REQUIRED = List.of("max-part-zero", "server-cgroup", "attached",
@@ -27,10 +28,12 @@ class FeaturesKernelTest {
             "restart-killed", "restart-attached", "restart-mount-a", "restart-a-own", "restart-a-blob",
             "restart-a-synced-before-kill",
             "restart-mount-b", "restart-b-memory-overlay-gone", "restart-b-golden", "restart-image-unchanged",
+            "swap-disk", "swap-attached", "swap-mkswap", "swap-on", "swap-only-nbd4", "swap-pressure-survived",
+            "swap-pressure-data-intact", "swap-was-used", "swap-client-alive", "swap-off",
             "client-stopped", "client-detached", "server-stopped");
 
     @Test
-    @Timeout(value = 8, unit = TimeUnit.MINUTES)
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void copyOnWritePartitionsAndSwapOnKernelDevicesWithMaxPartZero() throws Exception {
         GuestScenario.assumeTools("qemu-system-x86_64", "sgdisk", "mkfs.ext4");
         GuestScenario.assumeDistribution();
