@@ -207,15 +207,7 @@ public final class AoeTargetComponent {
     }
 
     private void report(Status.State state, String detail) {
-        status.report(new Status(id, "listener", state, detail, target == null ? Map.of() : counters(), null));
-    }
-
-    /** The target's counters; responses the port dropped in a batched send are lost responses too. */
-    private Map<String, Object> counters() {
-        Map<String, Long> counters = new HashMap<>(target.counters());
-        if (port != null) {
-            counters.merge("lostResponses", port.droppedInBatches(), Long::sum);
-        }
-        return Map.copyOf(counters);
+        status.report(new Status(id, "listener", state, detail, target == null ? Map.of() : Map.copyOf(
+                target.counters()), null));
     }
 }

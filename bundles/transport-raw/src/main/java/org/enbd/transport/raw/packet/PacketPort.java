@@ -9,9 +9,7 @@ import org.slf4j.LoggerFactory;
  * A {@link PacketSocket} with the thread that receives from it: the port's owner starts it with a handler, and
  * {@link #close} stops the thread, joins it and then closes the socket. The handler runs on that thread, one
  * frame at a time, and must not block (it hands requests to the request path and returns). Sending is allowed
- * from any thread and never blocks. What the handler sends while more received frames are waiting is held in a
- * {@link SendBatch} and sent with one system call when none are left (or the batch is full): a target answering
- * a burst of frames from the receiver thread pays one sendmmsg(2) per burst, not one send(2) per frame.
+ * from any thread and never blocks.
  */
 public final class PacketPort implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PacketPort.class);
@@ -20,16 +18,12 @@ public final class PacketPort implements AutoCloseable {
 
     private final PacketSocket socket;
     private final String threadName;
-    private final SendBatch batch;
     private Thread receiver;
-    /** The receiver thread, as it sees itself: its sends go to the batch. */
-    private volatile Thread batching;
     private volatile boolean running = true;
 
     private PacketPort(PacketSocket socket, String threadName) {
         this.socket = socket;
         this.threadName = threadName;
-        this.batch = new SendBatch(socket.netInterface().mtu());
     }
 
     /**
@@ -54,35 +48,17 @@ public final class PacketPort implements AutoCloseable {
         return socket.netInterface();
     }
 
-    /**
-     * Sends one frame without waiting; false when it was dropped (a lost frame). On the receiver thread the frame
-     * may be held until the burst it answers has been handled.
-     */
+    /** Sends one frame without waiting; false when it was dropped (a lost frame). */
     public boolean send(ByteBuffer frame) throws PacketException {
-        if (Thread.currentThread() == batching && batch.add(frame)) {
-            if (batch.isFull()) {
-                batch.flush(socket);
-            }
-            return true;
-        }
         return socket.send(frame);
-    }
-
-    /** Frames sent in batches that the kernel refused for want of room (lost frames). */
-    public long droppedInBatches() {
-        return batch.dropped();
     }
 
     private void receive(Consumer<ByteBuffer> handler) {
         String name = socket.netInterface().name();
-        batching = Thread.currentThread();
         boolean failing = false;
         while (running) {
             ByteBuffer frame;
             try {
-                if (!batch.isEmpty() && !socket.frameWaiting()) {
-                    batch.flush(socket); // the burst is over: its answers go out before we wait
-                }
                 frame = socket.receive();
                 failing = false;
             } catch (PacketException e) {
@@ -132,10 +108,6 @@ public final class PacketPort implements AutoCloseable {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
-        try {
-            socket.close();
-        } finally {
-            batch.close();
-        }
+        socket.close();
     }
 }

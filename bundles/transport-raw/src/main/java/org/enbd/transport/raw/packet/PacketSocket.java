@@ -148,11 +148,6 @@ public final class PacketSocket implements AutoCloseable {
         return ring.receive(receiveTimeoutMs, "receive on " + netInterface.name());
     }
 
-    /** Whether a frame is waiting, so {@link #receive} returns it without waiting. Receiver thread only. */
-    public boolean frameWaiting() {
-        return ring.ready();
-    }
-
     /**
      * Sends one whole frame (from its position to its limit) without waiting. Returns false when the kernel
      * dropped it for want of room or the interface went down: a lost frame, as on the wire.
@@ -173,28 +168,6 @@ public final class PacketSocket implements AutoCloseable {
                 return false;
             }
             throw new PacketException("send on " + netInterface.name(), (int) -n);
-        } finally {
-            use.readLock().unlock();
-        }
-    }
-
-    /**
-     * Sends {@code count} prepared messages (struct mmsghdr) with one sendmmsg(2) that never waits; returns how many
-     * the kernel took (the rest are lost frames).
-     */
-    int sendAll(MemorySegment messages, int count) throws PacketException {
-        if (!use.readLock().tryLock()) {
-            return 0; // closing
-        }
-        try {
-            if (closed) {
-                return 0;
-            }
-            int n = Posix.sendAllNow(fd, messages, count, "sendmmsg on " + netInterface.name());
-            if (n >= 0 || n == -Posix.EAGAIN || n == -105 /* ENOBUFS */ || n == -100 /* ENETDOWN */ || n == -6) {
-                return Math.max(n, 0);
-            }
-            throw new PacketException("sendmmsg on " + netInterface.name(), -n);
         } finally {
             use.readLock().unlock();
         }

@@ -61,8 +61,6 @@ final class Posix {
     // Java heap, with no native copy
     private static final MethodHandle SEND = link("send",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), Linker.Option.critical(true));
-    private static final MethodHandle SENDMMSG = link("sendmmsg",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
     private static final MethodHandle CLOSE = link("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle MMAP = link("mmap",
             FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
@@ -141,11 +139,6 @@ final class Posix {
     static long sendNow(int fd, MemorySegment data, String what) throws PacketException {
         long length = data.byteSize();
         return callOrErrno(what, state -> (long) SEND.invokeExact(state, fd, data, length, MSG_DONTWAIT));
-    }
-
-    /** sendmmsg(2) with MSG_DONTWAIT of {@code count} prepared messages; the number sent, or -errno. */
-    static int sendAllNow(int fd, MemorySegment messages, int count, String what) throws PacketException {
-        return (int) callOrErrno(what, state -> (int) SENDMMSG.invokeExact(state, fd, messages, count, MSG_DONTWAIT));
     }
 
     static void close(int fd) throws PacketException {

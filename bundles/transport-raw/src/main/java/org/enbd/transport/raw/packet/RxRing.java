@@ -68,11 +68,6 @@ final class RxRing implements AutoCloseable {
         return new RxRing(fd, ring, frameSize);
     }
 
-    /** Whether the next frame is in the ring already, so {@link #receive} would not wait. */
-    boolean ready() {
-        return ((int) STATUS.getAcquire(ring, (long) next * frameSize) & TP_STATUS_USER) != 0;
-    }
-
     /**
      * The next frame, copied out of the ring (Ethernet header first), waiting up to {@code timeoutMs} for one;
      * null when none came or a signal interrupted the wait.

@@ -123,37 +123,6 @@ class PacketSocketTest {
         }
     }
 
-    @Test
-    void whatThePortsReceiverSendsInABurstArrivesWholeAndInOrder() throws Exception {
-        try (PacketPort echo = VethPair.inNamespace(pair.targetNamespace,
-                () -> PacketPort.open(pair.targetInterface, ETHER_TYPE, 548, "enbd-test-echo"));
-             PacketSocket initiator = VethPair.inNamespace(pair.initiatorNamespace,
-                     () -> PacketSocket.open(pair.initiatorInterface, ETHER_TYPE, 548, 200))) {
-            // answers sent from the receiver thread are batched while more frames wait: bursts of 100 make
-            // batches of every size, full ones (32) included, and the last of each burst flushes the rest
-            echo.start(frame -> {
-                try {
-                    byte[] destination = new byte[6];
-                    frame.get(0, destination);
-                    echo.send(frame.duplicate().put(0, frame, 6, 6).put(6, destination)); // addresses swapped
-                } catch (PacketException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            int sequence = 0;
-            for (int burst = 0; burst < 10; burst++) {
-                for (int i = 0; i < 100; i++) {
-                    assertTrue(initiator.send(numbered(echo.netInterface(), initiator.netInterface(), sequence + i)));
-                }
-                for (int i = 0; i < 100; i++, sequence++) {
-                    assertEquals(numbered(initiator.netInterface(), echo.netInterface(), sequence), receive(initiator),
-                            "answer " + sequence);
-                }
-            }
-            assertEquals(0, echo.droppedInBatches());
-        }
-    }
-
     private static ByteBuffer numbered(PacketSocket to, PacketSocket from, int n) {
         return numbered(to.netInterface(), from.netInterface(), n);
     }
