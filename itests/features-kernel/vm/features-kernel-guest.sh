@@ -105,7 +105,7 @@ check server-cgroup has /sys/fs/cgroup/server/memory.swap.max 0
     --export "root=file:$IMAGES/root.img,ro" --export gpt=file:/tmp/gpt.img \
     --export swap=device:/dev/vda,direct=true) >/tmp/server.log 2>&1 &
 SERVER=$!; PIDS+=("$SERVER")
-# the client: one process for five devices (a JVM start under emulation costs a minute or more); nbd0 from the
+# the client: one process for all the devices (a JVM start under emulation costs a minute or more); nbd0 from the
 # command line, its overlay in a file (the feature's parameter given with --feature), nbd1 to nbd4 kept in its data
 # directory (etc/*.cfg, as the launcher writes them). The swap device nbd4 is the restarted client's (step 4).
 device_cfg /tmp/client nbd1 root features=cow

@@ -112,7 +112,7 @@ DIAG=$!
 SWAP_START=$(date +%s.%N)
 PRESS=$((RAM + OVER_MIB))
 log "pressure: $PRESS MiB in a guest of $RAM MiB"
-timeout 400 python3 "$HERE/vm/pressure.py" "$PRESS" "$EVERY"; status=$?
+timeout 600 python3 "$HERE/vm/pressure.py" "$PRESS" "$EVERY"; status=$?
 kill "$DIAG"; DIAG=
 echo "RESULT swap pressure $PRESS MiB in $RAM MiB RAM: $(printf '%.1f' "$(echo "$(date +%s.%N) - $SWAP_START" | bc)") s, status $status"
 check swap-pressure-survived [ "$status" = 0 ]
