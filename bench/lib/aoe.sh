@@ -53,8 +53,12 @@ aoe_start() {
       taskset -c "$SERVER_CPUS" ip netns exec "$AOE_NS_T" vblade -b "$VBLADE_BUFCNT" 1 0 "$AOE_IF_T" "$image" \
         >"$tlog" 2>&1 &
       upstream="aoe://$AOE_IF_I/1.0" ;;
-    enbd-aoe)
-      taskset -c "$SERVER_CPUS" ip netns exec "$AOE_NS_T" "${ENBD_CMD[@]}" server --listen "aoe:$AOE_IF_T" \
+    enbd-aoe|enbd-aoe:*)
+      # enbd-aoe:NAME: the target from a private copy of the distribution with transport-raw's jar replaced
+      # (aoe_variant); the client endpoint stays the distribution's own
+      local target_cmd=("${ENBD_CMD[@]}")
+      [[ $config == *:* ]] && target_cmd=("${ENBD_CMD[@]:0:${#ENBD_CMD[@]}-1}" "$BENCH_TMP/dist-${config#*:}/enbd.jar")
+      taskset -c "$SERVER_CPUS" ip netns exec "$AOE_NS_T" "${target_cmd[@]}" server --listen "aoe:$AOE_IF_T" \
         --export "disk=file:$image,aoe=1.0" --ephemeral --console off >"$tlog" 2>&1 &
       upstream="aoe://$AOE_IF_I/1.0" ;;
     enbd-tcp)
@@ -90,7 +94,17 @@ aoe_start() {
 aoe_stop() {
   bench_stop "$AOE_CLIENT_PID"
   bench_stop "$AOE_TARGET_PID"
-  rm -f "$BENCH_SHM"/*.img.tmp "$BENCH_SHM/vblade.img" "$BENCH_SHM/enbd-aoe.img" "$BENCH_SHM/enbd-tcp.img"
+  rm -f "$BENCH_SHM"/vblade.img "$BENCH_SHM"/enbd-*.img
+}
+
+# A/B of transport-raw builds: a copy of the distribution ($1, its enbd.jar's directory) in $BENCH_TMP/dist-NAME
+# with bundles/enbd-transport-raw-*.jar replaced by JAR; configuration enbd-aoe:NAME runs its target from it.
+aoe_variant() {  # NAME=JAR DIST
+  local name=${1%%=*} jar=${1#*=} dist=$2
+  [[ -f $jar ]] || bench_die "--variant $1: no such jar"
+  rm -rf "$BENCH_TMP/dist-$name" && cp -r "$dist" "$BENCH_TMP/dist-$name" || return 1
+  rm -f "$BENCH_TMP/dist-$name"/bundles/enbd-transport-raw-*.jar
+  cp "$jar" "$BENCH_TMP/dist-$name/bundles/enbd-transport-raw-variant.jar"
 }
 
 # One fio run through the endpoint: prints "VALUE BYTES" (VALUE in the workload's unit), or fails when fio

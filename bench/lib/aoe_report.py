@@ -40,6 +40,8 @@ class Report:
         self.records = [json.loads(line) for line in open(args.raw)]
         self.mtus = sorted({r["mtu"] for r in self.records})
         self.failures = [r for r in self.records if "skipped" in r]
+        # enbd-aoe:NAME, targets from other builds of transport-raw (bench/aoe --variant), after the three
+        self.variants = sorted({r["config"] for r in self.records if r["config"].startswith("enbd-aoe:")})
 
     def values(self, mtu, config, workload, key):
         out = []
@@ -81,6 +83,19 @@ class Report:
                         + [fmt_ratio(ratio(m["enbd-aoe"], m["vblade"])), fmt_ratio(ratio(m["enbd-aoe"], m["enbd-tcp"]))])
         return f"{what}, CPU seconds per GiB moved (lower is better):\n\n" + table(head, rows)
 
+    def variant_table(self, mtu):
+        head = ["workload", NAMES["enbd-aoe"]] + self.variants + [f"{v} / enbd-aoe" for v in self.variants] \
+            + [f"{v} / vblade" for v in self.variants] + [f"{v} target CPU s/GiB" for v in self.variants]
+        rows = []
+        for wid, unit, *_ in self.workloads:
+            base = self.median(mtu, "enbd-aoe", wid)
+            m = {v: self.median(mtu, v, wid) for v in self.variants}
+            rows.append([f"{wid} ({unit})", fmt(base)] + [fmt(m[v]) for v in self.variants]
+                        + [fmt_ratio(ratio(m[v], base)) for v in self.variants]
+                        + [fmt_ratio(ratio(m[v], self.median(mtu, "vblade", wid))) for v in self.variants]
+                        + [fmt(self.median(mtu, v, wid, "target_ticks"), 2) for v in self.variants])
+        return "Builds of transport-raw for the target (`--variant`), against the distribution's:\n\n" + table(head, rows)
+
     def targets(self):
         lines = []
         for mtu in self.mtus:
@@ -103,6 +118,8 @@ class Report:
             parts += [f"## MTU {mtu}", "", "Medians (± half the spread across repetitions):", "",
                       self.throughput_table(mtu), "", self.cpu_table(mtu, "target_ticks", "Target process"), "",
                       self.cpu_table(mtu, "client_ticks", "Client endpoint (ENBD-J, the same for all three)"), ""]
+            if self.variants:
+                parts += [self.variant_table(mtu), ""]
         parts += ["## Targets", "", self.targets(), ""]
         if self.failures:
             parts += ["## Failed or skipped", ""] + [
