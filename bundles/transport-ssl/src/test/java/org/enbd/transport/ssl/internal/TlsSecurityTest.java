@@ -25,8 +25,7 @@ class TlsSecurityTest {
         CertificateAuthority.init(dir, List.of("localhost", "127.0.0.1"), "alice", java.time.Duration.ofDays(1));
         try (TlsSecurity security = TlsSecurity.open(dir, true, null)) {
             EmbeddedChannel server = new EmbeddedChannel();
-            SslHandler handler = (SslHandler) security.newHandler(server, StreamSecurity.Role.SERVER, null);
-            server.pipeline().addFirst(handler);
+            SslHandler handler = serve(security, server);
             javax.net.ssl.SSLContext client = JdkClient.context(dir, "client");
             javax.net.ssl.SSLEngine engine = client.createSSLEngine("localhost", 10809);
             engine.setUseClientMode(true);
@@ -44,8 +43,7 @@ class TlsSecurityTest {
         CertificateAuthority.init(dir, List.of("localhost"), "alice", java.time.Duration.ofDays(1));
         try (TlsSecurity security = TlsSecurity.open(dir, true, null)) {
             EmbeddedChannel server = new EmbeddedChannel();
-            SslHandler handler = (SslHandler) security.newHandler(server, StreamSecurity.Role.SERVER, null);
-            server.pipeline().addFirst(handler);
+            SslHandler handler = serve(security, server);
             javax.net.ssl.SSLEngine engine = JdkClient.context(dir, "client").createSSLEngine("localhost", 10809);
             engine.setUseClientMode(true);
             List<String> chachaFirst = new java.util.ArrayList<>(List.of(engine.getEnabledCipherSuites()));
@@ -66,8 +64,7 @@ class TlsSecurityTest {
         CertificateAuthority.init(dir, List.of("localhost", "127.0.0.1"), "alice", java.time.Duration.ofDays(1));
         try (TlsSecurity security = TlsSecurity.open(dir, false, null)) {
             EmbeddedChannel server = new EmbeddedChannel();
-            SslHandler serverHandler = (SslHandler) security.newHandler(server, StreamSecurity.Role.SERVER, null);
-            server.pipeline().addFirst(serverHandler);
+            serve(security, server);
             StreamSecurity credentials = new ClientTls().credentials(org.enbd.api.stream.StreamAddress.parse(
                     "nbds://127.0.0.1:10809/disk?tls-certificates=" + dir));
             EmbeddedChannel client = new EmbeddedChannel();
@@ -92,6 +89,13 @@ class TlsSecurityTest {
             "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
             "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"),
             List.of(ordered));
+    }
+
+    /** The component's server handler for {@code server}, first in its pipeline, as the listener adds it. */
+    private static SslHandler serve(TlsSecurity security, EmbeddedChannel server) throws Exception {
+        SslHandler handler = (SslHandler) security.newHandler(server, StreamSecurity.Role.SERVER, null);
+        server.pipeline().addFirst(handler);
+        return handler;
     }
 
     /** Passes bytes both ways until neither side has anything more to say. */
